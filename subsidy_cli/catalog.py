@@ -1,0 +1,265 @@
+"""Load and validate ``measures.toml``: the policy and its benefit lines as typed models.
+
+Problems are reported for people: one line each, naming the file, the TOML line where it can be
+found, the benefit id and the key path, e.g.
+``measures.toml:214: benefit 16a: amount.cap: Input should be greater than 0``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from . import tomlfile
+from .amounts import AmountRule, NoAmount, Percent
+from .conditions import Condition
+
+Kind = Literal["cash", "in_kind", "support", "referenced", "case_by_case", "risk_sharing"]
+KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
+SECTIONS = ("一", "二", "三", "四", "五")
+
+
+class CatalogError(Exception):
+    """A measures file that cannot be used; ``problems`` holds one printable line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScopeRule(_Strict):
+    """One part of the policy's scope clause, e.g. "registered in Suzhou"."""
+
+    id: str
+    test: Condition
+    reason_zh: str
+    reason_en: str
+
+
+class Policy(_Strict):
+    title_zh: str
+    title_en: str
+    issuer_zh: str
+    issuer_en: str
+    issued: dt.date
+    valid_from: dt.date
+    valid_until: dt.date
+    validity_clause: str
+    scope_clause: str
+    scope: list[ScopeRule]
+
+    @model_validator(mode="after")
+    def _check(self) -> Policy:
+        if self.valid_until < self.valid_from:
+            raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
+        ids = [rule.id for rule in self.scope]
+        if len(set(ids)) != len(ids):
+            raise ValueError("scope rule ids must be unique")
+        return self
+
+
+class Quota(_Strict):
+    """A number the text states per period, e.g. 40 factories a year."""
+
+    count: int = Field(gt=0)
+    per: Literal["year"] = "year"
+    bound: Literal["at_most", "at_least", "about"] = "at_most"
+    unit_zh: str
+    unit_en: str
+
+
+class Benefit(_Strict):
+    """One benefit line of one measure."""
+
+    id: str = Field(pattern=r"^(?:[1-9]|1[0-9]|2[0-2])[a-z]?$|^[a-z]{2,5}-[0-9a-z]+$")
+    measure: int = Field(ge=1, le=22)
+    section: Literal["一", "二", "三", "四", "五"]
+    title_zh: str
+    title_en: str
+    kind: Kind
+    recipients_zh: str
+    recipients_en: str
+    pays_for_zh: str
+    pays_for_en: str
+    clause: str | list[str]
+    amount: AmountRule = Field(default_factory=lambda: NoAmount(rule="none"))
+    requires: list[Condition] = []
+    qualifies: list[Condition] = []
+    scope_override: dict[str, Condition] = {}
+    open_to: Literal["applicants", "localities"] = "applicants"
+    referenced_policy: str | None = None
+    quota: Quota | None = None
+    note_zh: str | None = None
+    note_en: str | None = None
+    valid_from: dt.date | None = None
+    valid_until: dt.date | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Benefit:
+        if re.match(r"^\d", self.id) and int(re.match(r"\d+", self.id).group()) != self.measure:  # type: ignore[union-attr]
+            raise ValueError(f"id {self.id!r} does not belong to measure {self.measure}")
+        if self.kind == "referenced" and not self.referenced_policy:
+            raise ValueError("a 'referenced' line must name the policy that sets its amount in referenced_policy")
+        if self.kind != "referenced" and self.referenced_policy:
+            raise ValueError(f"referenced_policy is only for kind 'referenced', not {self.kind!r}")
+        if self.kind == "cash" and isinstance(self.amount, NoAmount):
+            raise ValueError("a 'cash' line needs an amount rule")
+        if self.kind == "risk_sharing" and not isinstance(self.amount, Percent):
+            raise ValueError("a 'risk_sharing' line needs a percent amount rule (the share of the loan covered)")
+        if self.kind in ("support", "referenced", "case_by_case") and not isinstance(self.amount, NoAmount):
+            raise ValueError(f'a {self.kind!r} line pays no amount of its own; use rule = "none"')
+        if not self.clause:
+            raise ValueError("clause is empty; copy the sentence(s) from the policy text")
+        return self
+
+    @property
+    def clauses(self) -> list[str]:
+        return [self.clause] if isinstance(self.clause, str) else list(self.clause)
+
+    @property
+    def clause_text(self) -> str:
+        return "……".join(self.clauses)
+
+    def title(self, lang: str) -> str:
+        return self.title_zh if lang == "zh" else self.title_en
+
+    def numbers(self) -> list[Decimal]:
+        """Every amount, rate and threshold this line states, to check against its clause."""
+        found = list(self.amount.numbers())
+        for cond in (*self.requires, *self.qualifies):
+            found.extend(cond.numbers())
+        if self.quota:
+            found.append(Decimal(self.quota.count))
+        return found
+
+
+class _File(_Strict):
+    schema_version: Literal[1]
+    policy: Policy
+    benefit: list[Benefit] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    policy: Policy
+    benefits: tuple[Benefit, ...]
+    source: str
+
+    def get(self, benefit_id: str) -> Benefit | None:
+        for benefit in self.benefits:
+            if benefit.id == benefit_id:
+                return benefit
+        return None
+
+    def window(self, benefit: Benefit) -> tuple[dt.date, dt.date]:
+        return (benefit.valid_from or self.policy.valid_from, benefit.valid_until or self.policy.valid_until)
+
+
+def default_path() -> Path:
+    """The catalogue shipped with the package (falls back to the repository's copy)."""
+    packaged = Path(__file__).with_name("measures.toml")
+    return packaged if packaged.exists() else Path(__file__).resolve().parent.parent / "measures.toml"
+
+
+def load(path: Path | None = None) -> Catalog:
+    path = path or default_path()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CatalogError([f"{path}: cannot read the measures file: {exc.strerror or exc}"]) from None
+    return parse(raw, str(path))
+
+
+def parse(raw: bytes, source: str) -> Catalog:
+    try:
+        text = tomlfile.decode(raw, source)
+        data = tomlfile.loads(text, source)
+    except tomlfile.TomlProblems as exc:
+        raise CatalogError(exc.problems) from None
+    try:
+        parsed = _File.model_validate(data)
+    except ValidationError as exc:
+        raise CatalogError(_model_problems(exc, data, text, source)) from None
+    problems = _cross_checks(parsed, text, source)
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(parsed.policy, tuple(parsed.benefit), source)
+
+
+def _benefit_line(text: str, benefit_id: str | None, key_path: list[str]) -> int | None:
+    """The TOML line of a benefit (and of the key inside it, when it can be found)."""
+    lines = text.splitlines()
+    start = 0
+    if benefit_id is not None:
+        pattern = re.compile(rf"^\s*id\s*=\s*[\"']{re.escape(benefit_id)}[\"']")
+        hits = [i for i, line in enumerate(lines) if pattern.match(line)]
+        if not hits:
+            return None
+        start = hits[0]
+        while start > 0 and not lines[start].lstrip().startswith("[[benefit]]"):
+            start -= 1
+    end = next((i for i in range(start + 1, len(lines)) if lines[i].lstrip().startswith("[[benefit]]")), len(lines))
+    for name in reversed([k for k in key_path if not k.isdigit()]):
+        pattern = re.compile(rf"(^|[\s{{,.\[])\"?{re.escape(name)}\"?\s*=")
+        for i in range(start, end):
+            if pattern.search(lines[i]):
+                return i + 1
+    return start + 1
+
+
+def _model_problems(exc: ValidationError, data: dict[str, Any], text: str, source: str) -> list[str]:
+    problems = []
+    benefits = data.get("benefit") if isinstance(data.get("benefit"), list) else []
+    for error in exc.errors():
+        loc = [str(part) for part in error["loc"]]
+        benefit_id = None
+        where = ""
+        if loc[:1] == ["benefit"] and len(loc) > 1 and loc[1].isdigit():
+            index = int(loc[1])
+            item = benefits[index] if index < len(benefits) else {}
+            benefit_id = str(item.get("id")) if isinstance(item, dict) and item.get("id") else None
+            where = f"benefit {benefit_id}: " if benefit_id else f"benefit #{index + 1}: "
+            loc = loc[2:]
+        # pydantic names the union member it tried (e.g. "up_to"); drop it from the key path.
+        loc = [part for part in loc if part not in ("none", "up_to", "percent", "tiers", "per_unit")]
+        line = _benefit_line(text, benefit_id, loc) if benefit_id or loc else None
+        key = ".".join(loc) or "(benefit)"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key; remove it or check its spelling"
+        elif error["type"] == "missing":
+            message = "is required"
+        elif error["type"] == "union_tag_invalid":
+            message = "rule must be one of none, up_to, percent, tiers, per_unit"
+        prefix = f"{source}:{line}" if line else source
+        problems.append(f"{prefix}: {where}{key}: {message}")
+    return problems
+
+
+def _cross_checks(parsed: _File, text: str, source: str) -> list[str]:
+    problems = []
+    seen: set[str] = set()
+    scope_ids = {rule.id for rule in parsed.policy.scope}
+    for benefit in parsed.benefit:
+        line = _benefit_line(text, benefit.id, [])
+        prefix = f"{source}:{line}" if line else source
+        if benefit.id in seen:
+            problems.append(f"{prefix}: benefit {benefit.id}: id: duplicate id; each line needs its own id")
+        seen.add(benefit.id)
+        for name in benefit.scope_override:
+            if name not in scope_ids:
+                problems.append(
+                    f"{prefix}: benefit {benefit.id}: scope_override.{name}: no scope rule of that id; "
+                    f"use one of {', '.join(sorted(scope_ids))}"
+                )
+    return problems

@@ -1,0 +1,262 @@
+"""The ``subsidy`` command: parse options, call the core, pick a renderer, map errors to exit codes.
+
+Exit codes: 0 done (whatever the statuses), 1 invalid profile or measures file, 2 usage error,
+70 internal error (a bug: please report it), 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+
+from . import __version__
+
+if TYPE_CHECKING:
+    from .catalog import Catalog
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+app = typer.Typer(
+    name="subsidy",
+    help="Eligibility and awards under Suzhou's 《关于推进制造业智能化改造和数字化转型的若干措施》 (2021-2023).\n\n"
+    "Exit codes: 0 done, 1 invalid profile or measures file, 2 usage error, 70 internal error, 130 interrupted.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class CheckFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+class Lang(StrEnum):
+    zh = "zh"
+    en = "en"
+
+
+MeasuresOption = Annotated[
+    Path | None,
+    typer.Option("--measures", help="Load this measures file instead of the one shipped.", dir_okay=False),
+]
+LangOption = Annotated[
+    Lang | None,
+    typer.Option("--lang", help="Language of the output (default: $SUBSIDY_LANG, else the locale)."),
+]
+
+
+def _fail(lines: list[str], code: int = EXIT_DATA) -> NoReturn:
+    for line in lines:
+        sys.stderr.write(f"error: {line}\n")
+    raise typer.Exit(code)
+
+
+def _catalog(path: Path | None) -> Catalog:
+    from .catalog import CatalogError, load
+
+    try:
+        return load(path)
+    except CatalogError as exc:
+        _fail(exc.problems)
+
+
+def _lang(option: Lang | None) -> str:
+    from .words import choose_lang
+
+    return choose_lang(option.value if option else None)
+
+
+def _write(text: str) -> None:
+    """Machine output: UTF-8 bytes on stdout whatever the console's code page."""
+    sys.stdout.flush()
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is not None:
+        stream.write(text.encode("utf-8"))
+        stream.flush()
+    else:
+        sys.stdout.write(text)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"subsidy-cli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Eligibility and award calculator for Suzhou's smart-retrofit and digital-transformation measures."""
+
+
+@app.command()
+def check(
+    profile: Annotated[str, typer.Argument(help="Profile file (.toml or .json); '-' reads stdin.")],
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Evaluation date, YYYY-MM-DD (default: the profile's application_date, else today)."
+        ),
+    ] = None,
+    output_format: Annotated[
+        CheckFormat, typer.Option("--format", help="table for people, json for scripts.")
+    ] = CheckFormat.table,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also show lines that need information or do not apply.")
+    ] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show every condition, the value used, and the clause.")
+    ] = False,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="KEY=VALUE", help="What-if: override a profile key (repeatable)."),
+    ] = None,
+    lang: LangOption = None,
+    measures: MeasuresOption = None,
+) -> None:
+    """Judge every benefit line for one enterprise profile."""
+    from .engine import assess, evaluation_date
+    from .inputs import load_profile, parse_overrides
+    from .profile import ProfileError
+    from .values import parse_date
+
+    date = None
+    if as_of is not None:
+        try:
+            date = parse_date(as_of)
+        except ValueError as exc:
+            _fail([f"--as-of: {exc}"], EXIT_USAGE)
+    try:
+        parsed = load_profile(profile, parse_overrides(overrides or []))
+    except ProfileError as exc:
+        _fail([f"{exc.source}: {problem}" for problem in exc.problems])
+    catalog = _catalog(measures)
+    language = _lang(lang)
+    result = assess(parsed, catalog, evaluation_date(parsed, date))
+    if output_format is CheckFormat.json:
+        from .formats import assessment_dict, dumps
+
+        _write(dumps(assessment_dict(result, language)))
+        return
+    from . import render
+
+    render.assessment(render.make_console(), result, language, show_all=show_all, explain_lines=explain)
+
+
+@app.command()
+def measures(
+    output_format: Annotated[ListFormat, typer.Option("--format", help="table, json or csv.")] = ListFormat.table,
+    lang: LangOption = None,
+    measures: MeasuresOption = None,
+) -> None:
+    """List every benefit line of the policy."""
+    catalog = _catalog(measures)
+    language = _lang(lang)
+    if output_format is ListFormat.json:
+        from .formats import catalog_dict, dumps
+
+        _write(dumps(catalog_dict(catalog, language)))
+    elif output_format is ListFormat.csv:
+        from .formats import catalog_csv
+
+        _write(catalog_csv(catalog, language))
+    else:
+        from . import render
+
+        render.catalog_table(render.make_console(), catalog, language)
+
+
+@app.command()
+def show(
+    benefit_id: Annotated[str, typer.Argument(metavar="ID", help="A line id (16a) or a measure number (16).")],
+    lang: LangOption = None,
+    measures: MeasuresOption = None,
+) -> None:
+    """Explain one benefit line, or every line of one measure."""
+    import difflib
+
+    from . import render
+
+    catalog = _catalog(measures)
+    wanted = benefit_id.strip().lower()
+    found = [b for b in catalog.benefits if b.id == wanted or (wanted.isdigit() and str(b.measure) == wanted)]
+    if not found:
+        ids = [b.id for b in catalog.benefits]
+        near = difflib.get_close_matches(wanted, ids, n=3, cutoff=0.5)
+        hint = f"; did you mean {' or '.join(near)}?" if near else "; run 'subsidy measures' to list them"
+        _fail([f"no benefit line or measure {benefit_id!r}{hint}"], EXIT_USAGE)
+    render.benefit_detail(render.make_console(), catalog, found, _lang(lang))
+
+
+@app.command()
+def schema() -> None:
+    """Print the profile's JSON Schema (for editors that check profile files)."""
+    import json
+
+    from .profile import Profile
+
+    document = Profile.model_json_schema()
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    _write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+@app.command()
+def template(
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.", dir_okay=False)
+    ] = None,
+    lang: LangOption = None,
+) -> None:
+    """Write a commented TOML profile to fill in."""
+    from .template import profile_template
+
+    text = profile_template(_lang(lang))
+    if output is None:
+        _write(text)
+        return
+    if output.exists():
+        _fail([f"{output}: already exists; choose another name or delete it first"], EXIT_USAGE)
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        _fail([f"{output}: cannot write: {exc.strerror or exc}"], EXIT_USAGE)
+    sys.stderr.write(f"wrote {output}\n")
+
+
+def main() -> None:
+    """Console entry point: no traceback reaches the user unless SUBSIDY_DEBUG is set."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        sys.stderr.close()
+        sys.exit(EXIT_OK)
+    except Exception as exc:
+        if os.environ.get("SUBSIDY_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"internal error: {type(exc).__name__}: {exc} (set SUBSIDY_DEBUG=1 for details; please report this)\n"
+        )
+        sys.exit(EXIT_INTERNAL)

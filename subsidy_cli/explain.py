@@ -1,0 +1,151 @@
+"""A judged line in words: the basis of its amount, the reasons for its status, the keys it waits on.
+
+Plain strings in either language; used by the JSON document and by the Rich renderer alike.
+"""
+
+from __future__ import annotations
+
+from . import amounts
+from .catalog import Benefit
+from .conditions import describe_check
+from .engine import Finding, LineResult
+from .profile import KEYS, Profile
+from .words import count, money, pick
+
+STATUS_WORDS = {
+    "eligible": ("可申请", "eligible"),
+    "potential": ("可争取", "potential"),
+    "needs_info": ("待补充信息", "needs info"),
+    "ineligible": ("不符合", "ineligible"),
+    "expired": ("已过期", "expired"),
+}
+KIND_WORDS = {
+    "cash": ("资金奖励", "cash"),
+    "in_kind": ("免费服务", "free service"),
+    "support": ("非资金支持", "support"),
+    "referenced": ("按其他政策", "referenced"),
+    "case_by_case": ("一事一议", "case by case"),
+    "risk_sharing": ("风险共担", "risk sharing"),
+}
+
+
+def status_word(status: str, lang: str) -> str:
+    return pick(lang, *STATUS_WORDS[status])
+
+
+def kind_word(kind: str, lang: str) -> str:
+    return pick(lang, *KIND_WORDS[kind])
+
+
+def quota_words(benefit: Benefit, lang: str) -> str:
+    quota = benefit.quota
+    if quota is None:
+        return ""
+    number = count(quota.count, lang)
+    bound_zh = {"at_most": "", "at_least": "不少于", "about": "约"}[quota.bound]
+    bound_en = {"at_most": "", "at_least": "at least ", "about": "about "}[quota.bound]
+    return pick(
+        lang, f"名额:每年{bound_zh}{number}{quota.unit_zh}", f"quota: {bound_en}{number} {quota.unit_en} a year"
+    )
+
+
+def basis(benefit: Benefit, profile: Profile | None, lang: str) -> str:
+    """The amount rule in words, with the profile's figures where known."""
+    rule = amounts.describe(benefit.amount, profile, lang)
+    kind = benefit.kind
+    if kind == "referenced":
+        text = pick(lang, f"金额按{benefit.referenced_policy}", f"amount set by {benefit.referenced_policy}")
+    elif kind == "case_by_case":
+        text = pick(lang, "“一事一议”确定支持方式", "support agreed case by case (一事一议)")
+    elif kind == "support":
+        text = pick(lang, "支持方式见条文,无直接奖励金额", "support as the clause describes; no amount of its own")
+    elif kind == "risk_sharing":
+        text = pick(lang, f"与银行共担风险:{rule}", f"risk shared with the bank on {rule}")
+    elif kind == "in_kind":
+        text = (
+            pick(lang, f"免费服务,价值{rule}", f"free service worth {rule}")
+            if rule
+            else pick(lang, "免费服务,文件未列价值", "free service; the text states no value")
+        )
+    else:
+        text = rule
+    quota = quota_words(benefit, lang)
+    return pick(lang, ";", "; ").join(part for part in (text, quota) if part)
+
+
+def _finding(finding: Finding, lang: str) -> str:
+    text = describe_check(finding.check, lang)
+    if finding.scope_reason:
+        return f"{pick(lang, *finding.scope_reason)}: {text}"
+    return text
+
+
+def reasons(result: LineResult, lang: str) -> list[str]:
+    """Why the line has its status, one sentence a reason."""
+    benefit = result.benefit
+    out: list[str] = []
+    if result.status == "expired":
+        start, end = result.window
+        in_force = status_word(result.status_if_in_force, lang)
+        out.append(
+            pick(
+                lang,
+                f"评估日期不在本条有效期({start}至{end})内;如在有效期内为:{in_force}",
+                f"the date is outside this line's window ({start} to {end}); in force it would be {in_force}",
+            )
+        )
+    status = result.status_if_in_force
+    if benefit.open_to == "localities":
+        out.append(
+            pick(lang, benefit.note_zh or "支持对象为各地政府", benefit.note_en or "the support goes to localities")
+        )
+        return out
+    if status == "ineligible":
+        out.extend(
+            pick(lang, "不符合:", "not met: ") + _finding(f, lang)
+            for f in result.findings
+            if f.group != "qualifies" and f.check.outcome is False
+        )
+    elif status == "potential":
+        out.extend(
+            pick(lang, "尚未满足:", "not yet: ") + _finding(f, lang)
+            for f in result.findings
+            if f.group == "qualifies" and f.check.outcome is False
+        )
+    elif status == "eligible":
+        out.extend(
+            pick(lang, "满足:", "met: ") + _finding(f, lang)
+            for f in result.findings
+            if f.group == "qualifies" and f.check.outcome is True
+        )
+    if status in ("needs_info", "potential", "eligible"):
+        out.extend(
+            pick(lang, "未知:", "unknown: ") + _finding(f, lang) for f in result.findings if f.check.outcome is None
+        )
+    note = pick(lang, benefit.note_zh or "", benefit.note_en or "")
+    if note:
+        out.append(note)
+    return out
+
+
+def missing_labels(keys: tuple[str, ...] | list[str], lang: str) -> str:
+    return pick(lang, "、", ", ").join(KEYS[key].label(lang) for key in keys)
+
+
+def award_words(result: LineResult, lang: str) -> str:
+    """The maximum award (and the floor where the text sets one), for a table cell."""
+    if result.benefit.kind == "risk_sharing":
+        return "-"
+    high = result.max_award
+    if high is None:
+        if result.amount.open_ended:
+            low = money(result.min_award, lang) if result.min_award is not None else ""
+            return pick(
+                lang, f"不低于{low},无上限" if low else "无上限", f"at least {low}, no cap" if low else "no cap"
+            )
+        return "-"
+    text = money(high, lang)
+    low = result.min_award
+    if low is not None and low != high:
+        text = pick(lang, f"{money(low, lang)} 至 {text}", f"{money(low, lang)} to {text}")
+    return text

@@ -1,0 +1,72 @@
+"""Reading an enterprise profile from a TOML or JSON file (or stdin) and applying ``--set`` overrides."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import tomlfile
+from .profile import KEYS, Problem, Profile, ProfileError, build_profile, near
+
+
+def read_profile_data(source: str) -> tuple[dict[str, Any], str]:
+    """Raw key/values from PROFILE (``-`` is stdin); the second value names the source for messages."""
+    if source == "-":
+        raw = sys.stdin.buffer.read()
+        name = "<stdin>"
+        is_json = raw.lstrip()[:1] in (b"{", b"[")
+    else:
+        path = Path(source)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise ProfileError(source, [Problem("(file)", "no such file; check the path")]) from None
+        except IsADirectoryError:
+            raise ProfileError(source, [Problem("(file)", "is a folder; give a .toml or .json profile file")]) from None
+        except OSError as exc:
+            raise ProfileError(source, [Problem("(file)", f"cannot be read: {exc.strerror or exc}")]) from None
+        name = source
+        is_json = path.suffix.lower() == ".json" or (path.suffix.lower() != ".toml" and raw.lstrip()[:1] == b"{")
+    try:
+        text = tomlfile.decode(raw, name)
+        data: Any = json.loads(text, parse_float=Decimal) if is_json else tomlfile.loads(text, name)
+    except tomlfile.TomlProblems as exc:
+        raise ProfileError(
+            name, [Problem("(file)", p.removeprefix(f"{name}:").strip()) for p in exc.problems]
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ProfileError(name, [Problem(f"line {exc.lineno}", f"invalid JSON: {exc.msg}")]) from None
+    if not isinstance(data, dict):
+        raise ProfileError(name, [Problem("(file)", 'must hold one object of key/values, e.g. {"name": "..."}')])
+    return data, name
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """``KEY=VALUE`` pairs from ``--set``; an empty VALUE makes the key unknown."""
+    overrides: dict[str, str] = {}
+    problems: list[Problem] = []
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        key = key.strip()
+        if not sep:
+            problems.append(Problem(pair, "write --set KEY=VALUE, e.g. --set retrofit_loan_cny=5000万"))
+        elif key not in KEYS:
+            problems.append(Problem(key, f"unknown key{near(key, list(KEYS))}"))
+        else:
+            overrides[key] = value
+    if problems:
+        raise ProfileError("--set", problems)
+    return overrides
+
+
+def load_profile(source: str, overrides: dict[str, str] | None = None) -> Profile:
+    data, name = read_profile_data(source)
+    for key, value in (overrides or {}).items():
+        if value.strip() == "":
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return build_profile(data, name)

@@ -1,0 +1,270 @@
+"""Rich output for people: the only module that prints with Rich.
+
+Data is always passed as ``Text`` (never markup), so ``[`` in a firm's name prints as typed.
+On a console that cannot show UTF-8 (a legacy Windows code page), boxes turn ASCII and
+characters the console cannot encode are replaced rather than crashing the program.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from . import explain
+from .catalog import Benefit, Catalog
+from .conditions import describe_check
+from .engine import Assessment, LineResult
+from .profile import KEYS
+from .words import money, pick
+
+_STYLE = {
+    "eligible": "bold green",
+    "potential": "yellow",
+    "needs_info": "cyan",
+    "ineligible": "dim",
+    "expired": "magenta",
+}
+_ORDER = {"eligible": 0, "potential": 1, "needs_info": 2, "ineligible": 3, "expired": 4}
+
+
+def make_console(stream: TextIO | None = None, stderr: bool = False) -> Console:
+    target = stream or (sys.stderr if stderr else sys.stdout)
+    no_color = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+    return Console(file=target, no_color=no_color, highlight=False, emoji=False, soft_wrap=False, safe_box=True)
+
+
+def _utf8(console: Console) -> bool:
+    return (console.encoding or "").lower().replace("-", "") in ("utf8", "utf_8")
+
+
+def _box(console: Console) -> box.Box:
+    return box.SIMPLE_HEAD if _utf8(console) else box.ASCII2
+
+
+def _safe(console: Console, text: str) -> str:
+    if _utf8(console):
+        return text
+    encoding = console.encoding or "ascii"
+    return text.replace("¥", "CNY ").encode(encoding, errors="replace").decode(encoding)
+
+
+def _t(console: Console, text: str, style: str = "") -> Text:
+    return Text(_safe(console, text), style=style)
+
+
+def _sort_key(result: LineResult) -> tuple[int, int, object]:
+    status = result.status_if_in_force if result.status == "expired" else result.status
+    high = result.max_award
+    return (_ORDER[status], 0 if high is not None else 1, -(high or 0))
+
+
+def _shown(assessment: Assessment, show_all: bool) -> list[LineResult]:
+    def keep(result: LineResult) -> bool:
+        status = result.status_if_in_force if result.status == "expired" else result.status
+        return show_all or status in ("eligible", "potential")
+
+    return sorted((r for r in assessment.results if keep(r)), key=_sort_key)
+
+
+def _status_text(console: Console, result: LineResult, lang: str) -> Text:
+    word = explain.status_word(result.status, lang)
+    if result.status == "expired":
+        word += f" ({explain.status_word(result.status_if_in_force, lang)})"
+    return _t(console, word, _STYLE[result.status])
+
+
+def assessment(
+    console: Console, assessment: Assessment, lang: str, show_all: bool = False, explain_lines: bool = False
+) -> None:
+    """The ``check`` table, totals, banner and "answer these to refine"."""
+    profile = assessment.profile
+    policy = assessment.catalog.policy
+    policy_title = pick(lang, policy.title_zh, policy.title_en)
+    title = f"{profile.name} - {policy_title} - {pick(lang, '评估日期', 'as of')} {assessment.as_of}"
+    if not assessment.in_force:
+        window = f"{policy.valid_from} - {policy.valid_until}"
+        console.print(
+            _t(
+                console,
+                pick(
+                    lang,
+                    f"注意:{assessment.as_of} 不在政策有效期({window})内,以下各条均已过期。",
+                    f"Note: {assessment.as_of} is outside the policy's validity ({window}); every line below has expired.",
+                ),
+                "bold magenta",
+            )
+        )
+    shown = _shown(assessment, show_all)
+    table = Table(title=_t(console, title), box=_box(console), show_lines=False, title_justify="left")
+    for header, options in (
+        (pick(lang, "编号", "ID"), {"no_wrap": True}),
+        (pick(lang, "项目", "Benefit"), {"ratio": 3}),
+        (pick(lang, "状态", "Status"), {"no_wrap": True}),
+        (pick(lang, "最高金额", "Max award"), {"justify": "right"}),
+        (pick(lang, "依据", "Basis"), {"ratio": 4}),
+    ):
+        table.add_column(_t(console, header), **options)  # type: ignore[arg-type]
+    for result in shown:
+        table.add_row(
+            _t(console, result.benefit.id),
+            _t(console, result.benefit.title(lang)),
+            _status_text(console, result, lang),
+            _t(console, explain.award_words(result, lang)),
+            _t(console, explain.basis(result.benefit, profile, lang)),
+        )
+    if shown:
+        console.print(table)
+    else:
+        console.print(_t(console, title))
+        console.print(
+            _t(
+                console,
+                pick(
+                    lang,
+                    "没有可申请或可争取的项目;加 --all 查看全部各条。",
+                    "No eligible or potential lines; add --all to see every line.",
+                ),
+            )
+        )
+    if explain_lines:
+        for result in shown:
+            _explain(console, result, lang)
+    _totals(console, assessment, lang)
+    _refine(console, assessment, lang)
+
+
+def _totals(console: Console, assessment: Assessment, lang: str) -> None:
+    totals = assessment.totals
+    counts = totals.counts
+    eligible, potential = money(totals.eligible_cash_max, lang), money(totals.potential_cash_max, lang)
+    line = pick(
+        lang,
+        f"可申请资金合计最高 {eligible};可争取资金合计最高 {potential}",
+        f"Eligible cash, at most {eligible} in all; potential cash, at most {potential}",
+    )
+    console.print(_t(console, line, "bold"))
+    if totals.open_ended:
+        ids = ", ".join(totals.open_ended)
+        console.print(_t(console, pick(lang, f"另有未设上限的项目:{ids}", f"Plus lines with no upper bound: {ids}")))
+    summary = ", ".join(f"{explain.status_word(s, lang)} {n}" for s, n in counts.items() if n)
+    console.print(_t(console, summary, "dim"))
+
+
+def _refine(console: Console, assessment: Assessment, lang: str) -> None:
+    if not assessment.refine:
+        return
+    console.print(_t(console, pick(lang, "补充以下信息可使结果更准确:", "Answer these to refine:"), "bold cyan"))
+    for number, hint in enumerate(assessment.refine, start=1):
+        largest = pick(lang, "无上限", "no upper bound") if hint.largest is None else money(hint.largest, lang)
+        ids = ", ".join(hint.benefits)
+        console.print(
+            _t(
+                console,
+                pick(
+                    lang,
+                    f"  {number}. {KEYS[hint.key].label_zh} ({hint.key}):最多涉及 {largest}({ids})",
+                    f"  {number}. {KEYS[hint.key].label_en} ({hint.key}): settles up to {largest} ({ids})",
+                ),
+            )
+        )
+
+
+def _explain(console: Console, result: LineResult, lang: str) -> None:
+    benefit = result.benefit
+    console.print()
+    header = f"{benefit.id}  {benefit.title(lang)}  - "
+    console.print(_t(console, header) + _status_text(console, result, lang))
+    words = {
+        True: pick(lang, "满足", "met"),
+        False: pick(lang, "不满足", "not met"),
+        None: pick(lang, "未知", "unknown"),
+    }
+    styles = {True: "green", False: "red", None: "cyan"}
+    for finding in result.findings:
+        group = {
+            "scope": pick(lang, "适用范围", "scope"),
+            "requires": pick(lang, "主体要求", "applicant"),
+            "qualifies": pick(lang, "奖励条件", "pays for"),
+        }[finding.group]
+        outcome = finding.check.outcome
+        console.print(
+            _t(console, f"  [{words[outcome]}] ", styles[outcome])
+            + _t(console, f"{group}: {describe_check(finding.check, lang)}")
+        )
+    for reason in explain.reasons(result, lang):
+        if not reason.startswith(
+            (
+                pick(lang, "满足", "met"),
+                pick(lang, "不符合", "not met"),
+                pick(lang, "尚未", "not yet"),
+                pick(lang, "未知", "unknown"),
+            )
+        ):
+            console.print(_t(console, f"  {reason}", "italic"))
+    console.print(_t(console, pick(lang, f"  条文:{benefit.clause_text}", f"  Clause: {benefit.clause_text}"), "dim"))
+
+
+def catalog_table(console: Console, catalog: Catalog, lang: str) -> None:
+    table = Table(
+        title=_t(console, pick(lang, catalog.policy.title_zh, catalog.policy.title_en)),
+        box=_box(console),
+        title_justify="left",
+    )
+    for header in (
+        pick(lang, "编号", "ID"),
+        pick(lang, "条", "Measure"),
+        pick(lang, "项目", "Benefit"),
+        pick(lang, "类型", "Kind"),
+        pick(lang, "金额规则", "Amount rule"),
+    ):
+        table.add_column(_t(console, header))
+    for benefit in catalog.benefits:
+        table.add_row(
+            _t(console, benefit.id),
+            _t(console, str(benefit.measure)),
+            _t(console, benefit.title(lang)),
+            _t(console, explain.kind_word(benefit.kind, lang)),
+            _t(console, explain.basis(benefit, None, lang)),
+        )
+    console.print(table)
+
+
+def benefit_detail(console: Console, catalog: Catalog, benefits: Iterable[Benefit], lang: str) -> None:
+    """``subsidy show``: clause, recipients, what it pays for and the amount rule in words."""
+    for index, benefit in enumerate(benefits):
+        if index:
+            console.print()
+        start, end = catalog.window(benefit)
+        console.print(_t(console, f"{benefit.id}  {benefit.title_zh} / {benefit.title_en}", "bold"))
+        rows = [
+            (
+                pick(lang, "所属条款", "Measure"),
+                pick(
+                    lang,
+                    f"第{benefit.section}部分 第({benefit.measure})条",
+                    f"section {benefit.section}, measure ({benefit.measure})",
+                ),
+            ),
+            (pick(lang, "类型", "Kind"), explain.kind_word(benefit.kind, lang)),
+            (pick(lang, "支持对象", "Who qualifies"), pick(lang, benefit.recipients_zh, benefit.recipients_en)),
+            (pick(lang, "支持内容", "Pays for"), pick(lang, benefit.pays_for_zh, benefit.pays_for_en)),
+            (pick(lang, "金额规则", "Amount rule"), explain.basis(benefit, None, lang)),
+            (pick(lang, "有效期", "In force"), f"{start} - {end}"),
+        ]
+        note = pick(lang, benefit.note_zh or "", benefit.note_en or "")
+        if note:
+            rows.append((pick(lang, "说明", "Note"), note))
+        rows.append((pick(lang, "条文", "Clause"), benefit.clause_text))
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold", no_wrap=True)
+        grid.add_column()
+        for label, value in rows:
+            grid.add_row(_t(console, label), _t(console, value))
+        console.print(grid)

@@ -1,0 +1,73 @@
+"""Reading TOML that people typed: BOM, GBK files and Chinese-IME slips explained by line."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from decimal import Decimal
+from typing import Any
+
+
+class TomlProblems(Exception):
+    """The file could not be read as TOML; ``problems`` holds one printable line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def decode(raw: bytes, source: str) -> str:
+    """UTF-8 text, or a problem that says how the file was saved and how to save it instead."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise TomlProblems(
+            [
+                f"{source}:1: the file starts with a byte-order mark (BOM); save it as UTF-8 "
+                "without BOM (in Notepad choose 'UTF-8', not 'UTF-8 with BOM')"
+            ]
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        if b"\x00" in raw[:4096]:
+            hint = "it is a binary file, not text"
+        else:
+            try:
+                raw.decode("gb18030")
+            except UnicodeDecodeError:
+                hint = "it is not text in any encoding we know"
+            else:
+                hint = "it looks GBK/GB18030-encoded (saved as ANSI on Chinese Windows)"
+        raise TomlProblems([f"{source}:{line}: the file is not UTF-8: {hint}; save it as UTF-8"]) from None
+
+
+_LINE_COL = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
+_IME_SLIPS = (
+    (re.compile(r"^\s*[\w.\"-]+\s*＝"), "full-width equals sign '＝'; type an ASCII '=' (switch the IME to English)"),
+    (re.compile(r"=\s*[“”‘’「」]"), 'Chinese quotation marks around a value; use ASCII double quotes "..."'),
+    (re.compile(r"^\s*[［【]"), "full-width bracket; table headers use ASCII [ and ]"),
+    (re.compile(r"^[^\"#]*=\s*[\[{][^\"#]*[，；]"), "full-width comma or semicolon between values; use an ASCII ','"),
+)
+
+
+def loads(text: str, source: str) -> dict[str, Any]:
+    """Parse TOML with exact decimals; syntax errors become line-numbered problems."""
+    try:
+        return tomllib.loads(text, parse_float=Decimal)
+    except tomllib.TOMLDecodeError as exc:
+        raise TomlProblems(_syntax_problems(text, source, exc)) from None
+
+
+def _syntax_problems(text: str, source: str, exc: tomllib.TOMLDecodeError) -> list[str]:
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        for pattern, message in _IME_SLIPS:
+            if pattern.search(line):
+                problems.append(f"{source}:{number}: {message}")
+                break
+    if problems:
+        return problems
+    match = _LINE_COL.search(str(exc))
+    where = f"{source}:{match.group(1)}" if match else source
+    message = _LINE_COL.sub("", str(exc)).strip()
+    return [f"{where}: invalid TOML: {message}; check the quotes, '=' and brackets on this line"]

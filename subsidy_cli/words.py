@@ -1,0 +1,69 @@
+"""Language choice and the way each audience reads numbers (¥500,000 / 50万元).
+
+Plain strings only: no Rich here, so JSON output and the interview can use it too.
+"""
+
+from __future__ import annotations
+
+import locale
+import os
+from decimal import Decimal
+
+LANGS = ("zh", "en")
+
+
+def choose_lang(option: str | None) -> str:
+    """``--lang``, else ``SUBSIDY_LANG``, else Chinese for a Chinese locale, else English."""
+    for candidate in (option, os.environ.get("SUBSIDY_LANG")):
+        if candidate:
+            value = candidate.strip().lower()[:2]
+            if value in LANGS:
+                return value
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    try:
+        current = locale.getlocale()[0] or ""
+    except ValueError:
+        current = ""
+    return "zh" if current.lower().startswith(("zh", "chinese")) else "en"
+
+
+def _trim(value: Decimal) -> str:
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text
+
+
+def money(value: Decimal | None, lang: str) -> str:
+    """¥1,234,567.5 in English; 123.45675万元 style in Chinese (元 below 10,000)."""
+    if value is None:
+        return "-"
+    if lang == "zh":
+        if value >= 100_000_000 and value % 10_000_000 == 0:
+            return f"{_trim(value / 100_000_000)}亿元"
+        if value >= 10_000:
+            return f"{_trim(value / 10_000)}万元"
+        return f"{_trim(value)}元"
+    quantised = value.quantize(Decimal("0.01"))
+    if quantised == quantised.to_integral_value():
+        return f"¥{int(quantised):,}"
+    return f"¥{quantised:,.2f}"
+
+
+def count(value: int | Decimal, lang: str) -> str:
+    if lang == "zh":
+        if value >= 10_000 and value % 10_000 == 0:
+            return f"{_trim(Decimal(value) / 10_000)}万"
+        return _trim(Decimal(value))
+    return f"{int(value):,}" if value == int(value) else f"{value:,}"
+
+
+def percent(rate: Decimal) -> str:
+    return f"{_trim(rate * 100)}%"
+
+
+def pick(lang: str, zh: str, en: str) -> str:
+    return zh if lang == "zh" else en
