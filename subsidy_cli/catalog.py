@@ -73,7 +73,7 @@ class Quota(_Strict):
 
     count: int = Field(gt=0)
     per: Literal["year"] = "year"
-    bound: Literal["at_most", "at_least", "about"] = "at_most"
+    bound: Literal["exactly", "at_least", "at_least_about"] = "exactly"
     unit_zh: str
     unit_en: str
 
@@ -96,7 +96,7 @@ class Benefit(_Strict):
     requires: list[Condition] = []
     qualifies: list[Condition] = []
     scope_override: dict[str, Condition] = {}
-    open_to: Literal["applicants", "localities"] = "applicants"
+    open_to: Literal["applicants", "localities", "financiers", "individuals"] = "applicants"
     referenced_policy: str | None = None
     quota: Quota | None = None
     note_zh: str | None = None
@@ -118,8 +118,10 @@ class Benefit(_Strict):
             raise ValueError("a 'risk_sharing' line needs a percent amount rule (the share of the loan covered)")
         if self.kind in ("support", "referenced", "case_by_case") and not isinstance(self.amount, NoAmount):
             raise ValueError(f'a {self.kind!r} line pays no amount of its own; use rule = "none"')
-        if not self.clause:
+        if not self.clause or not all(self.clauses):
             raise ValueError("clause is empty; copy the sentence(s) from the policy text")
+        if self.open_to != "applicants" and not (self.note_zh and self.note_en):
+            raise ValueError(f"open_to = {self.open_to!r} needs note_zh and note_en saying who receives it")
         return self
 
     @property
@@ -233,7 +235,7 @@ def _model_problems(exc: ValidationError, data: dict[str, Any], text: str, sourc
         # pydantic names the union member it tried (e.g. "up_to"); drop it from the key path.
         loc = [part for part in loc if part not in ("none", "up_to", "percent", "tiers", "per_unit")]
         line = _benefit_line(text, benefit_id, loc) if benefit_id or loc else None
-        key = ".".join(loc) or "(benefit)"
+        key = ".".join(loc)
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "extra_forbidden":
             message = "unknown key; remove it or check its spelling"
@@ -242,7 +244,7 @@ def _model_problems(exc: ValidationError, data: dict[str, Any], text: str, sourc
         elif error["type"] == "union_tag_invalid":
             message = "rule must be one of none, up_to, percent, tiers, per_unit"
         prefix = f"{source}:{line}" if line else source
-        problems.append(f"{prefix}: {where}{key}: {message}")
+        problems.append(f"{prefix}: {where}{key + ': ' if key else ''}{message}")
     return problems
 
 

@@ -146,10 +146,13 @@ def check(
             date = parse_date(as_of)
         except ValueError as exc:
             _fail([f"--as-of: {exc}"], EXIT_USAGE)
+    if profile != "-" and not Path(profile).is_file():
+        what = "is a folder" if Path(profile).is_dir() else "does not exist"
+        _fail([f"{profile}: {what}; give a .toml or .json profile file, or '-' for stdin"], EXIT_USAGE)
     try:
         parsed = load_profile(profile, parse_overrides(overrides or []))
     except ProfileError as exc:
-        _fail([f"{exc.source}: {problem}" for problem in exc.problems])
+        _fail(exc.lines())
     catalog = _catalog(measures)
     language = _lang(lang)
     result = assess(parsed, catalog, evaluation_date(parsed, date))

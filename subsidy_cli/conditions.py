@@ -177,10 +177,6 @@ def evaluate(cond: Condition, profile: Profile) -> Outcome:
     return Outcome(check.outcome, (check,))
 
 
-def evaluate_all(conditions: list[Condition], profile: Profile) -> Outcome:
-    return evaluate(Condition(all=conditions), profile) if conditions else Outcome(True, ())
-
-
 def _value_words(key: str, value: Any, lang: str) -> str:
     spec = KEYS[key]
     if value is None:
@@ -188,7 +184,7 @@ def _value_words(key: str, value: Any, lang: str) -> str:
     if spec.type == "money":
         return money(Decimal(value), lang)
     if spec.type == "count":
-        return count(value, lang)
+        return count(value, lang) + pick(lang, spec.unit_zh, f" {spec.unit_en}" if spec.unit_en else "")
     if spec.type == "bool":
         return pick(lang, "是" if value else "否", "yes" if value else "no")
     if spec.type == "multi":
@@ -214,6 +210,10 @@ def describe(cond: Condition, lang: str) -> str:
             return label if cond.is_ else pick(lang, f"非{label}", f"not {label}")
         return f"{label} = {choice_label(cond.key, str(cond.is_), lang)}"
     if op == "in":
+        others = [c for c in spec.choices if c not in (cond.in_ or [])]
+        if len(others) == 1 and len(spec.choices) > 3:
+            other = choice_label(cond.key, others[0], lang)
+            return pick(lang, f"{label}不是{other}", f"{label} is not {other}")
         options = pick(lang, "、", ", ").join(choice_label(cond.key, v, lang) for v in cond.in_ or [])
         return pick(lang, f"{label}属于 {options}", f"{label} is one of {options}")
     if op == "contains":
@@ -238,7 +238,9 @@ def describe_check(check: Check, lang: str) -> str:
     if key is None:
         return text
     shown = f"{text}: {_value_words(key, check.value, lang)}"
-    if check.gap is not None:
+    if check.gap is not None and check.gap > 0:
         gap = _value_words(key, check.gap, lang)
         shown += pick(lang, f" (差 {gap})", f" (short by {gap})")
+    elif check.gap is not None:
+        shown += pick(lang, " (须超过而非等于)", " (must be more than, not equal to, it)")
     return shown

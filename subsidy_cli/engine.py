@@ -17,7 +17,7 @@ from typing import Literal
 
 from .amounts import Amount, Percent, compute
 from .catalog import Benefit, Catalog
-from .conditions import Check, evaluate, evaluate_all
+from .conditions import Check, Condition, evaluate
 from .profile import KEYS, Profile
 
 Status = Literal["eligible", "potential", "needs_info", "ineligible", "expired"]
@@ -26,11 +26,21 @@ STATUSES: tuple[Status, ...] = ("eligible", "potential", "needs_info", "ineligib
 
 @dataclass(frozen=True)
 class Finding:
-    """A condition as applied: the group it belongs to and, for scope rules, the rule's own reason."""
+    """One condition of a line as applied: its group, its outcome and the leaf tests under it.
+
+    ``scope_reason`` carries the policy's own words for a scope rule (zh, en).
+    """
 
     group: Literal["scope", "requires", "qualifies"]
-    check: Check
-    scope_reason: tuple[str, str] | None = None  # (zh, en)
+    condition: Condition
+    outcome: bool | None
+    checks: tuple[Check, ...]
+    scope_reason: tuple[str, str] | None = None
+
+    @property
+    def to_confirm(self) -> bool:
+        """False only because a fact the profile does not record is not established."""
+        return self.outcome is False and all(c.unrecorded for c in self.checks if c.outcome is False)
 
 
 @dataclass(frozen=True)
@@ -43,10 +53,6 @@ class LineResult:
     missing: tuple[str, ...]
     window: tuple[dt.date, dt.date]
     risk_share_max: Decimal | None = None
-
-    @property
-    def failed(self) -> list[Finding]:
-        return [f for f in self.findings if f.check.outcome is False]
 
     @property
     def is_cash(self) -> bool:
@@ -74,7 +80,8 @@ class RefineHint:
     """An unknown key and the largest award its answer could settle."""
 
     key: str
-    largest: Decimal | None  # None: an open-ended award
+    largest: Decimal  # zero when the lines it settles pay no stated amount
+    open_ended: bool  # it settles a cash line with no upper bound
     benefits: tuple[str, ...]
 
 
@@ -101,31 +108,30 @@ def evaluation_date(profile: Profile, as_of: dt.date | None, today: dt.date | No
 def judge(benefit: Benefit, catalog: Catalog, profile: Profile, as_of: dt.date) -> LineResult:
     window = catalog.window(benefit)
     findings: list[Finding] = []
-    gate_results: list[bool | None] = []
-    if benefit.open_to == "localities":
+    if benefit.open_to != "applicants":
         status: Status = "ineligible"
         amount = Amount(None, None)
     else:
         for rule in catalog.policy.scope:
             cond = benefit.scope_override.get(rule.id, rule.test)
-            outcome = evaluate(cond, profile)
-            gate_results.append(outcome.result)
             reason = None if rule.id in benefit.scope_override else (rule.reason_zh, rule.reason_en)
-            findings.extend(Finding("scope", c, reason) for c in outcome.checks)
-        requires = evaluate_all(benefit.requires, profile)
-        gate_results.append(requires.result)
-        findings.extend(Finding("requires", c) for c in requires.checks)
-        qualifies = evaluate_all(benefit.qualifies, profile)
-        findings.extend(Finding("qualifies", c) for c in qualifies.checks)
+            findings.append(_find("scope", cond, profile, reason))
+        findings.extend(_find("requires", cond, profile) for cond in benefit.requires)
+        qualifies = [_find("qualifies", cond, profile) for cond in benefit.qualifies]
+        findings.extend(qualifies)
+        gate = [f.outcome for f in findings if f.group != "qualifies"]
+        met = [f.outcome for f in qualifies]
         amount = compute(benefit.amount, profile)
-        if False in gate_results:
+        if False in gate:
             status = "ineligible"
-        elif None in gate_results or qualifies.result is None:
+        elif None in gate:
             status = "needs_info"
-        elif qualifies.result is True:
-            status = "eligible"
-        else:
+        elif False in met:
             status = "potential"
+        elif None in met:
+            status = "needs_info"
+        else:
+            status = "eligible"
     missing = _missing(findings, amount, status)
     in_force_status = status
     if not window[0] <= as_of <= window[1]:
@@ -134,14 +140,27 @@ def judge(benefit: Benefit, catalog: Catalog, profile: Profile, as_of: dt.date) 
     return LineResult(benefit, status, in_force_status, amount, tuple(findings), missing, window, risk)
 
 
+def _find(
+    group: Literal["scope", "requires", "qualifies"],
+    cond: Condition,
+    profile: Profile,
+    reason: tuple[str, str] | None = None,
+) -> Finding:
+    outcome = evaluate(cond, profile)
+    return Finding(group, cond, outcome.result, outcome.checks, reason)
+
+
 def _missing(findings: list[Finding], amount: Amount, status: Status) -> tuple[str, ...]:
     if status == "ineligible":
         return ()
     keys: list[str] = []
     for finding in findings:
-        key = finding.check.condition.key
-        if finding.check.outcome is None and key and key not in keys:
-            keys.append(key)
+        if finding.outcome is not None:
+            continue
+        for check in finding.checks:
+            key = check.condition.key
+            if check.outcome is None and key and key not in keys:
+                keys.append(key)
     for key in amount.missing:
         if key not in keys:
             keys.append(key)
@@ -166,29 +185,26 @@ def _totals(results: tuple[LineResult, ...]) -> Totals:
     return Totals(eligible, potential, tuple(open_ended), counts)
 
 
-def _refine(results: tuple[LineResult, ...], key_order: list[str]) -> tuple[RefineHint, ...]:
-    best: dict[str, tuple[Decimal | None, list[str]]] = {}
+def _refine(results: tuple[LineResult, ...]) -> tuple[RefineHint, ...]:
+    """Unknown keys, the key that could settle the largest award first (open-ended awards before all)."""
+    hints: dict[str, RefineHint] = {}
     for result in results:
-        if result.status == "expired":
-            continue
+        if result.status not in ("needs_info", "eligible"):
+            continue  # a potential line is decided by what is known to be missing
+        award = result.max_award or Decimal(0)
+        open_ended = result.is_cash and result.amount.open_ended
         for key in result.missing:
-            largest, ids = best.get(key, (Decimal(0), []))
-            award = result.max_award
-            if result.amount.open_ended and result.benefit.kind == "cash":
-                largest = None
-            elif largest is not None and award is not None:
-                largest = max(largest, award)
-            ids.append(result.benefit.id)
-            best[key] = (largest, ids)
-
-    def rank(item: tuple[str, tuple[Decimal | None, list[str]]]) -> tuple[int, Decimal, int, int]:
-        key, (largest, ids) = item
-        return (0 if largest is None else 1, -(largest or Decimal(0)), -len(ids), key_order.index(key))
-
-    return tuple(RefineHint(key, largest, tuple(ids)) for key, (largest, ids) in sorted(best.items(), key=rank))
+            old = hints.get(key, RefineHint(key, Decimal(0), False, ()))
+            hints[key] = RefineHint(
+                key, max(old.largest, award), old.open_ended or open_ended, (*old.benefits, result.benefit.id)
+            )
+    order = list(KEYS)
+    return tuple(
+        sorted(hints.values(), key=lambda h: (not h.open_ended, -h.largest, -len(h.benefits), order.index(h.key)))
+    )
 
 
 def assess(profile: Profile, catalog: Catalog, as_of: dt.date) -> Assessment:
     """Every line of the catalogue judged for ``profile`` on ``as_of``."""
     results = tuple(judge(benefit, catalog, profile, as_of) for benefit in catalog.benefits)
-    return Assessment(catalog, profile, as_of, results, _totals(results), _refine(results, list(KEYS)))
+    return Assessment(catalog, profile, as_of, results, _totals(results), _refine(results))

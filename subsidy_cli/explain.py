@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from . import amounts
 from .catalog import Benefit
-from .conditions import describe_check
+from .conditions import describe, describe_check
 from .engine import Finding, LineResult
 from .profile import KEYS, Profile
 from .words import count, money, pick
@@ -29,6 +29,42 @@ KIND_WORDS = {
 }
 
 
+_ROMAN = {"一": "I", "二": "II", "三": "III", "四": "IV", "五": "V"}
+_CN_NUMERALS = [
+    "一",
+    "二",
+    "三",
+    "四",
+    "五",
+    "六",
+    "七",
+    "八",
+    "九",
+    "十",
+    "十一",
+    "十二",
+    "十三",
+    "十四",
+    "十五",
+    "十六",
+    "十七",
+    "十八",
+    "十九",
+    "二十",
+    "二十一",
+    "二十二",
+]
+
+
+def measure_words(benefit: Benefit, lang: str) -> str:
+    """Where the line sits in the text: 第四部分 第(十六)条 / Part IV, measure 16."""
+    return pick(
+        lang,
+        f"第{benefit.section}部分 第({_CN_NUMERALS[benefit.measure - 1]})条",
+        f"Part {_ROMAN[benefit.section]}, measure {benefit.measure}",
+    )
+
+
 def status_word(status: str, lang: str) -> str:
     return pick(lang, *STATUS_WORDS[status])
 
@@ -42,8 +78,8 @@ def quota_words(benefit: Benefit, lang: str) -> str:
     if quota is None:
         return ""
     number = count(quota.count, lang)
-    bound_zh = {"at_most": "", "at_least": "不少于", "about": "约"}[quota.bound]
-    bound_en = {"at_most": "", "at_least": "at least ", "about": "about "}[quota.bound]
+    bound_zh = {"exactly": "", "at_least": "不少于", "at_least_about": "至少约"}[quota.bound]
+    bound_en = {"exactly": "", "at_least": "at least ", "at_least_about": "at least about "}[quota.bound]
     return pick(
         lang, f"名额:每年{bound_zh}{number}{quota.unit_zh}", f"quota: {bound_en}{number} {quota.unit_en} a year"
     )
@@ -73,11 +109,27 @@ def basis(benefit: Benefit, profile: Profile | None, lang: str) -> str:
     return pick(lang, ";", "; ").join(part for part in (text, quota) if part)
 
 
-def _finding(finding: Finding, lang: str) -> str:
-    text = describe_check(finding.check, lang)
+def finding_words(finding: Finding, lang: str) -> str:
+    """A condition and the profile values it was judged on."""
+    leaves = finding.checks
+    if len(leaves) == 1 and leaves[0].condition is finding.condition:
+        text = describe_check(leaves[0], lang)
+    else:
+        values = "; ".join(describe_check(leaf, lang) for leaf in leaves if leaf.condition.key)
+        text = describe(finding.condition, lang) + (f" [{values}]" if values else "")
     if finding.scope_reason:
         return f"{pick(lang, *finding.scope_reason)}: {text}"
     return text
+
+
+def outcome_word(finding: Finding, lang: str) -> str:
+    if finding.to_confirm:
+        return pick(lang, "待确认", "to confirm")
+    return {
+        True: pick(lang, "满足", "met"),
+        False: pick(lang, "不满足", "not met"),
+        None: pick(lang, "未知", "unknown"),
+    }[finding.outcome]
 
 
 def reasons(result: LineResult, lang: str) -> list[str]:
@@ -95,33 +147,22 @@ def reasons(result: LineResult, lang: str) -> list[str]:
             )
         )
     status = result.status_if_in_force
-    if benefit.open_to == "localities":
-        out.append(
-            pick(lang, benefit.note_zh or "支持对象为各地政府", benefit.note_en or "the support goes to localities")
-        )
+    if benefit.open_to != "applicants":
+        out.append(pick(lang, benefit.note_zh or "", benefit.note_en or ""))
         return out
-    if status == "ineligible":
-        out.extend(
-            pick(lang, "不符合:", "not met: ") + _finding(f, lang)
-            for f in result.findings
-            if f.group != "qualifies" and f.check.outcome is False
-        )
-    elif status == "potential":
-        out.extend(
-            pick(lang, "尚未满足:", "not yet: ") + _finding(f, lang)
-            for f in result.findings
-            if f.group == "qualifies" and f.check.outcome is False
-        )
-    elif status == "eligible":
-        out.extend(
-            pick(lang, "满足:", "met: ") + _finding(f, lang)
-            for f in result.findings
-            if f.group == "qualifies" and f.check.outcome is True
-        )
-    if status in ("needs_info", "potential", "eligible"):
-        out.extend(
-            pick(lang, "未知:", "unknown: ") + _finding(f, lang) for f in result.findings if f.check.outcome is None
-        )
+    for finding in result.findings:
+        gate = finding.group != "qualifies"
+        if finding.outcome is False and gate and status == "ineligible":
+            out.append(pick(lang, "不符合:", "not met: ") + finding_words(finding, lang))
+        elif finding.outcome is False and not gate and status == "potential":
+            prefix = (
+                pick(lang, "待确认:", "to confirm: ") if finding.to_confirm else pick(lang, "尚未满足:", "not yet: ")
+            )
+            out.append(prefix + finding_words(finding, lang))
+        elif finding.outcome is True and not gate and status == "eligible":
+            out.append(pick(lang, "满足:", "met: ") + finding_words(finding, lang))
+        elif finding.outcome is None and status != "ineligible":
+            out.append(pick(lang, "未知:", "unknown: ") + finding_words(finding, lang))
     note = pick(lang, benefit.note_zh or "", benefit.note_en or "")
     if note:
         out.append(note)

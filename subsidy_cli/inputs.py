@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from decimal import Decimal
 from pathlib import Path
@@ -23,25 +24,31 @@ def read_profile_data(source: str) -> tuple[dict[str, Any], str]:
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            raise ProfileError(source, [Problem("(file)", "no such file; check the path")]) from None
+            raise ProfileError(source, [Problem("", "no such file; check the path")]) from None
         except IsADirectoryError:
-            raise ProfileError(source, [Problem("(file)", "is a folder; give a .toml or .json profile file")]) from None
+            raise ProfileError(source, [Problem("", "is a folder; give a .toml or .json profile file")]) from None
         except OSError as exc:
-            raise ProfileError(source, [Problem("(file)", f"cannot be read: {exc.strerror or exc}")]) from None
+            raise ProfileError(source, [Problem("", f"cannot be read: {exc.strerror or exc}")]) from None
         name = source
         is_json = path.suffix.lower() == ".json" or (path.suffix.lower() != ".toml" and raw.lstrip()[:1] == b"{")
     try:
         text = tomlfile.decode(raw, name)
         data: Any = json.loads(text, parse_float=Decimal) if is_json else tomlfile.loads(text, name)
     except tomlfile.TomlProblems as exc:
-        raise ProfileError(
-            name, [Problem("(file)", p.removeprefix(f"{name}:").strip()) for p in exc.problems]
-        ) from None
+        raise ProfileError(name, [_file_problem(p, name) for p in exc.problems]) from None
     except json.JSONDecodeError as exc:
-        raise ProfileError(name, [Problem(f"line {exc.lineno}", f"invalid JSON: {exc.msg}")]) from None
+        raise ProfileError(name, [Problem("", f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]) from None
     if not isinstance(data, dict):
-        raise ProfileError(name, [Problem("(file)", 'must hold one object of key/values, e.g. {"name": "..."}')])
+        raise ProfileError(name, [Problem("", 'must hold one object of key/values, e.g. {"name": "..."}')])
     return data, name
+
+
+def _file_problem(text: str, name: str) -> Problem:
+    """``name:12: message`` from the TOML reader as a Problem at line 12."""
+    match = re.match(rf"{re.escape(name)}(?::(\d+))?: (.*)$", text)
+    if not match:
+        return Problem("", text)
+    return Problem("", match.group(2), int(match.group(1)) if match.group(1) else None)
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:

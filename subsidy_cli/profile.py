@@ -19,12 +19,13 @@ from .values import normalise_text, parse_bool, parse_count, parse_date, parse_l
 
 
 class Problem(ValueError):
-    """One bad key in a profile: which key, which value, what to do."""
+    """One bad key in a profile (which key, which value, what to do), or a file-level problem at a line."""
 
-    def __init__(self, key: str, message: str) -> None:
-        super().__init__(f"{key}: {message}")
+    def __init__(self, key: str, message: str, line: int | None = None) -> None:
+        super().__init__(f"{key}: {message}" if key else message)
         self.key = key
         self.message = message
+        self.line = line
 
 
 class EntityType(StrEnum):
@@ -166,6 +167,8 @@ class KeySpec:
     help_zh: str
     help_en: str
     choices: tuple[str, ...] = ()
+    unit_zh: str = ""
+    unit_en: str = ""
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
@@ -271,200 +274,35 @@ class Profile(BaseModel):
     application_date: Date | None = None
 
 
-def _spec(
-    name: str, type_: KeyType, zh: str, en: str, help_zh: str, help_en: str, choices: tuple[str, ...] = ()
-) -> KeySpec:
-    return KeySpec(name, type_, zh, en, help_zh, help_en, choices)
-
-
-KEYS: dict[str, KeySpec] = {
-    s.name: s
-    for s in (
-        _spec("name", "text", "企业名称", "Name", "营业执照上的名称", "the registered name"),
-        _spec(
-            "credit_code",
-            "text",
-            "统一社会信用代码",
-            "Credit code",
-            "18 位统一社会信用代码",
-            "18-character unified social credit code",
-        ),
-        _spec(
-            "entity_type",
-            "choice",
-            "主体类型",
-            "Entity type",
-            "企业、社会组织或事业单位",
-            "enterprise, social organisation or public institution",
-            tuple(_ENTITY_OPTIONS),
-        ),
-        _spec(
-            "independent_legal_person",
-            "bool",
-            "具有独立法人资格",
-            "Independent legal person",
-            "分支机构不具有独立法人资格",
-            "a branch office is not one",
-        ),
-        _spec(
-            "district",
-            "choice",
-            "注册地",
-            "District",
-            "在苏州哪个县级市(区)注册",
-            "where in Suzhou it is registered",
-            tuple(_DISTRICT_OPTIONS),
-        ),
-        _spec("sme", "bool", "中小企业", "SME", "是否属于中小企业", "a small or medium-sized enterprise"),
-        _spec(
-            "roles",
-            "multi",
-            "主体角色",
-            "Roles",
-            "属于哪类组织(可多选)",
-            "what kind of organisation it is (several allowed)",
-            tuple(ROLES),
-        ),
-        _spec(
-            "recognitions",
-            "multi",
-            "已获认定",
-            "Recognitions",
-            "已获得的称号或认定(可多选)",
-            "titles and recognitions it holds (several allowed)",
-            tuple(RECOGNITIONS),
-        ),
-        _spec(
-            "retrofit_loan_cny",
-            "money",
-            "智能化改造项目贷款额(元)",
-            "Smart-retrofit loan (CNY)",
-            "本年度获得的智能化改造提升项目贷款",
-            "smart-retrofit project loan obtained this year",
-        ),
-        _spec(
-            "retrofit_loan_via_platform",
-            "bool",
-            "贷款经苏州综合金融服务等平台获得",
-            "Loan obtained via the finance platform",
-            "是否在苏州综合金融服务等平台获得",
-            "obtained through the Suzhou comprehensive financial service platform or a like platform",
-        ),
-        _spec(
-            "cloud_star_level",
-            "count",
-            "省上云星级",
-            "Cloud star level",
-            "江苏省上云企业星级, 0-5",
-            "provincial cloud-adoption star rating, 0-5",
-        ),
-        _spec(
-            "platform_served_enterprises",
-            "count",
-            "平台服务企业数",
-            "Platform: enterprises served",
-            "工业互联网平台服务的企业数",
-            "enterprises the industrial-internet platform serves",
-        ),
-        _spec(
-            "platform_connected_devices",
-            "count",
-            "平台连接设备数",
-            "Platform: connected devices",
-            "工业互联网平台连接的设备台数",
-            "devices connected to the platform",
-        ),
-        _spec(
-            "identifier_annual_registrations",
-            "count",
-            "年度新增标识注册量",
-            "Identifier: new registrations a year",
-            "二级节点年度新增标识注册量",
-            "new identifier registrations on the secondary node this year",
-        ),
-        _spec(
-            "identifier_daily_resolutions",
-            "count",
-            "日均解析量(次)",
-            "Identifier: daily resolutions",
-            "二级节点日均解析次数",
-            "average daily resolutions on the secondary node",
-        ),
-        _spec(
-            "identifier_rnd_investment_cny",
-            "money",
-            "标识突破项目研发投资额(元)",
-            "Identifier project R&D investment (CNY)",
-            "标识解析突破项目的研发投资额",
-            "R&D investment of the identifier breakthrough project",
-        ),
-        _spec(
-            "institution_category",
-            "choice",
-            "载体类别",
-            "Institution category",
-            "第十五条所列的机构类别",
-            "the category of institution measure 15 names",
-            tuple(INSTITUTION_CATEGORIES),
-        ),
-        _spec(
-            "first_set_unit_price_cny",
-            "money",
-            "首台(套)单台(套)销售价格(元)",
-            "First-set unit price (CNY)",
-            "首台(套)装备单台(套)销售价格",
-            "unit sale price of the first-set equipment",
-        ),
-        _spec(
-            "first_version_software_sales_cny",
-            "money",
-            "首版次软件销售总额(元)",
-            "First-version software sales (CNY)",
-            "首版次工业软件销售总额",
-            "total sales of the first-version software",
-        ),
-        _spec(
-            "flexible_experts",
-            "count",
-            "柔性引进专家(项目)数",
-            "Flexibly introduced experts",
-            "柔性引进的海内外专家(项目)数",
-            "experts (projects) introduced flexibly",
-        ),
-        _spec(
-            "security_served_enterprises",
-            "count",
-            "服务苏州市企业数",
-            "Security: Suzhou firms served",
-            "安全服务机构服务的苏州市企业数",
-            "Suzhou enterprises the security firm serves",
-        ),
-        _spec(
-            "security_annual_revenue_cny",
-            "money",
-            "安全服务年度营收(元)",
-            "Security: annual revenue (CNY)",
-            "第三方安全服务机构年度营收",
-            "annual revenue of the security service firm",
-        ),
-        _spec(
-            "security_contract_cny",
-            "money",
-            "安全服务合同额(元)",
-            "Security: contract amount (CNY)",
-            "安全服务合同额",
-            "security service contract amount",
-        ),
-        _spec(
-            "application_date",
-            "date",
-            "申报日期",
-            "Application date",
-            "评估所用的日期, 如 2022-06-30",
-            "the date to evaluate on, e.g. 2022-06-30",
-        ),
-    )
-}
+# fmt: off
+# key, type, label zh, label en, help zh, help en, choices, unit (zh, en) for counts
+KEYS: dict[str, KeySpec] = {spec.name: spec for spec in (
+    KeySpec("name", "text", "企业名称", "Name", "营业执照上的名称", "the registered name"),
+    KeySpec("credit_code", "text", "统一社会信用代码", "Credit code", "18 位统一社会信用代码", "18-character unified social credit code"),
+    KeySpec("entity_type", "choice", "主体类型", "Entity type", "企业、社会组织或事业单位", "enterprise, social organisation or public institution", tuple(_ENTITY_OPTIONS)),
+    KeySpec("independent_legal_person", "bool", "具有独立法人资格", "Independent legal person", "分支机构不具有独立法人资格", "a branch office is not one"),
+    KeySpec("district", "choice", "注册地", "District", "在苏州哪个县级市(区)注册", "where in Suzhou it is registered", tuple(_DISTRICT_OPTIONS)),
+    KeySpec("sme", "bool", "中小企业", "SME", "是否属于中小企业", "a small or medium-sized enterprise"),
+    KeySpec("roles", "multi", "主体角色", "Roles", "属于哪类组织(可多选)", "what kind of organisation it is (several allowed)", tuple(ROLES)),
+    KeySpec("recognitions", "multi", "已获认定", "Recognitions", "已获得的称号或认定(可多选)", "titles and recognitions it holds (several allowed)", tuple(RECOGNITIONS)),
+    KeySpec("retrofit_loan_cny", "money", "智能化改造项目贷款额(元)", "Smart-retrofit loan (CNY)", "本年度获得的智能化改造提升项目贷款", "smart-retrofit project loan obtained this year"),
+    KeySpec("retrofit_loan_via_platform", "bool", "贷款经苏州综合金融服务等平台获得", "Loan obtained via the finance platform", "是否在苏州综合金融服务等平台获得", "obtained through the Suzhou comprehensive financial service platform or a like platform"),
+    KeySpec("cloud_star_level", "count", "省上云星级", "Cloud star level", "江苏省上云企业星级, 0-5", "provincial cloud-adoption star rating, 0-5", (), "星", "stars"),
+    KeySpec("platform_served_enterprises", "count", "平台服务企业数", "Platform: enterprises served", "工业互联网平台服务的企业数", "enterprises the industrial-internet platform serves", (), "家", "enterprises"),
+    KeySpec("platform_connected_devices", "count", "平台连接设备数", "Platform: connected devices", "工业互联网平台连接的设备台数", "devices connected to the platform", (), "台", "devices"),
+    KeySpec("identifier_annual_registrations", "count", "年度新增标识注册量", "Identifier: new registrations a year", "二级节点年度新增标识注册量", "new identifier registrations on the secondary node this year"),
+    KeySpec("identifier_daily_resolutions", "count", "日均解析量", "Identifier: daily resolutions", "二级节点日均解析次数", "average daily resolutions on the secondary node", (), "次", "resolutions"),
+    KeySpec("identifier_rnd_investment_cny", "money", "标识突破项目研发投资额(元)", "Identifier project R&D investment (CNY)", "标识解析突破项目的研发投资额", "R&D investment of the identifier breakthrough project"),
+    KeySpec("institution_category", "choice", "载体类别", "Institution category", "第十五条所列的机构类别", "the category of institution measure 15 names", tuple(INSTITUTION_CATEGORIES)),
+    KeySpec("first_set_unit_price_cny", "money", "首台(套)单台(套)销售价格(元)", "First-set unit price (CNY)", "首台(套)装备单台(套)销售价格", "unit sale price of the first-set equipment"),
+    KeySpec("first_version_software_sales_cny", "money", "首版次软件销售总额(元)", "First-version software sales (CNY)", "首版次工业软件销售总额", "total sales of the first-version software"),
+    KeySpec("flexible_experts", "count", "柔性引进专家(项目)数", "Flexibly introduced experts", "柔性引进的海内外专家(项目)数", "experts (projects) introduced flexibly", (), "个", "experts"),
+    KeySpec("security_served_enterprises", "count", "服务苏州市企业数", "Security: Suzhou firms served", "安全服务机构服务的苏州市企业数", "Suzhou enterprises the security firm serves", (), "家", "enterprises"),
+    KeySpec("security_annual_revenue_cny", "money", "安全服务机构年度营收(元)", "Security firm: annual revenue (CNY)", "第三方安全服务机构的年度营业收入", "annual revenue of the security service organisation as a whole"),
+    KeySpec("security_contract_cny", "money", "安全服务合同额(元)", "Security: contract amount (CNY)", "安全服务合同额", "security service contract amount"),
+    KeySpec("application_date", "date", "申报日期", "Application date", "评估所用的日期, 如 2022-06-30", "the date to evaluate on, e.g. 2022-06-30"),
+)}
+# fmt: on
 assert list(KEYS) == list(Profile.model_fields), "KEYS must list every profile field in order"
 
 CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
@@ -505,7 +343,11 @@ class ProfileError(Exception):
     def __init__(self, source: str, problems: list[Problem]) -> None:
         self.source = source
         self.problems = problems
-        super().__init__("\n".join(f"{source}: {p}" for p in problems))
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One printable line a problem: ``firm.toml: sme: 'maybe' is not yes or no``."""
+        return [f"{self.source}:{p.line}: {p}" if p.line else f"{self.source}: {p}" for p in self.problems]
 
 
 def build_profile(data: dict[str, Any], source: str = "profile") -> Profile:

@@ -19,9 +19,8 @@ from rich.text import Text
 
 from . import explain
 from .catalog import Benefit, Catalog
-from .conditions import describe_check
 from .engine import Assessment, LineResult
-from .profile import KEYS
+from .profile import KEYS, Profile
 from .words import money, pick
 
 _STYLE = {
@@ -96,7 +95,7 @@ def assessment(
                 pick(
                     lang,
                     f"注意:{assessment.as_of} 不在政策有效期({window})内,以下各条均已过期。",
-                    f"Note: {assessment.as_of} is outside the policy's validity ({window}); every line below has expired.",
+                    f"Note: {assessment.as_of} is outside the policy's validity ({window}); every line has expired.",
                 ),
                 "bold magenta",
             )
@@ -105,10 +104,10 @@ def assessment(
     table = Table(title=_t(console, title), box=_box(console), show_lines=False, title_justify="left")
     for header, options in (
         (pick(lang, "编号", "ID"), {"no_wrap": True}),
-        (pick(lang, "项目", "Benefit"), {"ratio": 3}),
+        (pick(lang, "项目", "Benefit"), {"ratio": 3, "overflow": "fold"}),
         (pick(lang, "状态", "Status"), {"no_wrap": True}),
         (pick(lang, "最高金额", "Max award"), {"justify": "right"}),
-        (pick(lang, "依据", "Basis"), {"ratio": 4}),
+        (pick(lang, "依据", "Basis"), {"ratio": 4, "overflow": "fold"}),
     ):
         table.add_column(_t(console, header), **options)  # type: ignore[arg-type]
     for result in shown:
@@ -135,7 +134,7 @@ def assessment(
         )
     if explain_lines:
         for result in shown:
-            _explain(console, result, lang)
+            _explain(console, result, profile, lang)
     _totals(console, assessment, lang)
     _refine(console, assessment, lang)
 
@@ -162,52 +161,44 @@ def _refine(console: Console, assessment: Assessment, lang: str) -> None:
         return
     console.print(_t(console, pick(lang, "补充以下信息可使结果更准确:", "Answer these to refine:"), "bold cyan"))
     for number, hint in enumerate(assessment.refine, start=1):
-        largest = pick(lang, "无上限", "no upper bound") if hint.largest is None else money(hint.largest, lang)
+        if hint.open_ended:
+            largest = pick(lang, "无上限的金额", "an award with no upper bound")
+        elif hint.largest:
+            largest = pick(lang, f"最高{money(hint.largest, lang)}", f"up to {money(hint.largest, lang)}")
+        else:
+            largest = pick(lang, "非资金项目", "lines without a stated amount")
         ids = ", ".join(hint.benefits)
         console.print(
             _t(
                 console,
                 pick(
                     lang,
-                    f"  {number}. {KEYS[hint.key].label_zh} ({hint.key}):最多涉及 {largest}({ids})",
-                    f"  {number}. {KEYS[hint.key].label_en} ({hint.key}): settles up to {largest} ({ids})",
+                    f"  {number}. {KEYS[hint.key].label_zh} ({hint.key}):涉及{largest}({ids})",
+                    f"  {number}. {KEYS[hint.key].label_en} ({hint.key}): settles {largest} ({ids})",
                 ),
             )
         )
 
 
-def _explain(console: Console, result: LineResult, lang: str) -> None:
+def _explain(console: Console, result: LineResult, profile: Profile, lang: str) -> None:
     benefit = result.benefit
     console.print()
-    header = f"{benefit.id}  {benefit.title(lang)}  - "
-    console.print(_t(console, header) + _status_text(console, result, lang))
-    words = {
-        True: pick(lang, "满足", "met"),
-        False: pick(lang, "不满足", "not met"),
-        None: pick(lang, "未知", "unknown"),
-    }
+    console.print(_t(console, f"{benefit.id}  {benefit.title(lang)}  - ") + _status_text(console, result, lang))
     styles = {True: "green", False: "red", None: "cyan"}
+    groups = {
+        "scope": pick(lang, "适用范围", "scope"),
+        "requires": pick(lang, "主体要求", "applicant"),
+        "qualifies": pick(lang, "奖励条件", "pays for"),
+    }
     for finding in result.findings:
-        group = {
-            "scope": pick(lang, "适用范围", "scope"),
-            "requires": pick(lang, "主体要求", "applicant"),
-            "qualifies": pick(lang, "奖励条件", "pays for"),
-        }[finding.group]
-        outcome = finding.check.outcome
+        style = "yellow" if finding.to_confirm else styles[finding.outcome]
         console.print(
-            _t(console, f"  [{words[outcome]}] ", styles[outcome])
-            + _t(console, f"{group}: {describe_check(finding.check, lang)}")
+            _t(console, f"  [{explain.outcome_word(finding, lang)}] ", style)
+            + _t(console, f"{groups[finding.group]}: {explain.finding_words(finding, lang)}")
         )
-    for reason in explain.reasons(result, lang):
-        if not reason.startswith(
-            (
-                pick(lang, "满足", "met"),
-                pick(lang, "不符合", "not met"),
-                pick(lang, "尚未", "not yet"),
-                pick(lang, "未知", "unknown"),
-            )
-        ):
-            console.print(_t(console, f"  {reason}", "italic"))
+    for line in (pick(lang, benefit.note_zh or "", benefit.note_en or ""), explain.basis(benefit, profile, lang)):
+        if line:
+            console.print(_t(console, f"  {line}", "italic"))
     console.print(_t(console, pick(lang, f"  条文:{benefit.clause_text}", f"  Clause: {benefit.clause_text}"), "dim"))
 
 
@@ -244,14 +235,7 @@ def benefit_detail(console: Console, catalog: Catalog, benefits: Iterable[Benefi
         start, end = catalog.window(benefit)
         console.print(_t(console, f"{benefit.id}  {benefit.title_zh} / {benefit.title_en}", "bold"))
         rows = [
-            (
-                pick(lang, "所属条款", "Measure"),
-                pick(
-                    lang,
-                    f"第{benefit.section}部分 第({benefit.measure})条",
-                    f"section {benefit.section}, measure ({benefit.measure})",
-                ),
-            ),
+            (pick(lang, "所属条款", "Measure"), explain.measure_words(benefit, lang)),
             (pick(lang, "类型", "Kind"), explain.kind_word(benefit.kind, lang)),
             (pick(lang, "支持对象", "Who qualifies"), pick(lang, benefit.recipients_zh, benefit.recipients_en)),
             (pick(lang, "支持内容", "Pays for"), pick(lang, benefit.pays_for_zh, benefit.pays_for_en)),
@@ -264,7 +248,7 @@ def benefit_detail(console: Console, catalog: Catalog, benefits: Iterable[Benefi
         rows.append((pick(lang, "条文", "Clause"), benefit.clause_text))
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
-        grid.add_column()
+        grid.add_column(overflow="fold")
         for label, value in rows:
             grid.add_row(_t(console, label), _t(console, value))
         console.print(grid)

@@ -42,12 +42,27 @@ def decode(raw: bytes, source: str) -> str:
 
 
 _LINE_COL = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
-_IME_SLIPS = (
-    (re.compile(r"^\s*[\w.\"-]+\s*＝"), "full-width equals sign '＝'; type an ASCII '=' (switch the IME to English)"),
-    (re.compile(r"=\s*[“”‘’「」]"), 'Chinese quotation marks around a value; use ASCII double quotes "..."'),
-    (re.compile(r"^\s*[［【]"), "full-width bracket; table headers use ASCII [ and ]"),
-    (re.compile(r"^[^\"#]*=\s*[\[{][^\"#]*[，；]"), "full-width comma or semicolon between values; use an ASCII ','"),
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|\'[^\']*\'')
+_QUOTED_VALUE = re.compile(r"=\s*[“”‘’「」]")
+_OUTSIDE_STRINGS = (
+    ("＝", "full-width equals sign '＝'; type an ASCII '=' (switch the IME to English)"),
+    ("，", "full-width comma '，' between values; use an ASCII ','"),
+    ("；", "full-width semicolon '；'; TOML separates values with an ASCII ','"),
+    ("［", "full-width bracket '［'; use ASCII [ and ]"),
+    ("【", "Chinese bracket '【'; use ASCII [ and ]"),
+    ("：", "full-width colon '：'; keys take an ASCII '='"),
 )
+
+
+def _ime_slip(line: str) -> str | None:
+    """What a Chinese IME typed on this line that TOML cannot read, if anything."""
+    if _QUOTED_VALUE.search(line):
+        return 'Chinese quotation marks around a value; use ASCII double quotes "..."'
+    code = _STRING.sub('""', line).split("#", 1)[0]
+    for char, message in _OUTSIDE_STRINGS:
+        if char in code:
+            return message
+    return None
 
 
 def loads(text: str, source: str) -> dict[str, Any]:
@@ -61,10 +76,9 @@ def loads(text: str, source: str) -> dict[str, Any]:
 def _syntax_problems(text: str, source: str, exc: tomllib.TOMLDecodeError) -> list[str]:
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
-        for pattern, message in _IME_SLIPS:
-            if pattern.search(line):
-                problems.append(f"{source}:{number}: {message}")
-                break
+        message = _ime_slip(line)
+        if message:
+            problems.append(f"{source}:{number}: {message}")
     if problems:
         return problems
     match = _LINE_COL.search(str(exc))

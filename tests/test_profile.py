@@ -1,0 +1,144 @@
+"""Profile keys and the values people type for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from subsidy_cli.creditcode import check_character, validate_credit_code
+from subsidy_cli.profile import KEYS, Profile, ProfileError, build_profile, profile_to_dict
+from subsidy_cli.values import parse_bool, parse_count, parse_date, parse_list, parse_money
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,234.5", "1234.5"),
+        ("200万", "2000000"),
+        ("200万元", "2000000"),
+        ("0.5亿", "50000000"),
+        ("3亿元", "300000000"),
+        ("５，０００万元", "50000000"),  # full-width digits and comma
+        ("¥1,000", "1000"),
+        (" 88 元 ", "88"),
+        (1500000, "1500000"),
+        (Decimal("0.01"), "0.01"),
+    ],
+)
+def test_money(text: object, expected: str) -> None:
+    assert parse_money(text) == Decimal(expected)
+
+
+@pytest.mark.parametrize("text", ["abc", "12万美元", "-5", "1.2.3", "", True])
+def test_bad_money(text: object) -> None:
+    with pytest.raises(ValueError):
+        parse_money(text)
+
+
+def test_counts() -> None:
+    assert parse_count("3000万") == 30_000_000
+    assert parse_count("1,000") == 1000
+    for bad in ("1.5", "-1", "500元"):
+        with pytest.raises(ValueError):
+            parse_count(bad)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("是", True), ("否", False), ("Y", True), ("n", False), ("1", True), ("0", False), ("TRUE", True), ("no", False)],
+)
+def test_booleans(text: str, expected: bool) -> None:
+    assert parse_bool(text) is expected
+
+
+def test_lists_and_dates() -> None:
+    assert parse_list("a；b、c|d,e，f") == ["a", "b", "c", "d", "e", "f"]
+    assert parse_list("无") == []
+    assert parse_list("none") == []
+    assert parse_date("2022年6月30日") == dt.date(2022, 6, 30)
+    assert parse_date("2022/6/3") == dt.date(2022, 6, 3)
+    with pytest.raises(ValueError, match="not a real date"):
+        parse_date("2022-02-30")
+
+
+def test_credit_code() -> None:
+    assert validate_credit_code("91350100m000100y43") == "91350100M000100Y43"
+    assert check_character("91320583MA1MXK8P0") == "F"
+    with pytest.raises(ValueError, match="has 17 characters"):
+        validate_credit_code("91350100M000100Y4")
+    with pytest.raises(ValueError, match="contains 'I'"):
+        validate_credit_code("91350100M000100YI3")
+    with pytest.raises(ValueError, match="last character should be '3'"):
+        validate_credit_code("91350100M000100Y44")
+
+
+def test_districts_accept_chinese_names_and_slugs() -> None:
+    for text, slug in [
+        ("昆山市", "kunshan"),
+        ("昆山", "kunshan"),
+        ("苏州工业园区", "sip"),
+        ("园区", "sip"),
+        ("苏州高新区", "snd"),
+        ("snd", "snd"),
+        ("SIP", "sip"),
+        ("Zhangjiagang", "zhangjiagang"),
+        ("outside_suzhou", "outside_suzhou"),
+    ]:
+        assert build_profile({"name": "x", "district": text}).district == slug
+
+
+def test_roles_recognitions_and_choices() -> None:
+    profile = build_profile(
+        {
+            "name": "x",
+            "roles": "manufacturer；equipment_maker",
+            "recognitions": "无",
+            "entity_type": "事业单位",
+            "institution_category": "key_university",
+        }
+    )
+    assert profile.roles == ["manufacturer", "equipment_maker"]
+    assert profile.recognitions == []
+    assert profile.entity_type == "public_institution"
+
+
+def test_left_out_is_unknown_and_empty_list_is_none() -> None:
+    profile = build_profile({"name": "x", "roles": []})
+    assert profile.sme is None and profile.roles == []
+    assert profile_to_dict(profile) == {"name": "x", "roles": []}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"name": "x", "distrct": "昆山"}, "distrct: unknown key; did you mean 'district'?"),
+        ({"name": "x", "district": "kunshn"}, "district: 'kunshn' is not one of"),
+        ({"name": "x", "district": "kunshn"}, "did you mean 'kunshan'?"),
+        ({"name": "x", "roles": ["manufactuer"]}, "roles: 'manufactuer' is not one of"),
+        ({"name": "x", "sme": "maybe"}, "sme: 'maybe' is not yes or no"),
+        ({"name": "x", "retrofit_loan_cny": "lots"}, "retrofit_loan_cny: 'lots' is not an amount"),
+        ({"name": "x", "cloud_star_level": 7}, "cloud_star_level: 7 is not a star level from 0 to 5"),
+        (
+            {"name": "x", "credit_code": "91350100M000100Y44"},
+            "credit_code: '91350100M000100Y44' fails the GB 32100-2015",
+        ),
+        ({"district": "昆山"}, "name: is required"),
+    ],
+)
+def test_problems_name_the_key_and_value(data: dict[str, object], message: str) -> None:
+    with pytest.raises(ProfileError) as caught:
+        build_profile(data, "firm.toml")
+    assert any(message in str(problem) for problem in caught.value.problems), caught.value.problems
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ProfileError) as caught:
+        build_profile({"name": "x", "sme": "maybe", "district": "nowhere", "colour": "red"})
+    assert {p.key for p in caught.value.problems} == {"sme", "district", "colour"}
+
+
+def test_keys_table_matches_the_model() -> None:
+    assert list(KEYS) == list(Profile.model_fields)
+    assert all(spec.label_zh and spec.label_en for spec in KEYS.values())
