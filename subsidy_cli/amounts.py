@@ -177,11 +177,11 @@ def compute(rule: _Rule, profile: Profile) -> Amount:
         if level is None:
             return Amount(None, rule.tiers[-1].cap, missing=(rule.key,))
         reached = [t for t in rule.tiers if level >= t.at_least]
-        return Amount(None, reached[-1].cap if reached else rule.tiers[-1].cap)
+        return Amount(None, reached[-1].cap if reached else rule.tiers[0].cap)  # below: the first tier to reach
     if isinstance(rule, PerUnit):
         units = getattr(profile, rule.unit_key)
-        if units is None:
-            return Amount(None, rule.cap_per_unit, missing=(rule.unit_key,))
+        if units is None:  # n x the cap per unit: no bound until n is known
+            return Amount(None, None, open_ended=True, missing=(rule.unit_key,))
         return Amount(None, rule.cap_per_unit * max(units, 1))
     return Amount(None, None)
 

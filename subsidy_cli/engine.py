@@ -52,6 +52,7 @@ class LineResult:
     findings: tuple[Finding, ...]
     missing: tuple[str, ...]
     window: tuple[dt.date, dt.date]
+    as_of: dt.date
     risk_share_max: Decimal | None = None
 
     @property
@@ -137,7 +138,7 @@ def judge(benefit: Benefit, catalog: Catalog, profile: Profile, as_of: dt.date) 
     if not window[0] <= as_of <= window[1]:
         status = "expired"
     risk = amount.max if benefit.kind == "risk_sharing" and isinstance(benefit.amount, Percent) else None
-    return LineResult(benefit, status, in_force_status, amount, tuple(findings), missing, window, risk)
+    return LineResult(benefit, status, in_force_status, amount, tuple(findings), missing, window, as_of, risk)
 
 
 def _find(

@@ -139,13 +139,13 @@ def reasons(result: LineResult, lang: str) -> list[str]:
     if result.status == "expired":
         start, end = result.window
         in_force = status_word(result.status_if_in_force, lang)
-        out.append(
-            pick(
-                lang,
-                f"评估日期不在本条有效期({start}至{end})内;如在有效期内为:{in_force}",
-                f"the date is outside this line's window ({start} to {end}); in force it would be {in_force}",
+        if result.as_of < start:
+            when = pick(
+                lang, f"评估日期早于本条施行日期 {start},尚未施行", f"not yet in force: it applies from {start}"
             )
-        )
+        else:
+            when = pick(lang, f"本条有效期已于 {end} 届满", f"no longer in force: it applied until {end}")
+        out.append(pick(lang, f"{when};如在有效期内为:{in_force}", f"{when}; in force it would be {in_force}"))
     status = result.status_if_in_force
     if benefit.open_to != "applicants":
         out.append(pick(lang, benefit.note_zh or "", benefit.note_en or ""))

@@ -84,7 +84,7 @@ def assessment_dict(assessment: Assessment, lang: str) -> dict[str, Any]:
             {
                 "key": hint.key,
                 "largest_award_cny": cny(hint.largest),
-                "open_ended": hint.largest is None,
+                "open_ended": hint.open_ended,
                 "benefits": list(hint.benefits),
             }
             for hint in assessment.refine

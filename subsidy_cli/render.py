@@ -88,18 +88,22 @@ def assessment(
     policy_title = pick(lang, policy.title_zh, policy.title_en)
     title = f"{profile.name} - {policy_title} - {pick(lang, '评估日期', 'as of')} {assessment.as_of}"
     if not assessment.in_force:
-        window = f"{policy.valid_from} - {policy.valid_until}"
-        console.print(
-            _t(
-                console,
-                pick(
-                    lang,
-                    f"注意:{assessment.as_of} 不在政策有效期({window})内,以下各条均已过期。",
-                    f"Note: {assessment.as_of} is outside the policy's validity ({window}); every line has expired.",
-                ),
-                "bold magenta",
+        if assessment.as_of < policy.valid_from:
+            banner = pick(
+                lang,
+                f"注意:政策自 {policy.valid_from} 起施行,{assessment.as_of} 尚未施行;以下为施行后的结果。",
+                f"Note: the policy applies from {policy.valid_from}; on {assessment.as_of} it is not yet in "
+                "force. Results show what would apply once it is.",
             )
-        )
+        else:
+            banner = pick(
+                lang,
+                f"注意:政策有效期已于 {policy.valid_until} 届满,{assessment.as_of} 已不在有效期内;"
+                "以下为有效期内的结果。",
+                f"Note: the policy expired on {policy.valid_until}; on {assessment.as_of} it is no longer "
+                "in force. Results show what applied while it was.",
+            )
+        console.print(_t(console, banner, "bold magenta"))
     shown = _shown(assessment, show_all)
     table = Table(title=_t(console, title), box=_box(console), show_lines=False, title_justify="left")
     for header, options in (

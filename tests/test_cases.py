@@ -44,7 +44,10 @@ def _load_cases() -> list[Any]:
 
 
 def _amount(value: Decimal | None) -> str:
-    return "none" if value is None else str(value.normalize() if value == value.to_integral() else value)
+    """Amounts compared by value: 500000, "50万" style is not accepted, 4999999.5 == 4999999.50."""
+    if value is None:
+        return "none"
+    return f"{value.normalize():f}"
 
 
 def _norm(expected: Any) -> str:

@@ -113,7 +113,9 @@ def test_library_function_returns_the_same_document() -> None:
 
 def test_as_of_outside_the_window() -> None:
     code, out, _ = run("check", KUNSHAN, "--as-of", "2024-01-01")
-    assert code == 0 and "outside the policy's validity" in out
+    assert code == 0 and "the policy expired on 2023-12-31" in out
+    code, out, _ = run("check", KUNSHAN, "--as-of", "2020-12-31")
+    assert code == 0 and "not yet in force" in out
     document = as_json("check", KUNSHAN, "--as-of", "2024-01-01")
     assert document["policy"]["in_force"] is False
     line = {r["benefit"]: r for r in document["results"]}["1a"]
@@ -213,7 +215,10 @@ def test_refine_ranks_unknown_keys() -> None:
     path = SAMPLES / "kunshan-parts-sme.toml"
     document = as_json("check", str(path), "--set", "flexible_experts=", "--set", "recognitions=")
     keys = [hint["key"] for hint in document["refine"]]
-    assert keys[0] == "recognitions"  # settles 2b (¥1,000,000) and more lines than flexible_experts
+    # 18c pays up to ¥1,000,000 per expert: with the count unknown it has no bound, so it comes first;
+    # then recognitions, which settles 2b (¥1,000,000) and several other lines.
+    assert keys[:2] == ["flexible_experts", "recognitions"]
+    assert document["refine"][0]["open_ended"] is True
     _, out, _ = run("check", str(path), "--set", "recognitions=")
     assert "Answer these to refine" in out
 
