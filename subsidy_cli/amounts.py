@@ -7,13 +7,13 @@ either exact (``rate``) or a range (``rate_min`` .. ``rate_max``); ``rate_min`` 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Annotated, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from typing import Literal
 
 from .profile import KEYS, Profile
+from .structs import spec
 from .words import count, money, percent, pick
 
 Per = Literal["enterprise_year", "project", "one_time", "enterprise"]
@@ -25,8 +25,8 @@ _PER_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-class _Rule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+@dataclass(frozen=True, kw_only=True)
+class _Rule:
     per: Per | None = None
 
     def numbers(self) -> list[Decimal]:
@@ -35,23 +35,32 @@ class _Rule(BaseModel):
     def keys(self) -> set[str]:
         return set()
 
+    def as_dict(self) -> dict[str, object]:
+        """The rule as written in measures.toml (unset keys left out)."""
+        out = {"rule": getattr(self, "rule")}  # noqa: B009 - every concrete rule has its tag
+        out.update({k: v for k, v in dataclasses.asdict(self).items() if v is not None and k != "rule"})
+        return out
 
+
+@dataclass(frozen=True, kw_only=True)
 class NoAmount(_Rule):
     """The text states no amount (support, referenced policies, case by case, unstated values)."""
 
     rule: Literal["none"]
 
 
+@dataclass(frozen=True, kw_only=True)
 class UpTo(_Rule):
     """最高 X: at most a fixed cap."""
 
     rule: Literal["up_to"]
-    cap: Decimal = Field(gt=0)
+    cap: Decimal = spec(gt=0)
 
     def numbers(self) -> list[Decimal]:
         return [self.cap]
 
 
+@dataclass(frozen=True, kw_only=True)
 class Percent(_Rule):
     """A share of a base amount from the profile, with an optional floor and cap."""
 
@@ -59,14 +68,13 @@ class Percent(_Rule):
     base: str
     base_zh: str
     base_en: str
-    rate: Decimal | None = Field(default=None, gt=0, le=1)
-    rate_min: Decimal | None = Field(default=None, gt=0, le=1)
-    rate_max: Decimal | None = Field(default=None, gt=0, le=1)
-    floor: Decimal | None = Field(default=None, gt=0)
-    cap: Decimal | None = Field(default=None, gt=0)
+    rate: Decimal | None = spec(None, gt=0, le=1)
+    rate_min: Decimal | None = spec(None, gt=0, le=1)
+    rate_max: Decimal | None = spec(None, gt=0, le=1)
+    floor: Decimal | None = spec(None, gt=0)
+    cap: Decimal | None = spec(None, gt=0)
 
-    @model_validator(mode="after")
-    def _check(self) -> Percent:
+    def check(self) -> None:
         if self.base not in KEYS or KEYS[self.base].type != "money":
             raise ValueError(f"base {self.base!r} is not a money key of the profile")
         if self.rate is not None and (self.rate_min is not None or self.rate_max is not None):
@@ -77,7 +85,6 @@ class Percent(_Rule):
             raise ValueError(f"rate_min {self.rate_min} is above rate_max {self.rate_max}")
         if self.floor is not None and self.cap is not None and self.floor > self.cap:
             raise ValueError(f"floor {self.floor} is above cap {self.cap}")
-        return self
 
     @property
     def low(self) -> Decimal | None:
@@ -94,28 +101,27 @@ class Percent(_Rule):
         return {self.base}
 
 
-class Tier(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    at_least: int = Field(ge=0)
-    cap: Decimal = Field(gt=0)
+@dataclass(frozen=True, kw_only=True)
+class Tier:
+    at_least: int = spec(ge=0)
+    cap: Decimal = spec(gt=0)
 
 
+@dataclass(frozen=True, kw_only=True)
 class Tiers(_Rule):
     """A cap chosen by the level a profile key reaches (4: star levels)."""
 
     rule: Literal["tiers"]
     key: str
-    tiers: list[Tier] = Field(min_length=1)
+    tiers: list[Tier] = spec(min_items=1)
 
-    @model_validator(mode="after")
-    def _check(self) -> Tiers:
+    def check(self) -> None:
         if self.key not in KEYS or KEYS[self.key].type != "count":
             raise ValueError(f"key {self.key!r} is not a count key of the profile")
         levels = [t.at_least for t in self.tiers]
         caps = [t.cap for t in self.tiers]
         if levels != sorted(set(levels)) or caps != sorted(caps):
             raise ValueError("tiers must rise: each at_least and cap above the one before")
-        return self
 
     def numbers(self) -> list[Decimal]:
         return [t.cap for t in self.tiers]
@@ -124,6 +130,7 @@ class Tiers(_Rule):
         return {self.key}
 
 
+@dataclass(frozen=True, kw_only=True)
 class PerUnit(_Rule):
     """At most a cap for each unit counted by a profile key (18c: per expert)."""
 
@@ -131,13 +138,11 @@ class PerUnit(_Rule):
     unit_key: str
     unit_zh: str
     unit_en: str
-    cap_per_unit: Decimal = Field(gt=0)
+    cap_per_unit: Decimal = spec(gt=0)
 
-    @model_validator(mode="after")
-    def _check(self) -> PerUnit:
+    def check(self) -> None:
         if self.unit_key not in KEYS or KEYS[self.unit_key].type != "count":
             raise ValueError(f"unit_key {self.unit_key!r} is not a count key of the profile")
-        return self
 
     def numbers(self) -> list[Decimal]:
         return [self.cap_per_unit]
@@ -146,7 +151,7 @@ class PerUnit(_Rule):
         return {self.unit_key}
 
 
-AmountRule = Annotated[NoAmount | UpTo | Percent | Tiers | PerUnit, Field(discriminator="rule")]
+AmountRule = NoAmount | UpTo | Percent | Tiers | PerUnit
 
 
 @dataclass(frozen=True)

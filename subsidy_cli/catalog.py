@@ -2,7 +2,7 @@
 
 Problems are reported for people: one line each, naming the file, the TOML line where it can be
 found, the benefit id and the key path, e.g.
-``measures.toml:214: benefit 16a: amount.cap: Input should be greater than 0``.
+``measures.toml:214: benefit 16a: amount.cap: must be more than 0, got -500000``.
 """
 
 from __future__ import annotations
@@ -14,11 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
-
 from . import tomlfile
 from .amounts import AmountRule, NoAmount, Percent
 from .conditions import Condition
+from .structs import StructError, build, spec
 
 Kind = Literal["cash", "in_kind", "support", "referenced", "case_by_case", "risk_sharing"]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
@@ -33,11 +32,8 @@ class CatalogError(Exception):
         self.problems = problems
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ScopeRule(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class ScopeRule:
     """One part of the policy's scope clause, e.g. "registered in Suzhou"."""
 
     id: str
@@ -46,7 +42,8 @@ class ScopeRule(_Strict):
     reason_en: str
 
 
-class Policy(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Policy:
     title_zh: str
     title_en: str
     issuer_zh: str
@@ -58,31 +55,31 @@ class Policy(_Strict):
     scope_clause: str
     scope: list[ScopeRule]
 
-    @model_validator(mode="after")
-    def _check(self) -> Policy:
+    def check(self) -> None:
         if self.valid_until < self.valid_from:
             raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
         ids = [rule.id for rule in self.scope]
         if len(set(ids)) != len(ids):
             raise ValueError("scope rule ids must be unique")
-        return self
 
 
-class Quota(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Quota:
     """A number the text states per period, e.g. 40 factories a year."""
 
-    count: int = Field(gt=0)
+    count: int = spec(gt=0)
     per: Literal["year"] = "year"
     bound: Literal["exactly", "at_least", "at_least_about"] = "exactly"
     unit_zh: str
     unit_en: str
 
 
-class Benefit(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class Benefit:
     """One benefit line of one measure."""
 
-    id: str = Field(pattern=r"^(?:[1-9]|1[0-9]|2[0-2])[a-z]?$|^[a-z]{2,5}-[0-9a-z]+$")
-    measure: int = Field(ge=1, le=22)
+    id: str = spec(pattern=r"^(?:[1-9]|1[0-9]|2[0-2])[a-z]?$|^[a-z]{2,5}-[0-9a-z]+$")
+    measure: int = spec(ge=1, le=22)
     section: Literal["一", "二", "三", "四", "五"]
     title_zh: str
     title_en: str
@@ -92,10 +89,10 @@ class Benefit(_Strict):
     pays_for_zh: str
     pays_for_en: str
     clause: str | list[str]
-    amount: AmountRule = Field(default_factory=lambda: NoAmount(rule="none"))
-    requires: list[Condition] = []
-    qualifies: list[Condition] = []
-    scope_override: dict[str, Condition] = {}
+    amount: AmountRule = spec(default_factory=lambda: NoAmount(rule="none"))
+    requires: list[Condition] = spec(default_factory=list)
+    qualifies: list[Condition] = spec(default_factory=list)
+    scope_override: dict[str, Condition] = spec(default_factory=dict)
     open_to: Literal["applicants", "localities", "financiers", "individuals"] = "applicants"
     referenced_policy: str | None = None
     quota: Quota | None = None
@@ -104,8 +101,7 @@ class Benefit(_Strict):
     valid_from: dt.date | None = None
     valid_until: dt.date | None = None
 
-    @model_validator(mode="after")
-    def _check(self) -> Benefit:
+    def check(self) -> None:
         if re.match(r"^\d", self.id) and int(re.match(r"\d+", self.id).group()) != self.measure:  # type: ignore[union-attr]
             raise ValueError(f"id {self.id!r} does not belong to measure {self.measure}")
         if self.kind == "referenced" and not self.referenced_policy:
@@ -122,7 +118,6 @@ class Benefit(_Strict):
             raise ValueError("clause is empty; copy the sentence(s) from the policy text")
         if self.open_to != "applicants" and not (self.note_zh and self.note_en):
             raise ValueError(f"open_to = {self.open_to!r} needs note_zh and note_en saying who receives it")
-        return self
 
     @property
     def clauses(self) -> list[str]:
@@ -145,10 +140,11 @@ class Benefit(_Strict):
         return found
 
 
-class _File(_Strict):
+@dataclass(frozen=True, kw_only=True)
+class _File:
     schema_version: Literal[1]
     policy: Policy
-    benefit: list[Benefit] = Field(min_length=1)
+    benefit: list[Benefit] = spec(min_items=1)
 
 
 @dataclass(frozen=True)
@@ -189,8 +185,8 @@ def parse(raw: bytes, source: str) -> Catalog:
     except tomlfile.TomlProblems as exc:
         raise CatalogError(exc.problems) from None
     try:
-        parsed = _File.model_validate(data)
-    except ValidationError as exc:
+        parsed = build(_File, data)
+    except StructError as exc:
         raise CatalogError(_model_problems(exc, data, text, source)) from None
     problems = _cross_checks(parsed, text, source)
     if problems:
@@ -219,11 +215,11 @@ def _benefit_line(text: str, benefit_id: str | None, key_path: list[str]) -> int
     return start + 1
 
 
-def _model_problems(exc: ValidationError, data: dict[str, Any], text: str, source: str) -> list[str]:
+def _model_problems(exc: StructError, data: dict[str, Any], text: str, source: str) -> list[str]:
     problems = []
     benefits = data.get("benefit") if isinstance(data.get("benefit"), list) else []
-    for error in exc.errors():
-        loc = [str(part) for part in error["loc"]]
+    for path, message in exc.problems:
+        loc = [str(part) for part in path]
         benefit_id = None
         where = ""
         if loc[:1] == ["benefit"] and len(loc) > 1 and loc[1].isdigit():
@@ -232,36 +228,29 @@ def _model_problems(exc: ValidationError, data: dict[str, Any], text: str, sourc
             benefit_id = str(item.get("id")) if isinstance(item, dict) and item.get("id") else None
             where = f"benefit {benefit_id}: " if benefit_id else f"benefit #{index + 1}: "
             loc = loc[2:]
-        # pydantic names the union member it tried (e.g. "up_to"); drop it from the key path.
-        loc = [part for part in loc if part not in ("none", "up_to", "percent", "tiers", "per_unit")]
         line = _benefit_line(text, benefit_id, loc) if benefit_id or loc else None
         key = ".".join(loc)
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = "unknown key; remove it or check its spelling"
-        elif error["type"] == "missing":
-            message = "is required"
-        elif error["type"] == "union_tag_invalid":
-            message = "rule must be one of none, up_to, percent, tiers, per_unit"
         prefix = f"{source}:{line}" if line else source
         problems.append(f"{prefix}: {where}{key + ': ' if key else ''}{message}")
     return problems
 
 
 def _cross_checks(parsed: _File, text: str, source: str) -> list[str]:
+    """Rules across benefit lines; the TOML line is looked up only for a line with a problem."""
     problems = []
     seen: set[str] = set()
     scope_ids = {rule.id for rule in parsed.policy.scope}
     for benefit in parsed.benefit:
-        line = _benefit_line(text, benefit.id, [])
-        prefix = f"{source}:{line}" if line else source
         if benefit.id in seen:
-            problems.append(f"{prefix}: benefit {benefit.id}: id: duplicate id; each line needs its own id")
+            problems.append(
+                f"{source}:{_benefit_line(text, benefit.id, [])}: benefit {benefit.id}: id: duplicate id; "
+                "each line needs its own id"
+            )
         seen.add(benefit.id)
         for name in benefit.scope_override:
             if name not in scope_ids:
                 problems.append(
-                    f"{prefix}: benefit {benefit.id}: scope_override.{name}: no scope rule of that id; "
-                    f"use one of {', '.join(sorted(scope_ids))}"
+                    f"{source}:{_benefit_line(text, benefit.id, ['scope_override'])}: benefit {benefit.id}: "
+                    f"scope_override.{name}: no scope rule of that id; use one of {', '.join(sorted(scope_ids))}"
                 )
     return problems

@@ -216,11 +216,9 @@ def schema() -> None:
     """Print the profile's JSON Schema (for editors that check profile files)."""
     import json
 
-    from .profile import Profile
+    from .profile import json_schema
 
-    document = Profile.model_json_schema()
-    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    _write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+    _write(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
 
 
 @app.command()

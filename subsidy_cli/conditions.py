@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
 from .profile import KEYS, Profile, choice_label, near
+from .structs import spec
 from .words import count, money, pick
 
 _COMPARISONS = ("gt", "ge", "lt", "le")
@@ -25,14 +24,13 @@ _WORDS = {  # what the policy's comparison words mean, and how we say them back
 }
 
 
-class Condition(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Condition:
     """One test on the profile, or ``any``/``all`` of several, or a fact the profile does not record."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
     key: str | None = None
-    is_: bool | str | None = Field(default=None, alias="is")
-    in_: list[str] | None = Field(default=None, alias="in")
+    is_: bool | str | None = spec(None, alias="is")
+    in_: list[str] | None = spec(None, alias="in")
     contains: str | None = None
     contains_any: list[str] | None = None
     gt: Decimal | None = None
@@ -44,8 +42,8 @@ class Condition(BaseModel):
     unrecorded: str | None = None
     unrecorded_en: str | None = None
 
-    @model_validator(mode="after")
-    def _check(self) -> Condition:
+    def check(self) -> None:
+        """Rules across fields, run when the catalogue loads."""
         ops = [
             name
             for name in ("is_", "in_", "contains", "contains_any", *_COMPARISONS, "any", "all", "unrecorded")
@@ -65,32 +63,33 @@ class Condition(BaseModel):
                 raise ValueError("'unrecorded' needs 'unrecorded_en', the same fact in English")
             if op in ("any", "all") and not getattr(self, op):
                 raise ValueError(f"'{op}' needs at least one condition")
-            return self
+            return
         if self.key is None:
             raise ValueError(f"'{op.rstrip('_')}' needs a 'key'")
-        spec = KEYS.get(self.key)
-        if spec is None:
+        key_spec = KEYS.get(self.key)
+        if key_spec is None:
             raise ValueError(f"key {self.key!r} is not a profile key{near(self.key, list(KEYS))}")
-        if op in _COMPARISONS and spec.type not in ("money", "count"):
-            raise ValueError(f"'{op}' compares numbers, but {self.key!r} is {spec.type}")
-        if op in ("contains", "contains_any") and spec.type != "multi":
-            raise ValueError(f"'{op}' needs a list key, but {self.key!r} is {spec.type}")
-        if op == "is_" and spec.type not in ("bool", "choice"):
-            raise ValueError(f"'is' needs a yes/no or choice key, but {self.key!r} is {spec.type}")
-        if op == "is_" and (spec.type == "bool") != isinstance(self.is_, bool):
-            raise ValueError(f"'is' for {self.key!r} needs a {'true/false' if spec.type == 'bool' else 'text'} value")
-        if op == "in_" and spec.type != "choice":
-            raise ValueError(f"'in' needs a choice key, but {self.key!r} is {spec.type}")
+        if op in _COMPARISONS and key_spec.type not in ("money", "count"):
+            raise ValueError(f"'{op}' compares numbers, but {self.key!r} is {key_spec.type}")
+        if op in ("contains", "contains_any") and key_spec.type != "multi":
+            raise ValueError(f"'{op}' needs a list key, but {self.key!r} is {key_spec.type}")
+        if op == "is_" and key_spec.type not in ("bool", "choice"):
+            raise ValueError(f"'is' needs a yes/no or choice key, but {self.key!r} is {key_spec.type}")
+        if op == "is_" and (key_spec.type == "bool") != isinstance(self.is_, bool):
+            raise ValueError(
+                f"'is' for {self.key!r} needs a {'true/false' if key_spec.type == 'bool' else 'text'} value"
+            )
+        if op == "in_" and key_spec.type != "choice":
+            raise ValueError(f"'in' needs a choice key, but {self.key!r} is {key_spec.type}")
         values = {
-            "is_": [self.is_] if spec.type == "choice" else [],
+            "is_": [self.is_] if key_spec.type == "choice" else [],
             "in_": self.in_ or [],
             "contains": [self.contains],
             "contains_any": self.contains_any or [],
         }.get(op, [])
         for value in values:
-            if value not in spec.choices:
-                raise ValueError(f"{value!r} is not a value of {self.key!r}; use one of: {', '.join(spec.choices)}")
-        return self
+            if value not in key_spec.choices:
+                raise ValueError(f"{value!r} is not a value of {self.key!r}; use one of: {', '.join(key_spec.choices)}")
 
     @property
     def op(self) -> str:

@@ -7,6 +7,7 @@ Keys and ids never change with the language; amounts are decimal strings with tw
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 from decimal import Decimal
@@ -109,10 +110,10 @@ def benefit_dict(benefit: Benefit, catalog: Catalog, lang: str) -> dict[str, Any
         "recipients_en": benefit.recipients_en,
         "pays_for_zh": benefit.pays_for_zh,
         "pays_for_en": benefit.pays_for_en,
-        "amount": _jsonable(benefit.amount.model_dump(exclude_none=True)),
+        "amount": _jsonable(benefit.amount.as_dict()),
         "amount_words": explain.basis(benefit, None, lang),
         "referenced_policy": benefit.referenced_policy,
-        "quota": benefit.quota.model_dump() if benefit.quota else None,
+        "quota": dataclasses.asdict(benefit.quota) if benefit.quota else None,
         "open_to": benefit.open_to,
         "valid_from": start.isoformat(),
         "valid_until": end.isoformat(),

@@ -5,14 +5,13 @@ A key left out is unknown (``None``), never "no"; an empty list means "none".
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import StrEnum
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from typing import Any, Literal
 
 from .creditcode import validate_credit_code
 from .values import normalise_text, parse_bool, parse_count, parse_date, parse_list, parse_money
@@ -28,67 +27,40 @@ class Problem(ValueError):
         self.line = line
 
 
-class EntityType(StrEnum):
-    enterprise = "enterprise"
-    social_organization = "social_organization"
-    public_institution = "public_institution"
-
-
-class District(StrEnum):
-    zhangjiagang = "zhangjiagang"
-    changshu = "changshu"
-    taicang = "taicang"
-    kunshan = "kunshan"
-    wujiang = "wujiang"
-    wuzhong = "wuzhong"
-    xiangcheng = "xiangcheng"
-    gusu = "gusu"
-    sip = "sip"
-    snd = "snd"
-    outside_suzhou = "outside_suzhou"
-
-
-DISTRICT_ZH: dict[District, str] = {
-    District.zhangjiagang: "张家港市",
-    District.changshu: "常熟市",
-    District.taicang: "太仓市",
-    District.kunshan: "昆山市",
-    District.wujiang: "吴江区",
-    District.wuzhong: "吴中区",
-    District.xiangcheng: "相城区",
-    District.gusu: "姑苏区",
-    District.sip: "苏州工业园区",
-    District.snd: "苏州高新区",
-    District.outside_suzhou: "苏州市外",
+ENTITY_ZH: dict[str, str] = {"enterprise": "企业", "social_organization": "社会组织", "public_institution": "事业单位"}
+DISTRICT_ZH: dict[str, str] = {
+    "zhangjiagang": "张家港市",
+    "changshu": "常熟市",
+    "taicang": "太仓市",
+    "kunshan": "昆山市",
+    "wujiang": "吴江区",
+    "wuzhong": "吴中区",
+    "xiangcheng": "相城区",
+    "gusu": "姑苏区",
+    "sip": "苏州工业园区",
+    "snd": "苏州高新区",
+    "outside_suzhou": "苏州市外",
 }
-SUZHOU_DISTRICTS = [d.value for d in District if d is not District.outside_suzhou]
+SUZHOU_DISTRICTS = [d for d in DISTRICT_ZH if d != "outside_suzhou"]
 _DISTRICT_ALIASES = {
-    "张家港": District.zhangjiagang,
-    "常熟": District.changshu,
-    "太仓": District.taicang,
-    "昆山": District.kunshan,
-    "吴江": District.wujiang,
-    "吴中": District.wuzhong,
-    "相城": District.xiangcheng,
-    "姑苏": District.gusu,
-    "园区": District.sip,
-    "工业园区": District.sip,
-    "苏州工业园区": District.sip,
-    "高新区": District.snd,
-    "苏州高新区": District.snd,
-    "虎丘区": District.snd,
-    "新区": District.snd,
-    "市外": District.outside_suzhou,
-    "苏州市外": District.outside_suzhou,
-    "苏州以外": District.outside_suzhou,
-    "outside": District.outside_suzhou,
-    "suzhou industrial park": District.sip,
-    "suzhou new district": District.snd,
-}
-ENTITY_ZH = {
-    EntityType.enterprise: "企业",
-    EntityType.social_organization: "社会组织",
-    EntityType.public_institution: "事业单位",
+    "张家港": "zhangjiagang",
+    "常熟": "changshu",
+    "太仓": "taicang",
+    "昆山": "kunshan",
+    "吴江": "wujiang",
+    "吴中": "wuzhong",
+    "相城": "xiangcheng",
+    "姑苏": "gusu",
+    "园区": "sip",
+    "工业园区": "sip",
+    "高新区": "snd",
+    "虎丘区": "snd",
+    "新区": "snd",
+    "市外": "outside_suzhou",
+    "苏州以外": "outside_suzhou",
+    "outside": "outside_suzhou",
+    "suzhou industrial park": "sip",
+    "suzhou new district": "snd",
 }
 _ENTITY_ALIASES = {v: k for k, v in ENTITY_ZH.items()}
 
@@ -234,44 +206,54 @@ def _star(value: object) -> int:
     return level
 
 
-Money = Annotated[Decimal, BeforeValidator(parse_money)]
-Count = Annotated[int, BeforeValidator(parse_count)]
-Bool = Annotated[bool, BeforeValidator(parse_bool)]
-Date = Annotated[dt.date, BeforeValidator(parse_date)]
+@dataclass(frozen=True, kw_only=True)
+class Profile:
+    """An enterprise's facts. Every key but ``name`` may be left out (``None``: unknown)."""
 
-_ENTITY_OPTIONS = {e.value: ENTITY_ZH[e] for e in EntityType}
-_DISTRICT_OPTIONS = {d.value: DISTRICT_ZH[d] for d in District}
+    name: str
+    credit_code: str | None = None
+    entity_type: str | None = None
+    independent_legal_person: bool | None = None
+    district: str | None = None
+    sme: bool | None = None
+    roles: list[str] | None = None
+    recognitions: list[str] | None = None
+    retrofit_loan_cny: Decimal | None = None
+    retrofit_loan_via_platform: bool | None = None
+    cloud_star_level: int | None = None
+    platform_served_enterprises: int | None = None
+    platform_connected_devices: int | None = None
+    identifier_annual_registrations: int | None = None
+    identifier_daily_resolutions: int | None = None
+    identifier_rnd_investment_cny: Decimal | None = None
+    institution_category: str | None = None
+    first_set_unit_price_cny: Decimal | None = None
+    first_version_software_sales_cny: Decimal | None = None
+    flexible_experts: int | None = None
+    security_served_enterprises: int | None = None
+    security_annual_revenue_cny: Decimal | None = None
+    security_contract_cny: Decimal | None = None
+    application_date: dt.date | None = None
 
 
-class Profile(BaseModel):
-    """An enterprise's facts. Every key but ``name`` may be left out (unknown)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
-
-    name: Annotated[str, BeforeValidator(_text)] = Field(description="企业名称 / enterprise name")
-    credit_code: Annotated[str, BeforeValidator(_credit)] | None = None
-    entity_type: Annotated[EntityType, BeforeValidator(_choice(_ENTITY_OPTIONS, _ENTITY_ALIASES))] | None = None
-    independent_legal_person: Bool | None = None
-    district: Annotated[District, BeforeValidator(_choice(_DISTRICT_OPTIONS, _DISTRICT_ALIASES))] | None = None
-    sme: Bool | None = None
-    roles: Annotated[list[str], BeforeValidator(_multi(ROLES))] | None = None
-    recognitions: Annotated[list[str], BeforeValidator(_multi(RECOGNITIONS))] | None = None
-    retrofit_loan_cny: Money | None = None
-    retrofit_loan_via_platform: Bool | None = None
-    cloud_star_level: Annotated[int, BeforeValidator(_star)] | None = None
-    platform_served_enterprises: Count | None = None
-    platform_connected_devices: Count | None = None
-    identifier_annual_registrations: Count | None = None
-    identifier_daily_resolutions: Count | None = None
-    identifier_rnd_investment_cny: Money | None = None
-    institution_category: Annotated[str, BeforeValidator(_choice(INSTITUTION_CATEGORIES))] | None = None
-    first_set_unit_price_cny: Money | None = None
-    first_version_software_sales_cny: Money | None = None
-    flexible_experts: Count | None = None
-    security_served_enterprises: Count | None = None
-    security_annual_revenue_cny: Money | None = None
-    security_contract_cny: Money | None = None
-    application_date: Date | None = None
+_ENTITY_OPTIONS = {key: label for key, label in ENTITY_ZH.items()}
+_DISTRICT_OPTIONS = {key: label for key, label in DISTRICT_ZH.items()}
+_PARSERS_BY_TYPE: dict[str, Callable[[object], Any]] = {
+    "money": parse_money,
+    "count": parse_count,
+    "bool": parse_bool,
+    "date": parse_date,
+    "text": _text,
+}
+_PARSERS: dict[str, Callable[[object], Any]] = {
+    "credit_code": _credit,
+    "entity_type": _choice(_ENTITY_OPTIONS, _ENTITY_ALIASES),
+    "district": _choice(_DISTRICT_OPTIONS, _DISTRICT_ALIASES),
+    "roles": _multi(ROLES),
+    "recognitions": _multi(RECOGNITIONS),
+    "cloud_star_level": _star,
+    "institution_category": _choice(INSTITUTION_CATEGORIES),
+}
 
 
 # fmt: off
@@ -303,11 +285,11 @@ KEYS: dict[str, KeySpec] = {spec.name: spec for spec in (
     KeySpec("application_date", "date", "申报日期", "Application date", "评估所用的日期, 如 2022-06-30", "the date to evaluate on, e.g. 2022-06-30"),
 )}
 # fmt: on
-assert list(KEYS) == list(Profile.model_fields), "KEYS must list every profile field in order"
+assert list(KEYS) == [f.name for f in dataclasses.fields(Profile)], "KEYS must list every profile field in order"
 
 CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "entity_type": {e.value: (ENTITY_ZH[e], e.value.replace("_", " ")) for e in EntityType},
-    "district": {d.value: (DISTRICT_ZH[d], d.value) for d in District},
+    "entity_type": {key: (label, key.replace("_", " ")) for key, label in ENTITY_ZH.items()},
+    "district": {key: (label, key) for key, label in DISTRICT_ZH.items()},
     "roles": ROLES,
     "recognitions": RECOGNITIONS,
     "institution_category": INSTITUTION_CATEGORIES,
@@ -317,24 +299,6 @@ CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 def choice_label(key: str, value: str, lang: str) -> str:
     zh, en = CHOICE_LABELS.get(key, {}).get(value, (value, value))
     return zh if lang == "zh" else en
-
-
-def _problems(exc: ValidationError, data: dict[str, Any]) -> list[Problem]:
-    problems: list[Problem] = []
-    for error in exc.errors():
-        key = str(error["loc"][0]) if error["loc"] else "(profile)"
-        if error["type"] == "extra_forbidden":
-            problems.append(Problem(key, f"unknown key{near(key, list(KEYS))}"))
-        elif error["type"] == "missing":
-            problems.append(Problem(key, "is required; give the enterprise's name"))
-        else:
-            message = str(error.get("ctx", {}).get("error") or error["msg"])
-            message = message.removeprefix("Value error, ")
-            value = data.get(key, error.get("input"))
-            if f"{value!r}" not in message and not isinstance(value, dict | list):
-                message = f"{value!r}: {message}"
-            problems.append(Problem(key, message))
-    return problems
 
 
 class ProfileError(Exception):
@@ -350,25 +314,101 @@ class ProfileError(Exception):
         return [f"{self.source}:{p.line}: {p}" if p.line else f"{self.source}: {p}" for p in self.problems]
 
 
+def parse_value(key: str, value: object) -> Any:
+    """One profile value as typed in a file, ``--set``, a CSV cell or an answer; ValueError if bad."""
+    parser = _PARSERS.get(key) or _PARSERS_BY_TYPE[KEYS[key].type]
+    return parser(value)
+
+
 def build_profile(data: dict[str, Any], source: str = "profile") -> Profile:
-    """Validate raw key/values (from TOML, JSON, ``--set`` or CSV) into a Profile."""
-    cleaned = {key: value for key, value in data.items() if not (isinstance(value, str) and value.strip() == "")}
-    try:
-        return Profile.model_validate(cleaned)
-    except ValidationError as exc:
-        raise ProfileError(source, _problems(exc, cleaned)) from None
+    """Validate raw key/values (from TOML, JSON, ``--set`` or CSV) into a Profile; every problem at once."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, value in data.items():
+        if key not in KEYS:
+            problems.append(Problem(key, f"unknown key{near(key, list(KEYS))}"))
+            continue
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            continue  # left empty: unknown
+        try:
+            values[key] = parse_value(key, value)
+        except ValueError as exc:
+            message = str(exc)
+            shown = repr(value)
+            if shown not in message and not isinstance(value, dict | list):
+                message = f"{shown}: {message}"
+            problems.append(Problem(key, message))
+    if "name" not in values and "name" not in {p.key for p in problems}:
+        problems.append(Problem("name", "is required; give the enterprise's name"))
+    if problems:
+        raise ProfileError(source, problems)
+    return Profile(**values)
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
     """The normalised profile, known keys only, JSON-friendly (money as strings)."""
     out: dict[str, Any] = {}
-    for key, value in profile.model_dump(exclude_none=True).items():
+    for key in KEYS:
+        value = getattr(profile, key)
+        if value is None:
+            continue
         if isinstance(value, Decimal):
             out[key] = f"{value:f}"
         elif isinstance(value, dt.date):
             out[key] = value.isoformat()
-        elif isinstance(value, StrEnum):
-            out[key] = value.value
         else:
             out[key] = value
     return out
+
+
+_MONEY_PATTERN = r"^\s*[¥￥]?\s*[0-9０-９][0-9０-９,，.．]*\s*(元|万|万元|亿|亿元)?\s*$"
+
+
+def json_schema() -> dict[str, Any]:
+    """The profile's JSON Schema, describing what a profile file may contain (as people write it)."""
+    properties: dict[str, Any] = {}
+    for spec in KEYS.values():
+        item: dict[str, Any]
+        if spec.type == "money":
+            item = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": _MONEY_PATTERN}]}
+        elif spec.type == "count":
+            item = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]}
+        elif spec.type == "bool":
+            item = {
+                "anyOf": [
+                    {"type": "boolean"},
+                    {"type": "string", "enum": ["true", "false", "yes", "no", "是", "否", "1", "0", "Y", "N"]},
+                ]
+            }
+        elif spec.type == "date":
+            item = {"type": "string", "format": "date"}
+        elif spec.type == "choice":
+            labels = [CHOICE_LABELS[spec.name][c][0] for c in spec.choices]
+            item = {"type": "string", "enum": [*spec.choices, *labels]}
+        elif spec.type == "multi":
+            item = {
+                "anyOf": [
+                    {"type": "array", "items": {"type": "string", "enum": list(spec.choices)}, "uniqueItems": True},
+                    {"type": "string"},
+                ]
+            }
+        else:
+            item = {"type": "string", "minLength": 1}
+        if spec.name == "cloud_star_level":
+            item = {"type": "integer", "minimum": 0, "maximum": 5}
+        if spec.name == "credit_code":
+            item = {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"}
+        properties[spec.name] = {
+            "title": f"{spec.label_zh} / {spec.label_en}",
+            "description": f"{spec.help_zh} / {spec.help_en}",
+            **item,
+        }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "subsidy-cli enterprise profile",
+        "description": "Every key but name is optional: a key left out is unknown, never 'no'.",
+        "type": "object",
+        "properties": properties,
+        "required": ["name"],
+        "additionalProperties": False,
+    }

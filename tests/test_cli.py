@@ -302,7 +302,7 @@ def test_broken_measures_file_exits_1(tmp_path: Path) -> None:
     for args in (["measures"], ["show", "2a"], ["check", KUNSHAN]):
         code, out, err = run(*args, "--measures", str(broken))
         assert code == 1 and out == ""
-        assert err.strip() == f"error: {broken}:35: benefit 2a: amount.cap: Input should be greater than 0"
+        assert err.strip() == f"error: {broken}:35: benefit 2a: amount.cap: must be more than 0, got -500000"
 
 
 def test_other_measures_file() -> None:
