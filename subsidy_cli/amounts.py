@@ -8,9 +8,10 @@ either exact (``rate``) or a range (``rate_min`` .. ``rate_max``); ``rate_min`` 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from .profile import KEYS, Profile
 from .structs import spec
@@ -164,11 +165,12 @@ class Amount:
     missing: tuple[str, ...] = field(default=())
 
 
-def compute(rule: _Rule, profile: Profile) -> Amount:
+def compute(rule: _Rule, values: Mapping[str, Any]) -> Amount:
+    """The rule applied to a profile's values (``vars(profile)``, or a row's parsed cells)."""
     if isinstance(rule, UpTo):
         return Amount(None, rule.cap)
     if isinstance(rule, Percent):
-        base = getattr(profile, rule.base)
+        base = values.get(rule.base)
         if base is None:
             return Amount(rule.floor, rule.cap, open_ended=rule.cap is None, missing=(rule.base,))
         low = _bounded(rule.low * base, rule) if rule.low is not None else rule.floor
@@ -178,13 +180,13 @@ def compute(rule: _Rule, profile: Profile) -> Amount:
             high = rule.cap
         return Amount(low, high, open_ended=high is None)
     if isinstance(rule, Tiers):
-        level = getattr(profile, rule.key)
+        level = values.get(rule.key)
         if level is None:
             return Amount(None, rule.tiers[-1].cap, missing=(rule.key,))
         reached = [t for t in rule.tiers if level >= t.at_least]
         return Amount(None, reached[-1].cap if reached else rule.tiers[0].cap)  # below: the first tier to reach
     if isinstance(rule, PerUnit):
-        units = getattr(profile, rule.unit_key)
+        units = values.get(rule.unit_key)
         if units is None:  # n x the cap per unit: no bound until n is known
             return Amount(None, None, open_ended=True, missing=(rule.unit_key,))
         return Amount(None, rule.cap_per_unit * max(units, 1))

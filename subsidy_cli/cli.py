@@ -6,6 +6,7 @@ Exit codes: 0 done (whatever the statuses), 1 invalid profile or measures file, 
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 from enum import StrEnum
@@ -45,6 +46,11 @@ class ListFormat(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
+
+
+class BatchFormat(StrEnum):
+    csv = "csv"
+    jsonl = "jsonl"
 
 
 class Lang(StrEnum):
@@ -222,16 +228,115 @@ def schema() -> None:
 
 
 @app.command()
+def batch(
+    source: Annotated[str, typer.Argument(metavar="FIRMS.CSV", help="CSV of firms, one per row; '-' reads stdin.")],
+    output: Annotated[str | None, typer.Option("-o", "--output", help="Write here (default: stdout).")] = None,
+    output_format: Annotated[BatchFormat, typer.Option("--format", help="csv (one row per firm) or jsonl.")] = (
+        BatchFormat.csv
+    ),
+    long: Annotated[bool, typer.Option("--long", help="CSV with one row per firm and line.")] = False,
+    excel: Annotated[bool, typer.Option("--excel", help="Write UTF-8 with a BOM, so Excel reads it.")] = False,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="The input's encoding (default: detect).")] = None,
+    ignore_unknown_columns: Annotated[
+        bool, typer.Option("--ignore-unknown-columns", help="Skip columns that are not profile keys.")
+    ] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="Processes to score with.")] = 1,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Evaluation date for every row (default: each row's application_date, else today)."
+        ),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help="Set a key for every row (repeatable).")
+    ] = None,
+    lang: LangOption = None,
+    measures: MeasuresOption = None,
+) -> None:
+    """Score a CSV of firms: one output row per input row, in order. Exit 1 when some rows are invalid."""
+    import time
+
+    from .batch import Job, header_row, score_stream
+    from .catalog import CatalogError, load
+    from .csvio import InputError, atomic_output, map_header, open_input, read_rows, same_file
+    from .inputs import parse_overrides
+    from .profile import ProfileError, parse_value
+    from .values import parse_date
+
+    started = time.perf_counter()
+    date = None
+    if as_of is not None:
+        try:
+            date = parse_date(as_of)
+        except ValueError as exc:
+            _fail([f"--as-of: {exc}"], EXIT_USAGE)
+    try:
+        pairs = parse_overrides(overrides or [])
+        fixed = {key: parse_value(key, value) for key, value in pairs.items() if value.strip()}
+    except ProfileError as exc:
+        _fail(exc.lines(), EXIT_USAGE)
+    except ValueError as exc:
+        _fail([f"--set: {exc}"], EXIT_USAGE)
+    try:
+        catalog = load(measures)
+    except CatalogError as exc:
+        _fail(exc.problems, EXIT_USAGE)
+    if output is not None and same_file(output, source):
+        _fail([f"{output}: is the input file; write the results to another file"], EXIT_USAGE)
+    language = _lang(lang)
+    try:
+        csv_input = open_input(source, encoding)
+        first = next(read_rows(csv_input.stream), None)
+        if first is None or not any(cell.strip() for cell in first[1]):
+            raise InputError(f"{csv_input.name}: has no header row; the first line names the columns")
+        header = map_header(first[1], csv_input.name, ignore_unknown_columns)
+    except InputError as exc:
+        _fail(str(exc).splitlines(), EXIT_USAGE)
+    how = "detected" if csv_input.detected else "as given"
+    sys.stderr.write(f"reading {csv_input.name} as {csv_input.encoding} ({how})\n")
+    if header.unknown:
+        sys.stderr.write(f"ignoring column(s): {', '.join(header.unknown)}\n")
+    from . import render
+    from .batch import Stats
+    from .csvio import _DecodeErrors
+
+    job = Job(catalog, header, fixed, date, dt.date.today(), output_format.value, long, language)
+    errors_before = _DecodeErrors.count
+    stats = Stats()
+    try:
+        with atomic_output(output, excel) as out, render.batch_progress() as progress:
+            if output_format is BatchFormat.csv:
+                import csv as csv_module
+
+                csv_module.writer(out, lineterminator="\r\n").writerow(header_row(catalog, long))
+            rows = read_rows(csv_input.stream)
+            for text, chunk_stats in score_stream(job, rows, jobs, lambda: _DecodeErrors.count > errors_before):
+                out.write(text)
+                stats.merge(chunk_stats)
+                progress(stats.rows)
+    except InputError as exc:
+        _fail(str(exc).splitlines(), EXIT_USAGE)
+    finally:
+        csv_input.close()
+    render.batch_summary(render.make_console(stderr=True), catalog, stats, time.perf_counter() - started, language)
+    if stats.invalid:
+        raise typer.Exit(EXIT_DATA)
+
+
+@app.command()
 def template(
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.", dir_okay=False)
     ] = None,
+    csv_header: Annotated[bool, typer.Option("--csv", help="An empty CSV with every profile key as a column.")] = (
+        False
+    ),
     lang: LangOption = None,
 ) -> None:
-    """Write a commented TOML profile to fill in."""
-    from .template import profile_template
+    """Write a commented TOML profile to fill in (or, with --csv, an empty CSV of firms)."""
+    from .template import csv_template, profile_template
 
-    text = profile_template(_lang(lang))
+    text = csv_template(_lang(lang)) if csv_header else profile_template(_lang(lang))
     if output is None:
         _write(text)
         return

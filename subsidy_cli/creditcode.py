@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import operator
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_VALUE = {char: value for value, char in enumerate(ALPHABET)}
 _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
 def check_character(first17: str) -> str:
     """The 18th character that GB 32100-2015 computes from the first 17."""
-    total = sum(ALPHABET.index(char) * weight for char, weight in zip(first17, _WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(_VALUE.__getitem__, first17), _WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
@@ -17,7 +20,7 @@ def validate_credit_code(code: str) -> str:
     text = code.strip().upper()
     if len(text) != 18:
         raise ValueError(f"{code!r} has {len(text)} characters; a credit code has 18")
-    bad = sorted({char for char in text if char not in ALPHABET})
+    bad = sorted(set(text) - _VALUE.keys())
     if bad:
         raise ValueError(
             f"{code!r} contains {', '.join(repr(c) for c in bad)}; a credit code uses digits and "

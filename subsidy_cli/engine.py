@@ -11,6 +11,7 @@ Statuses, in the order a line is settled:
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Literal
@@ -106,6 +107,44 @@ def evaluation_date(profile: Profile, as_of: dt.date | None, today: dt.date | No
     return as_of or profile.application_date or today or dt.date.today()
 
 
+def combine(outcomes: Iterable[bool | None]) -> bool | None:
+    """All of several three-valued outcomes: False if any is False, else None if any is unknown."""
+    result: bool | None = True
+    for outcome in outcomes:
+        if outcome is False:
+            return False
+        if outcome is None:
+            result = None
+    return result
+
+
+def gate_findings(benefit: Benefit, catalog: Catalog, profile: Profile) -> list[Finding]:
+    """Who may receive the line: the policy's scope (or the line's own recipients) and its ``requires``."""
+    findings = []
+    for rule in catalog.policy.scope:
+        cond = benefit.scope_override.get(rule.id, rule.test)
+        reason = None if rule.id in benefit.scope_override else (rule.reason_zh, rule.reason_en)
+        findings.append(_find("scope", cond, profile, reason))
+    findings.extend(_find("requires", cond, profile) for cond in benefit.requires)
+    return findings
+
+
+def qualifies_findings(benefit: Benefit, profile: Profile) -> list[Finding]:
+    """What the line pays for: its ``qualifies`` conditions."""
+    return [_find("qualifies", cond, profile) for cond in benefit.qualifies]
+
+
+def settle(benefit: Benefit, gate: bool | None, met: bool | None) -> Status:
+    """The status (in force) from who may receive the line and whether it has what the line pays for."""
+    if benefit.open_to != "applicants" or gate is False:
+        return "ineligible"
+    if gate is None:
+        return "needs_info"
+    if met is False:
+        return "potential"
+    return "needs_info" if met is None else "eligible"
+
+
 def judge(benefit: Benefit, catalog: Catalog, profile: Profile, as_of: dt.date) -> LineResult:
     window = catalog.window(benefit)
     findings: list[Finding] = []
@@ -113,26 +152,11 @@ def judge(benefit: Benefit, catalog: Catalog, profile: Profile, as_of: dt.date) 
         status: Status = "ineligible"
         amount = Amount(None, None)
     else:
-        for rule in catalog.policy.scope:
-            cond = benefit.scope_override.get(rule.id, rule.test)
-            reason = None if rule.id in benefit.scope_override else (rule.reason_zh, rule.reason_en)
-            findings.append(_find("scope", cond, profile, reason))
-        findings.extend(_find("requires", cond, profile) for cond in benefit.requires)
-        qualifies = [_find("qualifies", cond, profile) for cond in benefit.qualifies]
-        findings.extend(qualifies)
-        gate = [f.outcome for f in findings if f.group != "qualifies"]
-        met = [f.outcome for f in qualifies]
-        amount = compute(benefit.amount, profile)
-        if False in gate:
-            status = "ineligible"
-        elif None in gate:
-            status = "needs_info"
-        elif False in met:
-            status = "potential"
-        elif None in met:
-            status = "needs_info"
-        else:
-            status = "eligible"
+        gate = gate_findings(benefit, catalog, profile)
+        qualifies = qualifies_findings(benefit, profile)
+        findings = gate + qualifies
+        amount = compute(benefit.amount, vars(profile))
+        status = settle(benefit, combine(f.outcome for f in gate), combine(f.outcome for f in qualifies))
     missing = _missing(findings, amount, status)
     in_force_status = status
     if not window[0] <= as_of <= window[1]:

@@ -7,10 +7,11 @@ characters the console cannot encode are replaced rather than crashing the progr
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-from collections.abc import Iterable
-from typing import TextIO
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, TextIO
 
 from rich import box
 from rich.console import Console
@@ -22,6 +23,9 @@ from .catalog import Benefit, Catalog
 from .engine import Assessment, LineResult
 from .profile import KEYS, Profile
 from .words import money, pick
+
+if TYPE_CHECKING:
+    from .batch import Stats as BatchStats
 
 _STYLE = {
     "eligible": "bold green",
@@ -256,3 +260,57 @@ def benefit_detail(console: Console, catalog: Catalog, benefits: Iterable[Benefi
         for label, value in rows:
             grid.add_row(_t(console, label), _t(console, value))
         console.print(grid)
+
+
+@contextlib.contextmanager
+def batch_progress() -> Iterator[Callable[[int], None]]:
+    """A row counter on stderr while a batch runs, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        yield lambda rows: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.completed:,} rows"),
+        TimeElapsedColumn(),
+        console=make_console(stderr=True),
+        transient=True,
+    ) as progress:
+        task = progress.add_task("scoring", total=None)
+        yield lambda rows: progress.update(task, completed=rows)
+
+
+def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds: float, lang: str) -> None:
+    """Rows read, scored and invalid, the time taken, and per line the eligible firms and their awards."""
+    scored = stats.rows - stats.invalid
+    console.print(
+        _t(
+            console,
+            pick(
+                lang,
+                f"读取 {stats.rows} 行,评分 {scored} 行,无效 {stats.invalid} 行,用时 {seconds:.1f} 秒",
+                f"{stats.rows:,} rows read, {scored:,} scored, {stats.invalid:,} invalid in {seconds:.1f} s",
+            ),
+            "bold",
+        )
+    )
+    if not stats.eligible_firms or not any(stats.eligible_firms):
+        return
+    table = Table(box=_box(console), title_justify="left")
+    for header, justify in (
+        (pick(lang, "编号", "ID"), "left"),
+        (pick(lang, "项目", "Benefit"), "left"),
+        (pick(lang, "可申请企业数", "Eligible firms"), "right"),
+        (pick(lang, "最高金额合计", "Sum of max awards"), "right"),
+    ):
+        table.add_column(_t(console, header), justify=justify)  # type: ignore[arg-type]
+    for benefit, firms, total in zip(catalog.benefits, stats.eligible_firms, stats.eligible_sums, strict=True):
+        if firms:
+            table.add_row(
+                _t(console, benefit.id),
+                _t(console, benefit.title(lang)),
+                _t(console, f"{firms:,}"),
+                _t(console, money(total, lang) if total else "-"),
+            )
+    console.print(table)

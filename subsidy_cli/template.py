@@ -46,3 +46,15 @@ def profile_template(lang: str) -> str:
             lines.append(f"# {spec.name} = {example}")
         lines.append("")
     return "\n".join(lines)
+
+
+def csv_template(lang: str) -> str:
+    """The header row of a CSV of firms: every profile key, or its Chinese label, in the same order."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\r\n").writerow(
+        [spec.label_zh if lang == "zh" else spec.name for spec in KEYS.values()]
+    )
+    return buffer.getvalue()

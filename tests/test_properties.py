@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from subsidy_cli import catalog as catalog_module
 from subsidy_cli.amounts import Percent, PerUnit, Tiers, compute
 from subsidy_cli.engine import STATUSES, assess
-from subsidy_cli.profile import KEYS, RECOGNITIONS, ROLES, Profile, build_profile
+from subsidy_cli.profile import KEYS, RECOGNITIONS, ROLES, build_profile
 
 CATALOG = catalog_module.load()
 PERCENT_LINES = [b for b in CATALOG.benefits if isinstance(b.amount, Percent)]
@@ -25,8 +25,8 @@ def test_percent_awards_stay_within_floor_and_cap_and_grow_with_the_base(base: D
     for benefit in PERCENT_LINES:
         rule = benefit.amount
         assert isinstance(rule, Percent)
-        low = compute(rule, Profile(name="x", **{rule.base: base}))
-        high = compute(rule, Profile(name="x", **{rule.base: base + more}))
+        low = compute(rule, {rule.base: base})
+        high = compute(rule, {rule.base: base + more})
         for amount in (low, high):
             for value in (amount.min, amount.max):
                 if value is None:
@@ -48,13 +48,13 @@ def test_per_unit_and_tier_awards_never_decrease(units: int, more: int) -> None:
     for benefit in CATALOG.benefits:
         rule = benefit.amount
         if isinstance(rule, PerUnit):
-            a = compute(rule, Profile(name="x", **{rule.unit_key: units})).max
-            b = compute(rule, Profile(name="x", **{rule.unit_key: units + more})).max
+            a = compute(rule, {rule.unit_key: units}).max
+            b = compute(rule, {rule.unit_key: units + more}).max
             assert a is not None and b is not None and 0 <= a <= b
         if isinstance(rule, Tiers):
             level = min(units, 5)
-            a = compute(rule, Profile(name="x", **{rule.key: level})).max
-            b = compute(rule, Profile(name="x", **{rule.key: min(level + more, 5)})).max
+            a = compute(rule, {rule.key: level}).max
+            b = compute(rule, {rule.key: min(level + more, 5)}).max
             assert a is not None and b is not None and 0 < a <= b <= rule.tiers[-1].cap
 
 

@@ -1,0 +1,260 @@
+"""CSV files as county staff have them: encodings from Excel/WPS, Chinese headers, formula-safe output,
+and output files that are either complete or absent.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import csv
+import io
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, TextIO
+
+from .profile import KEYS, near
+from .values import normalise_text
+
+SNIFF_BYTES = 1 << 20
+_BOM = codecs.BOM_UTF8
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+class InputError(Exception):
+    """The input cannot be read as a CSV of firms; the message says why and what to do."""
+
+
+class _DecodeErrors:
+    """Counts bytes the chosen encoding could not decode (they become lone surrogates in the text)."""
+
+    count = 0
+
+    @classmethod
+    def handler(cls, exc: UnicodeError) -> tuple[str, int]:
+        cls.count += 1
+        return codecs.lookup_error("surrogateescape")(exc)  # type: ignore[arg-type]
+
+
+codecs.register_error("subsidy-count", _DecodeErrors.handler)
+
+
+def has_undecodable(text: str) -> bool:
+    return any("\udc80" <= char <= "\udcff" for char in text)
+
+
+class _Replay(io.RawIOBase):
+    """A byte stream that first gives back the prefix already read for sniffing."""
+
+    def __init__(self, prefix: bytes, rest: BinaryIO) -> None:
+        self._prefix = memoryview(prefix)
+        self._rest = rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        if self._prefix:
+            size = min(len(buffer), len(self._prefix))
+            buffer[:size] = self._prefix[:size]
+            self._prefix = self._prefix[size:]
+            return size
+        data = self._rest.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def detect_encoding(prefix: bytes, complete: bool, name: str) -> str:
+    """BOM -> UTF-8; strict UTF-8; strict GB18030; else an error suggesting --encoding."""
+    if prefix.startswith(b"PK\x03\x04"):
+        raise InputError(
+            f"{name}: is an Excel workbook (.xlsx), not CSV; in Excel or WPS use Save As > "
+            "'CSV UTF-8' (or 'CSV'), then pass that file"
+        )
+    if prefix.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError(f"{name}: is UTF-16 text ('Unicode text' in Excel); save it as 'CSV UTF-8' instead")
+    if b"\x00" in prefix[:8192]:
+        raise InputError(f"{name}: is a binary file, not CSV text; export the sheet as CSV")
+    if prefix.startswith(_BOM):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(prefix, final=complete)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        codecs.getincrementaldecoder("gb18030")().decode(prefix, final=complete)
+        return "gb18030"
+    except UnicodeDecodeError:
+        raise InputError(
+            f"{name}: is neither UTF-8 nor GB18030 text; if you know its encoding, pass it, e.g. --encoding big5"
+        ) from None
+
+
+@dataclass
+class CsvInput:
+    """An open CSV input: its text stream and the encoding used."""
+
+    name: str
+    stream: TextIO
+    encoding: str
+    detected: bool
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def open_input(source: str, encoding: str | None = None) -> CsvInput:
+    name = "<stdin>" if source == "-" else source
+    if source == "-":
+        raw: BinaryIO = sys.stdin.buffer
+    else:
+        path = Path(source)
+        if path.is_dir():
+            raise InputError(f"{source}: is a folder; give a CSV file")
+        try:
+            raw = path.open("rb")
+        except FileNotFoundError:
+            raise InputError(f"{source}: does not exist; check the path") from None
+        except OSError as exc:
+            raise InputError(f"{source}: cannot be read: {exc.strerror or exc}") from None
+    prefix = raw.read(SNIFF_BYTES)
+    if not prefix:
+        raise InputError(
+            f"{name}: is empty; a CSV of firms starts with a header row ('subsidy template --csv' writes one)"
+        )
+    if encoding:
+        try:
+            chosen = codecs.lookup(encoding).name
+        except LookupError:
+            raise InputError(f"--encoding: unknown encoding {encoding!r}; try utf-8, gb18030 or big5") from None
+        detected = False
+    else:
+        chosen = detect_encoding(prefix, complete=len(prefix) < SNIFF_BYTES, name=name)
+        detected = True
+    buffered = io.BufferedReader(_Replay(prefix, raw), buffer_size=1 << 16)
+    stream = io.TextIOWrapper(buffered, encoding=chosen, errors="subsidy-count", newline="")
+    return CsvInput(name, stream, chosen, detected)
+
+
+def read_rows(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
+    """Rows with the physical line each starts on (a quoted cell may span lines)."""
+    reader = csv.reader(stream, strict=False)
+    previous = 0
+    for row in reader:
+        yield previous + 1, row
+        previous = reader.line_num
+
+
+def header_key(cell: str) -> str | None:
+    """The profile key a header names: the key itself, or its Chinese or English label."""
+    text = normalise_text(cell).lstrip("\ufeff")
+    if text in _HEADER_NAMES:
+        return _HEADER_NAMES[text]
+    return _HEADER_NAMES.get(text.lower())
+
+
+def _header_names() -> dict[str, str]:
+    names: dict[str, str] = {}
+    for spec in KEYS.values():
+        for form in (spec.name, spec.label_zh, spec.label_en):
+            text = normalise_text(form)
+            names[text] = spec.name
+            names[text.lower()] = spec.name
+            if text.endswith("(元)"):
+                names[text.removesuffix("(元)")] = spec.name
+    return names
+
+
+_HEADER_NAMES = _header_names()
+
+
+@dataclass(frozen=True)
+class Header:
+    """Which profile key each column holds (None for an ignored column)."""
+
+    cells: tuple[str, ...]
+    keys: tuple[str | None, ...]
+    unknown: tuple[str, ...]
+
+
+def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
+    keys: list[str | None] = []
+    unknown: list[str] = []
+    seen: dict[str, str] = {}
+    problems: list[str] = []
+    for cell in cells:
+        key = header_key(cell)
+        if key is None:
+            unknown.append(cell)
+        elif key in seen:
+            problems.append(f"{source}: columns {seen[key]!r} and {cell!r} both hold {key!r}; keep one of them")
+        else:
+            seen[key] = cell
+        keys.append(key if key not in seen or seen[key] == cell else None)
+    if unknown and not ignore_unknown:
+        listed = ", ".join(f"{cell!r}{near(normalise_text(cell), sorted(_HEADER_NAMES))}" for cell in unknown)
+        problems.append(f"{source}: unknown column(s): {listed}; rename them, or pass --ignore-unknown-columns")
+    if "name" not in seen:
+        problems.append(f"{source}: no name column (name / 企业名称); every firm needs its name")
+    if problems:
+        raise InputError("\n".join(problems))
+    return Header(tuple(cells), tuple(keys), tuple(unknown))
+
+
+def neutralise(cell: str) -> str:
+    """Keep a spreadsheet from reading a cell as a formula (OWASP CSV injection)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def same_file(output: str, source: str) -> bool:
+    if source == "-" or output == "-":
+        return False
+    out, src = Path(output), Path(source)
+    try:
+        return out.exists() and src.exists() and os.path.samefile(out, src)
+    except OSError:
+        return out.resolve() == src.resolve()
+
+
+@contextlib.contextmanager
+def atomic_output(target: str | None, bom: bool) -> Iterator[TextIO]:
+    """A text stream that becomes ``target`` only when the block completes (stdout when None or '-')."""
+    if target is None or target == "-":
+        stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=False)
+        try:
+            if bom:
+                stream.write("\ufeff")
+            yield stream
+            stream.flush()
+        finally:
+            stream.detach()
+        return
+    path = Path(target)
+    if path.is_dir():
+        raise InputError(f"{target}: is a folder; give a file name for the output")
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed or removed
+            "w",
+            encoding="utf-8",
+            newline="",
+            dir=path.parent or ".",
+            prefix=f".{path.name}.",
+            suffix=".partial",
+            delete=False,
+        )
+    except OSError as exc:
+        raise InputError(f"{target}: cannot write there: {exc.strerror or exc}") from None
+    try:
+        with handle:
+            if bom:
+                handle.write("\ufeff")
+            yield handle  # type: ignore[misc]
+        os.replace(handle.name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(handle.name)
+        raise
