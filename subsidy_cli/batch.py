@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import gc
 import io
+import itertools
 import json
 import re
 import types
@@ -33,7 +34,7 @@ from .conditions import Condition, evaluate
 from .csvio import Header, has_undecodable, neutralise
 from .engine import Status, assess, evaluation_date
 from .formats import assessment_dict, cny
-from .profile import KEYS, Profile, parse_value
+from .profile import KEYS, Profile, parse_value, parser_for
 
 OutputFormat = Literal["csv", "jsonl"]
 FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
@@ -70,7 +71,7 @@ def _leaves(cond: Condition) -> Iterator[Condition]:
 
 
 class _Memo(dict[Any, Any]):
-    """A dict that forgets everything when full, so memory stays flat however long the input."""
+    """A dict that forgets its older half when full, so memory stays flat however long the input."""
 
     def __init__(self, limit: int = _CACHE_LIMIT) -> None:
         super().__init__()
@@ -78,7 +79,8 @@ class _Memo(dict[Any, Any]):
 
     def remember(self, key: Any, value: Any) -> Any:
         if len(self) >= self.limit:
-            self.clear()
+            for old in list(itertools.islice(self, self.limit // 2)):
+                del self[old]
         self[key] = value
         return value
 
@@ -209,7 +211,7 @@ class RowScorer:
         }
         self.width = len(job.header.cells)
         self.text_columns = [
-            (key, job.header.keys.index(key))
+            (key, job.header.keys.index(key), parser_for(key))
             for key in ("name", "credit_code")
             if key in job.header.keys and key not in job.overrides
         ]
@@ -276,8 +278,7 @@ class RowScorer:
         try:
             value = parse_value(key, stripped)
         except ValueError as exc:
-            message = str(exc)
-            return False, message if repr(stripped) in message else f"{stripped!r}: {message}", 0
+            return False, _problem(stripped, exc), 0
         if key not in self.single:
             return True, value, 0
         if key in self.thresholds:  # a figure: only which side of each threshold it falls on matters
@@ -308,15 +309,13 @@ class RowScorer:
                 masks |= cell_masks
             else:
                 errors.append(f"{heading}: {value}")
-        for key, index in self.text_columns:
+        for key, index, parser in self.text_columns:
             text = row[index].strip()
-            if not text:
-                continue
-            ok, value, _ = self._cell(key, text, check_bytes)
-            if ok:
-                values[key] = value
-            else:
-                errors.append(f"{self.job.header.cells[index]}: {value}")
+            if text:
+                try:
+                    values[key] = parser(text)
+                except ValueError as exc:
+                    errors.append(f"{self.job.header.cells[index]}: {_problem(text, exc)}")
         if self.overrides:
             values.update(self.job.overrides)
             for cell_masks in self.overrides.values():
@@ -512,6 +511,12 @@ class RowScorer:
                     stats.eligible_sums[index] += result.max_award
         document = {"line": line, "row_status": "valid", **assessment_dict(assessment, self.job.lang)}
         buffer.write(json.dumps(document, ensure_ascii=False) + "\n")
+
+
+def _problem(text: str, exc: ValueError) -> str:
+    """A parser's message, naming the value as typed."""
+    message = str(exc)
+    return message if repr(text) in message else f"{text!r}: {message}"
 
 
 def _compare(value: Any, op: str, limit: Decimal) -> bool:

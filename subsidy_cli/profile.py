@@ -314,10 +314,14 @@ class ProfileError(Exception):
         return [f"{self.source}:{p.line}: {p}" if p.line else f"{self.source}: {p}" for p in self.problems]
 
 
+def parser_for(key: str) -> Callable[[object], Any]:
+    """The function that parses one value of ``key`` (raises ValueError with a message for people)."""
+    return _PARSERS.get(key) or _PARSERS_BY_TYPE[KEYS[key].type]
+
+
 def parse_value(key: str, value: object) -> Any:
     """One profile value as typed in a file, ``--set``, a CSV cell or an answer; ValueError if bad."""
-    parser = _PARSERS.get(key) or _PARSERS_BY_TYPE[KEYS[key].type]
-    return parser(value)
+    return parser_for(key)(value)
 
 
 def build_profile(data: dict[str, Any], source: str = "profile") -> Profile:

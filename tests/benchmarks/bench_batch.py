@@ -18,7 +18,6 @@ import random
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,11 +26,23 @@ sys.path.insert(0, str(ROOT))
 from subsidy_cli.creditcode import check_character  # noqa: E402
 from subsidy_cli.profile import KEYS, RECOGNITIONS, ROLES  # noqa: E402
 
-DISTRICTS = ["zhangjiagang", "changshu", "太仓市", "昆山市", "wujiang", "吴中区", "xiangcheng", "gusu", "sip",
-             "苏州高新区", "outside_suzhou"]
+DISTRICTS = [
+    "zhangjiagang",
+    "changshu",
+    "太仓市",
+    "昆山市",
+    "wujiang",
+    "吴中区",
+    "xiangcheng",
+    "gusu",
+    "sip",
+    "苏州高新区",
+    "outside_suzhou",
+]
 COPY = """
 import csv, sys
-with open(sys.argv[1], newline="", encoding="utf-8") as src, open(sys.argv[2], "w", newline="", encoding="utf-8") as dst:
+src = open(sys.argv[1], newline="", encoding="utf-8")
+with src, open(sys.argv[2], "w", newline="", encoding="utf-8") as dst:
     writer = csv.writer(dst)
     for row in csv.reader(src):
         writer.writerow(row)
@@ -93,6 +104,8 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
 def measure(command: list[str]) -> tuple[int, float, float]:
     out = subprocess.run([sys.executable, "-c", MEASURE, *command], capture_output=True, text=True, check=True)
     code, seconds, kilobytes = out.stdout.split()
+    if int(code) not in (0, 1):
+        raise SystemExit(f"{' '.join(command)} failed with exit code {code}")
     return int(code), float(seconds), int(kilobytes) / 1024
 
 
@@ -117,8 +130,10 @@ def main() -> None:
             code, seconds, peak = measure(batch_command(source, work / f"out{jobs}.csv", jobs))
             ratio = seconds / copy_s
             verdict = "OK" if ratio <= target else "OVER TARGET"
-            print(f"subsidy batch --jobs {jobs}:    {seconds:6.2f} s  peak {peak:6.1f} MB  ratio {ratio:.2f} "
-                  f"(target at most {target}) -> {verdict}  [exit {code}]")
+            print(
+                f"subsidy batch --jobs {jobs}:    {seconds:6.2f} s  peak {peak:6.1f} MB  ratio {ratio:.2f} "
+                f"(target at most {target}) -> {verdict}  [exit {code}]"
+            )
         same = (work / "out1.csv").read_bytes() == (work / "out2.csv").read_bytes()
         print(f"--jobs 2 output identical to --jobs 1: {same}")
         if args.skip_memory:
