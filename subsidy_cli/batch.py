@@ -31,7 +31,7 @@ from typing import Any, Literal
 from .amounts import Amount, compute
 from .catalog import Catalog
 from .conditions import Condition, evaluate
-from .csvio import Header, has_undecodable, neutralise
+from .csvio import UNDECODABLE, BadRow, Header, has_undecodable, neutralise, visible
 from .engine import Status, assess, evaluation_date
 from .formats import assessment_dict, cny
 from .profile import KEYS, Profile, parse_value, parser_for
@@ -273,7 +273,7 @@ class RowScorer:
         stripped = text.strip()
         if not stripped:
             return True, None, self.unknown.get(key, 0)
-        if check_bytes and has_undecodable(stripped):
+        if check_bytes and UNDECODABLE in stripped:
             return False, "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding", 0
         try:
             value = parse_value(key, stripped)
@@ -455,10 +455,13 @@ class RowScorer:
         seen: dict[int, _Group] = {}
         for line, row in chunk:
             stats.rows += 1
+            if check_bytes:  # bytes the encoding could not read are shown as \xNN escapes, never dropped
+                row = [visible(cell) if has_undecodable(cell) else cell for cell in row]
             name = row[self.name_index].strip() if self.name_index < len(row) else ""
             code = row[self.code_index].strip() if self.code_index is not None and self.code_index < len(row) else ""
-            if len(row) != self.width:
-                self._invalid(line, name, code, [self.ragged(row)], row, buffer, stats)
+            if len(row) != self.width or isinstance(row, BadRow):
+                problem = row.error if isinstance(row, BadRow) else self.ragged(row)
+                self._invalid(line, name, code, [problem], row, buffer, stats)
                 continue
             values, masks, errors = self.parse(row, check_bytes)
             if errors:

@@ -259,8 +259,8 @@ def batch(
     from .batch import Job, header_row, score_stream
     from .catalog import CatalogError, load
     from .csvio import InputError, atomic_output, map_header, open_input, read_rows, same_file
-    from .inputs import parse_overrides
-    from .profile import ProfileError, parse_value
+    from .inputs import build_overrides
+    from .profile import ProfileError
     from .values import parse_date
 
     started = time.perf_counter()
@@ -271,12 +271,9 @@ def batch(
         except ValueError as exc:
             _fail([f"--as-of: {exc}"], EXIT_USAGE)
     try:
-        pairs = parse_overrides(overrides or [])
-        fixed = {key: parse_value(key, value) for key, value in pairs.items() if value.strip()}
+        fixed = build_overrides(overrides or [])
     except ProfileError as exc:
         _fail(exc.lines(), EXIT_USAGE)
-    except ValueError as exc:
-        _fail([f"--set: {exc}"], EXIT_USAGE)
     try:
         catalog = load(measures)
     except CatalogError as exc:
@@ -286,7 +283,8 @@ def batch(
     language = _lang(lang)
     try:
         csv_input = open_input(source, encoding)
-        first = next(read_rows(csv_input.stream), None)
+        rows = read_rows(csv_input.stream)
+        first = next(rows, None)
         if first is None or not any(cell.strip() for cell in first[1]):
             raise InputError(f"{csv_input.name}: has no header row; the first line names the columns")
         header = map_header(first[1], csv_input.name, ignore_unknown_columns)
@@ -309,7 +307,6 @@ def batch(
                 import csv as csv_module
 
                 csv_module.writer(out, lineterminator="\r\n").writerow(header_row(catalog, long))
-            rows = read_rows(csv_input.stream)
             for text, chunk_stats in score_stream(job, rows, jobs, lambda: _DecodeErrors.count > errors_before):
                 out.write(text)
                 stats.merge(chunk_stats)

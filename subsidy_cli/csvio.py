@@ -42,8 +42,22 @@ class _DecodeErrors:
 codecs.register_error("subsidy-count", _DecodeErrors.handler)
 
 
+UNDECODABLE = "\ufffd"
+
+
 def has_undecodable(text: str) -> bool:
     return any("\udc80" <= char <= "\udcff" for char in text)
+
+
+def visible(text: str) -> str:
+    """Each undecodable byte as U+FFFD and its hex value, e.g. '\ufffd[b1]', so nothing is lost."""
+    out = []
+    for char in text:
+        if "\udc80" <= char <= "\udcff":
+            out.append(f"{UNDECODABLE}[{ord(char) - 0xDC00:02x}]")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 class _Replay(io.RawIOBase):
@@ -140,11 +154,26 @@ def open_input(source: str, encoding: str | None = None) -> CsvInput:
     return CsvInput(name, stream, chosen, detected)
 
 
+class BadRow(list[str]):
+    """A row the CSV reader could not split into cells; ``error`` says why."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
 def read_rows(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
-    """Rows with the physical line each starts on (a quoted cell may span lines)."""
+    """Rows with the physical line each starts on (a quoted cell may span lines). A row the reader cannot
+    split comes as a BadRow, and reading goes on with the next line."""
     reader = csv.reader(stream, strict=False)
     previous = 0
-    for row in reader:
+    while True:
+        try:
+            row: list[str] = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            row = BadRow(f"cannot be read as CSV: {exc}")
         yield previous + 1, row
         previous = reader.line_num
 

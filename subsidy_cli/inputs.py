@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import tomlfile
-from .profile import KEYS, Problem, Profile, ProfileError, build_profile, near
+from .profile import KEYS, Problem, Profile, ProfileError, build_profile, near, parse_value
 
 
 def read_profile_data(source: str) -> tuple[dict[str, Any], str]:
@@ -77,3 +77,20 @@ def load_profile(source: str, overrides: dict[str, str] | None = None) -> Profil
         else:
             data[key] = value
     return build_profile(data, name)
+
+
+def build_overrides(pairs: list[str]) -> dict[str, Any]:
+    """``--set`` pairs parsed into profile values (an empty value is left out: unknown)."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for key, text in parse_overrides(pairs).items():
+        if not text.strip():
+            continue
+        try:
+            values[key] = parse_value(key, text)
+        except ValueError as exc:
+            message = str(exc)
+            problems.append(Problem(key, message if repr(text) in message else f"{text!r}: {message}"))
+    if problems:
+        raise ProfileError("--set", problems)
+    return values

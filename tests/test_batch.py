@@ -1,0 +1,417 @@
+"""subsidy batch: encodings, headers, cell notations, bad rows, outputs, and agreement with `check`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+import subsidy_cli
+from subsidy_cli import csvio
+from subsidy_cli.cli import app
+from subsidy_cli.profile import KEYS
+
+ROOT = Path(__file__).resolve().parent.parent
+FIRMS = ROOT / "samples" / "firms.csv"
+FIRMS_GB = ROOT / "samples" / "firms-gb18030.csv"
+ENV = {"COLUMNS": "120", "NO_COLOR": "1", "SUBSIDY_LANG": "en", "LANG": "C.UTF-8"}
+IDS = [line["benefit"] for line in subsidy_cli.evaluate({"name": "x"}, as_of="2022-01-01")["results"]]
+
+
+def batch(*args: str, stdin: bytes | str | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, ["batch", *args], input=stdin, env=ENV)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def rows_of(text: str) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def write(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:
+    path.write_bytes(text.replace("\n", newline).encode(encoding))
+    return path
+
+
+# --- inputs ------------------------------------------------------------------------------------------------------
+
+
+def test_sample_utf8() -> None:
+    code, out, err = batch(str(FIRMS))
+    assert code == 0
+    rows = rows_of(out)
+    assert len(rows) == 50
+    assert [int(r["line"]) for r in rows] == list(range(2, 52))
+    assert {r["row_status"] for r in rows} == {"valid"}
+    assert "reading" in err and "as utf-8 (detected)" in err
+    assert "50 rows read, 50 scored, 0 invalid" in err
+
+
+def test_sample_gb18030_with_chinese_headers_gives_the_same_results() -> None:
+    code, out_gb, err = batch(str(FIRMS_GB))
+    assert code == 0 and "as gb18030 (detected)" in err
+    assert out_gb == batch(str(FIRMS))[1]
+    assert b"\r\n" in FIRMS_GB.read_bytes()
+
+
+def test_wide_columns() -> None:
+    header = next(csv.reader(io.StringIO(batch(str(FIRMS))[1])))
+    assert header[:5] == ["line", "name", "credit_code", "row_status", "row_errors"]
+    assert header[5:9] == ["1a_status", "1a_max_cny", "1b_status", "1b_max_cny"]
+    assert header[-2:] == ["eligible_cash_max_cny", "potential_cash_max_cny"]
+    assert len(header) == 5 + 2 * 41 + 2
+
+
+def test_batch_agrees_with_check_for_every_sample_firm() -> None:
+    """The batch fast path and the engine must never disagree."""
+    out = rows_of(batch(str(FIRMS))[1])
+    with FIRMS.open(encoding="utf-8", newline="") as handle:
+        firms = list(csv.DictReader(handle))
+    for row, firm in zip(out, firms, strict=True):
+        document = subsidy_cli.evaluate({k: v for k, v in firm.items() if v})
+        for result in document["results"]:
+            benefit = result["benefit"]
+            assert row[f"{benefit}_status"] == result["status"], (firm["name"], benefit)
+            expected = "" if result["status_if_in_force"] == "ineligible" else (result["max_award_cny"] or "")
+            assert row[f"{benefit}_max_cny"] == expected, (firm["name"], benefit)
+        assert row["eligible_cash_max_cny"] == document["totals"]["eligible_cash_max_cny"]
+        assert row["potential_cash_max_cny"] == document["totals"]["potential_cash_max_cny"]
+
+
+def test_bom_is_read_as_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "bom.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + "name,district\n甲公司,昆山市\n".encode())
+    code, out, err = batch(str(path), "--as-of", "2022-01-01")
+    assert code == 0 and "utf-8-sig" in err
+    assert rows_of(out)[0]["name"] == "甲公司"
+
+
+def test_given_encoding(tmp_path: Path) -> None:
+    path = write(tmp_path / "latin1.csv", 'name,district\n"Café,Crème",kunshan\n', "latin-1")
+    code, _, err = batch(str(path))
+    assert code == 2 and "--encoding" in err
+    code, out, err = batch(str(path), "--encoding", "latin-1", "--as-of", "2022-01-01")
+    assert code == 0 and rows_of(out)[0]["name"] == "Café,Crème" and "(as given)" in err
+    code, _, err = batch(str(path), "--encoding", "klingon")
+    assert code == 2 and "unknown encoding 'klingon'" in err
+
+
+def test_bytes_that_go_bad_after_the_sniffed_prefix_make_that_row_invalid(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(csvio, "SNIFF_BYTES", 64)
+    good = "".join(f"firm {i},kunshan\n" for i in range(20))
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(b"name,district\n" + good.encode() + "丙公司,昆山\n".encode("gb18030") + b"last,sip\n")
+    code, out, _ = batch(str(path), "--as-of", "2022-01-01")
+    rows = rows_of(out)
+    assert code == 1 and len(rows) == 22
+    bad = rows[20]
+    assert bad["row_status"] == "invalid" and "not valid in the file's encoding" in bad["row_errors"]
+    assert bad["name"].startswith("\ufffd[b1]")  # the bytes are shown, not dropped
+    assert rows[21]["row_status"] == "valid"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "is empty"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "Excel workbook"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary file"),
+        (b"\xff\xfen\x00a\x00", "UTF-16"),
+        (b"name\n\x80\x80\x80\n", "neither UTF-8 nor GB18030"),
+        (b"\n\n", "no header row"),
+    ],
+)
+def test_unreadable_inputs(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_bytes(content)
+    code, out, err = batch(str(path))
+    assert code == 2 and out == "" and message in err
+
+
+def test_missing_input_and_folder(tmp_path: Path) -> None:
+    assert batch(str(tmp_path / "nope.csv"))[0] == 2
+    code, _, err = batch(str(tmp_path))
+    assert code == 2 and "is a folder" in err
+
+
+def test_header_only(tmp_path: Path) -> None:
+    code, out, err = batch(str(write(tmp_path / "h.csv", "name,district\n")))
+    assert code == 0 and rows_of(out) == [] and "0 rows read" in err
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        ("name,distrct", "unknown column(s): 'distrct'; did you mean 'district'?"),
+        ("district,sme", "no name column"),
+        ("name,district,注册地", "both hold 'district'"),
+    ],
+)
+def test_header_problems(tmp_path: Path, header: str, message: str) -> None:
+    code, _, err = batch(str(write(tmp_path / "in.csv", f"{header}\na,b,c\n")))
+    assert code == 2 and message in err
+
+
+def test_ignore_unknown_columns(tmp_path: Path) -> None:
+    path = write(tmp_path / "in.csv", "name,district,备注\n丁公司,kunshan,老客户\n")
+    code, out, err = batch(str(path), "--ignore-unknown-columns", "--as-of", "2022-01-01")
+    assert code == 0 and "ignoring column(s): 备注" in err and len(rows_of(out)) == 1
+
+
+def test_headers_as_keys_chinese_or_english_labels(tmp_path: Path) -> None:
+    text = "企业名称,District,SME,智能化改造项目贷款额,roles\n戊公司,昆山,是,1000万,manufacturer\n"
+    path = write(tmp_path / "in.csv", text)
+    code, out, _ = batch(str(path), "--as-of", "2022-01-01")
+    row = rows_of(out)[0]
+    assert code == 0 and row["row_status"] == "valid"
+    assert row["1a_max_cny"] == "100000.00"
+
+
+def test_every_cell_notation(tmp_path: Path) -> None:
+    rows = [
+        "name,entity_type,independent_legal_person,district,sme,roles,recognitions,retrofit_loan_cny,"
+        "retrofit_loan_via_platform,cloud_star_level",
+        'A,enterprise,true,kunshan,yes,manufacturer;equipment_maker,none,"5,000万元",Y,3',
+        "B,企业,是,昆山市,1,manufacturer；equipment_maker,无,0.5亿,是,３",
+        'C,enterprise,yes,苏州工业园区,Y,"manufacturer,equipment_maker",NONE,５０００万,true,3',
+        "D,enterprise,1,昆山,true,manufacturer、equipment_maker,无,50000000,1,3",
+        'E,enterprise,Y,kunshan,是,manufacturer|equipment_maker,none,"50,000,000",yes,3',
+        "F,enterprise,否,kunshan,N,manufacturer，equipment_maker,municipal_smart_factory|first_set_equipment,5000万,no,0",
+    ]
+    code, out, _ = batch(str(write(tmp_path / "in.csv", "\n".join(rows) + "\n")), "--as-of", "2022-01-01")
+    out_rows = rows_of(out)
+    assert code == 0, [r["row_errors"] for r in out_rows]
+    for row in out_rows[:5]:
+        assert row["1a_status"] == "eligible" and row["1a_max_cny"] == "500000.00", row["name"]
+        assert row["4_status"] == "eligible" and row["4_max_cny"] == "10000.00", row["name"]
+        assert row["2b_status"] == "potential", row["name"]  # recognitions known and without the title
+    f = out_rows[5]
+    assert f["1a_status"] == "ineligible"  # a branch office (独立法人: 否)
+    assert f["2b_status"] == "ineligible" and f["2b_max_cny"] == ""
+
+
+def test_bad_rows_are_kept_in_order_and_named(tmp_path: Path) -> None:
+    text = (
+        "name,district,sme,retrofit_loan_cny,credit_code\n"
+        "good one,kunshan,true,100万,\n"
+        "bad district,kunshn,maybe,lots,91350100M000100Y44\n"
+        "too,many,cells,here,x,y\n"
+        "short\n"
+        ",kunshan,true,,\n"
+        "\n"
+        "last good,sip,false,,91350100M000100Y43\n"
+    )
+    code, out, err = batch(str(write(tmp_path / "in.csv", text)), "--as-of", "2022-01-01")
+    rows = rows_of(out)
+    assert code == 1
+    assert [r["line"] for r in rows] == ["2", "3", "4", "5", "6", "7", "8"]
+    assert [r["row_status"] for r in rows] == ["valid", "invalid", "invalid", "invalid", "invalid", "invalid", "valid"]
+    errors = rows[1]["row_errors"]
+    assert "district: 'kunshn' is not one of" in errors and "did you mean 'kunshan'?" in errors
+    assert "sme: 'maybe' is not yes or no" in errors and "retrofit_loan_cny: 'lots' is not an amount" in errors
+    assert "credit_code: '91350100M000100Y44' fails the GB 32100-2015 check" in errors
+    assert "row has 6 cells but the header has 5; extra cells: 'y'" in rows[2]["row_errors"]
+    assert "row has 1 cells but the header has 5" in rows[3]["row_errors"]
+    assert "name: is empty" in rows[4]["row_errors"]
+    assert rows[5]["row_errors"] == "empty row"
+    assert rows[1]["1a_status"] == "" and rows[6]["1a_status"] != ""
+    assert "7 rows read, 2 scored, 5 invalid" in err
+
+
+def test_a_row_the_csv_reader_cannot_split_is_kept_as_invalid() -> None:
+    rows = list(csvio.read_rows(io.StringIO('name\n"a"b\rc\nnext\n')))
+    assert [line for line, _ in rows] == [1, 2, 3]
+    assert isinstance(rows[1][1], csvio.BadRow) and "cannot be read as CSV" in rows[1][1].error
+
+
+def test_quoted_cells_spanning_lines_keep_their_line_numbers(tmp_path: Path) -> None:
+    text = 'name,district\n"two\nlines",kunshan\nnext,sip\n'
+    rows = rows_of(batch(str(write(tmp_path / "in.csv", text)), "--as-of", "2022-01-01")[1])
+    assert [(r["line"], r["name"]) for r in rows] == [("2", "two\nlines"), ("4", "next")]
+
+
+def test_formula_cells_are_neutralised(tmp_path: Path) -> None:
+    text = 'name,district,credit_code\n"=HYPERLINK(""http://x"")",kunshan,\n+cmd,kunshan,@SUM(A1)\n-2,kunshan,\n'
+    code, out, _ = batch(str(write(tmp_path / "in.csv", text)), "--as-of", "2022-01-01")
+    rows = rows_of(out)
+    assert code == 1  # the credit code is invalid
+    assert rows[0]["name"] == '\'=HYPERLINK("http://x")'
+    assert rows[1]["name"] == "'+cmd" and rows[1]["credit_code"] == "'@SUM(A1)"
+    assert rows[1]["row_errors"].startswith("credit_code:")  # invalid, and its message is plain text
+    assert rows[2]["name"] == "'-2"
+    for line in out.splitlines()[1:]:
+        for cell in next(csv.reader([line])):
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_stdin_and_output_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    code, out, err = batch("-", "-o", str(target), stdin="name,district\n己公司,kunshan\n")
+    assert code == 0 and out == "" and "<stdin>" in err
+    assert rows_of(target.read_text(encoding="utf-8"))[0]["name"] == "己公司"
+
+
+def test_refuses_to_overwrite_its_input(tmp_path: Path) -> None:
+    path = write(tmp_path / "in.csv", "name\nx\n")
+    code, _, err = batch(str(path), "-o", str(path))
+    assert code == 2 and "is the input file" in err
+    assert path.read_text() == "name\nx\n"
+
+
+def test_excel_long_and_jsonl(tmp_path: Path) -> None:
+    target = tmp_path / "excel.csv"
+    assert batch(str(FIRMS), "--excel", "-o", str(target))[0] == 0
+    assert target.read_bytes().startswith(b"\xef\xbb\xbf")
+    code, out, _ = batch(str(FIRMS), "--long")
+    long_rows = rows_of(out)
+    assert code == 0 and len(long_rows) == 50 * 41
+    assert list(long_rows[0]) == [
+        "line",
+        "name",
+        "credit_code",
+        "row_status",
+        "row_errors",
+        "benefit",
+        "status",
+        "max_award_cny",
+        "min_award_cny",
+    ]
+    wide = rows_of(batch(str(FIRMS))[1])
+    for item in long_rows[:82]:
+        row = wide[int(item["line"]) - 2]
+        assert row[f"{item['benefit']}_status"] == item["status"]
+        assert row[f"{item['benefit']}_max_cny"] == item["max_award_cny"]
+    code, out, _ = batch(str(FIRMS), "--format", "jsonl")
+    documents = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and len(documents) == 50
+    assert documents[0]["line"] == 2 and documents[0]["schema_version"] == 1 and len(documents[0]["results"]) == 41
+
+
+def test_jsonl_keeps_invalid_rows(tmp_path: Path) -> None:
+    code, out, _ = batch(str(write(tmp_path / "in.csv", "name,sme\nx,maybe\n")), "--format", "jsonl")
+    document = json.loads(out)
+    assert code == 1 and document["row_status"] == "invalid" and document["input"] == {"name": "x", "sme": "maybe"}
+
+
+def test_set_and_as_of_apply_to_every_row() -> None:
+    rows = rows_of(batch(str(FIRMS), "--set", "district=outside_suzhou")[1])
+    assert all(r["1a_status"] in ("ineligible", "expired") for r in rows)
+    rows = rows_of(batch(str(FIRMS), "--as-of", "2024-03-01")[1])
+    assert {r["5a_status"] for r in rows} <= {"expired"}
+    code, _, err = batch(str(FIRMS), "--set", "sme=maybe")
+    assert code == 2 and "--set: sme: 'maybe' is not yes or no" in err
+
+
+def test_jobs_2_output_is_identical(tmp_path: Path) -> None:
+    one, two = tmp_path / "one.csv", tmp_path / "two.csv"
+    big = tmp_path / "big.csv"
+    lines = FIRMS.read_text(encoding="utf-8").splitlines()
+    big.write_text("\n".join([lines[0], *(lines[1:] * 100)]) + "\n", encoding="utf-8")
+    assert batch(str(big), "-o", str(one))[0] == 0
+    assert batch(str(big), "-o", str(two), "--jobs", "2")[0] == 0
+    assert one.read_bytes() == two.read_bytes()
+    assert len(rows_of(one.read_text(encoding="utf-8"))) == 5000
+
+
+def test_csv_template_headers_round_trip(tmp_path: Path) -> None:
+    for lang in ("en", "zh"):
+        result = CliRunner().invoke(app, ["template", "--csv", "--lang", lang], env=ENV)
+        header = next(csv.reader(io.StringIO(result.stdout)))
+        assert [csvio.header_key(cell) for cell in header] == list(KEYS)
+        path = write(tmp_path / f"{lang}.csv", result.stdout)
+        assert batch(str(path))[0] == 0
+
+
+def test_interrupted_write_leaves_no_file(tmp_path: Path) -> None:
+    target = tmp_path / "out.csv"
+    with pytest.raises(KeyboardInterrupt), csvio.atomic_output(str(target), bom=False) as out:
+        out.write("half a row")
+        raise KeyboardInterrupt
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="signals")
+def test_interrupted_run_leaves_no_partial_output(tmp_path: Path) -> None:
+    source = tmp_path / "big.csv"
+    lines = FIRMS.read_text(encoding="utf-8").splitlines()
+    source.write_text("\n".join([lines[0], *(lines[1:] * 4000)]) + "\n", encoding="utf-8")
+    target = tmp_path / "out.csv"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "subsidy_cli", "batch", str(source), "-o", str(target)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 20
+    while not any(p.name.endswith(".partial") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130, err
+    assert b"Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
+
+
+# --- property: one output row per input row, in order ------------------------------------------------------------
+
+cell = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "kunshan",
+            "昆山市",
+            "是",
+            "否",
+            "maybe",
+            "5,000万元",
+            "0.5亿",
+            "manufacturer",
+            "=1+1",
+            "none",
+            "无",
+            "x;y",
+            "3",
+            "-1",
+        ]
+    ),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=8),
+)
+firm_rows = st.lists(st.lists(cell, min_size=0, max_size=6), min_size=0, max_size=25)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rows=firm_rows)
+def test_every_input_row_gives_one_output_row_in_order(rows: list[list[str]]) -> None:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(
+        [["name", "district", "sme", "retrofit_loan_cny", "roles"], *rows]
+    )
+    text = buffer.getvalue()
+    stream = io.TextIOWrapper(io.BytesIO(text.encode("utf-8")), encoding="utf-8", newline="")
+    expected_lines = [number for number, _ in csvio.read_rows(stream)][1:]
+    code, out, _ = batch("-", "--as-of", "2022-06-30", stdin=text.encode("utf-8"))
+    assert code in (0, 1)
+    produced = rows_of(out)
+    assert [int(r["line"]) for r in produced] == expected_lines
+    assert all(r["row_status"] in ("valid", "invalid") for r in produced)
+    assert (code == 1) == any(r["row_status"] == "invalid" for r in produced)
+
+
+def test_summary_counts_eligible_firms() -> None:
+    _, _, err = batch(str(FIRMS))
+    assert "Eligible firms" in err and "Sum of max awards" in err
+
+
+def test_ids_are_stable() -> None:
+    assert IDS[:3] == ["1a", "1b", "2a"] and len(IDS) == 41
