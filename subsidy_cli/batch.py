@@ -21,6 +21,7 @@ import gc
 import io
 import itertools
 import json
+import operator
 import re
 import types
 from collections.abc import Callable, Iterable, Iterator
@@ -183,7 +184,16 @@ class RowScorer:
                         constant.append(entry)
         if len(self.benefits) > _FIELD:  # pragma: no cover - a catalogue of more than 64 lines
             raise ValueError(f"batch scoring handles at most {_FIELD} benefit lines")
-        self.multi = [(keys, entries, _Memo()) for keys, entries in multi.items()]
+        # clusters of keys read together by one condition, with their columns (None: not in the file, or set)
+        self.multi = [
+            (
+                keys,
+                [job.header.keys.index(k) if k in job.header.keys and k not in job.overrides else None for k in keys],
+                entries,
+                _Memo(),
+            )
+            for keys, entries in multi.items()
+        ]
         self.thresholds: dict[str, list[tuple[str, Decimal]]] = {}
         for key, entries in self.single.items():
             if KEYS[key].type in ("money", "count"):
@@ -199,11 +209,20 @@ class RowScorer:
                 self.base |= self.unknown[key]
         self.windows: dict[dt.date, int] = {}
         self.fixed_window = self._window(job.as_of or job.today)
-        # per column: (index, key, heading, cache, masks of a blank cell); name and credit code apart
+        # Columns of few distinct values (yes/no, choices) are read together, keyed by their texts: a
+        # spreadsheet repeats such combinations. Lists, figures and dates are read column by column, each
+        # with its own cache; name and credit code differ on every row and are parsed as they come.
+        used = [(i, key) for i, key in enumerate(job.header.keys) if key is not None and key not in job.overrides]
+        self.bundles = []
+        for types_ in (("bool", "choice"),):
+            members = [(i, key, job.header.cells[i]) for i, key in used if KEYS[key].type in types_]
+            if members:
+                getter = operator.itemgetter(*[i for i, _, _ in members])
+                self.bundles.append((getter, [(key, heading) for _, key, heading in members], _Memo()))
         self.columns = [
             (i, key, job.header.cells[i], _Memo(), self.unknown.get(key, 0))
-            for i, key in enumerate(job.header.keys)
-            if key is not None and key not in ("name", "credit_code") and key not in job.overrides
+            for i, key in used
+            if key not in ("name", "credit_code") and KEYS[key].type not in ("bool", "choice")
         ]
         self.overrides = {
             key: self._masks(self.single[key], {key: value}) if key in self.single else 0
@@ -289,11 +308,40 @@ class RowScorer:
             return True, value, found
         return True, value, self._masks(self.single[key], {key: value})
 
+    def _bundle(
+        self, members: list[tuple[str, str]], texts: Any, check_bytes: bool
+    ) -> tuple[dict[str, Any], int, list[str]]:
+        """Several cells read at once: their values, masks and problems."""
+        if len(members) == 1:
+            texts = (texts,)
+        values: dict[str, Any] = {}
+        masks = 0
+        errors: list[str] = []
+        for (key, heading), text in zip(members, texts, strict=True):
+            ok, value, cell_masks = self._cell(key, text, check_bytes)
+            if not ok:
+                errors.append(f"{heading}: {value}")
+                continue
+            if value is not None:
+                values[key] = value
+            masks |= cell_masks
+        return values, masks, errors
+
     def parse(self, row: list[str], check_bytes: bool) -> tuple[dict[str, Any], int, list[str]]:
         """Values, outcome masks and errors of one row of the right width."""
         values: dict[str, Any] = {}
         masks = self.base
         errors: list[str] = []
+        for getter, members, bundle_memo in self.bundles:
+            texts = getter(row)
+            found = bundle_memo.get(texts)
+            if found is None:
+                found = bundle_memo.remember(texts, self._bundle(members, texts, check_bytes))
+            bundle_values, bundle_masks, bundle_errors = found
+            values.update(bundle_values)
+            masks |= bundle_masks
+            if bundle_errors:
+                errors += bundle_errors
         for index, key, heading, cache, blank in self.columns:
             text = row[index]
             if not text:
@@ -320,8 +368,9 @@ class RowScorer:
             values.update(self.job.overrides)
             for cell_masks in self.overrides.values():
                 masks |= cell_masks
-        for keys, entries, memo in self.multi:
-            combo = tuple(frozenset(v) if isinstance(v := values.get(k), list) else v for k in keys)
+        for keys, indexes, entries, memo in self.multi:
+            # keyed by the cells as typed: the same texts always parse to the same values
+            combo = tuple([row[i] if i is not None else None for i in indexes])
             found = memo.get(combo)
             if found is None:
                 found = memo.remember(combo, self._masks(entries, {k: values.get(k) for k in keys}))
@@ -415,15 +464,17 @@ class RowScorer:
         counted = False
         segments = group.segments
         pieces = [segments[0]]
+        fixed, amount, cash = self.fixed, self._amount, self.cash
+        firms, sums = stats.eligible_firms, stats.eligible_sums
         for slot, (index, figure_key, is_eligible, is_potential) in enumerate(group.dynamic, start=1):
             figure = values.get(figure_key)
-            high_cell, _, high = self.fixed[index] if figure is None else self._amount(index, figure)
+            high_cell, _, high = fixed[index] if figure is None else amount(index, figure)
             pieces += (high_cell, segments[slot])
             if is_eligible:
-                stats.eligible_firms[index] += 1
+                firms[index] += 1
                 if high is not None:
-                    stats.eligible_sums[index] += high
-            if high is not None and self.cash[index] and (is_eligible or is_potential):
+                    sums[index] += high
+            if high is not None and cash[index] and (is_eligible or is_potential):
                 counted = True
                 if is_eligible:
                     eligible_total += high
