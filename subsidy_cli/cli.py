@@ -19,6 +19,7 @@ from . import __version__
 
 if TYPE_CHECKING:
     from .catalog import Catalog
+    from .engine import Assessment
 
 EXIT_OK = 0
 EXIT_DATA = 1
@@ -117,7 +118,9 @@ def _root(
 
 @app.command()
 def check(
-    profile: Annotated[str, typer.Argument(help="Profile file (.toml or .json); '-' reads stdin.")],
+    profile: Annotated[
+        str | None, typer.Argument(help="Profile file (.toml or .json); '-' reads stdin. Optional with --interactive.")
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -137,10 +140,17 @@ def check(
         list[str] | None,
         typer.Option("--set", metavar="KEY=VALUE", help="What-if: override a profile key (repeatable)."),
     ] = None,
+    interactive: Annotated[
+        bool, typer.Option("--interactive", "-i", help="Ask only the questions that can change the answer.")
+    ] = False,
+    save: Annotated[
+        Path | None,
+        typer.Option("--save", help="With --interactive: save the answers to this TOML file.", dir_okay=False),
+    ] = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
 ) -> None:
-    """Judge every benefit line for one enterprise profile."""
+    """Judge every benefit line for one enterprise profile (or interview the client with --interactive)."""
     from .engine import assess, evaluation_date
     from .inputs import load_profile, parse_overrides
     from .profile import ProfileError
@@ -152,16 +162,29 @@ def check(
             date = parse_date(as_of)
         except ValueError as exc:
             _fail([f"--as-of: {exc}"], EXIT_USAGE)
-    if profile != "-" and not Path(profile).is_file():
+    if profile is None and not interactive:
+        _fail(["give a profile file (or '-' for stdin), or use --interactive"], EXIT_USAGE)
+    if save is not None and not interactive:
+        _fail(["--save saves the answers of an interview; use it with --interactive"], EXIT_USAGE)
+    if profile is not None and profile != "-" and not Path(profile).is_file():
         what = "is a folder" if Path(profile).is_dir() else "does not exist"
         _fail([f"{profile}: {what}; give a .toml or .json profile file, or '-' for stdin"], EXIT_USAGE)
+    if interactive and profile == "-":
+        _fail(["--interactive reads the answers from stdin; give the starting profile as a file"], EXIT_USAGE)
+    catalog = _catalog(measures)
+    language = _lang(lang)
+    if interactive:
+        _interview(profile, overrides or [], date, catalog, language, save, output_format, show_all, explain)
+        return
+    assert profile is not None
     try:
         parsed = load_profile(profile, parse_overrides(overrides or []))
     except ProfileError as exc:
         _fail(exc.lines())
-    catalog = _catalog(measures)
-    language = _lang(lang)
-    result = assess(parsed, catalog, evaluation_date(parsed, date))
+    _show(assess(parsed, catalog, evaluation_date(parsed, date)), language, output_format, show_all, explain)
+
+
+def _show(result: Assessment, language: str, output_format: CheckFormat, show_all: bool, explain: bool) -> None:
     if output_format is CheckFormat.json:
         from .formats import assessment_dict, dumps
 
@@ -170,6 +193,85 @@ def check(
     from . import render
 
     render.assessment(render.make_console(), result, language, show_all=show_all, explain_lines=explain)
+
+
+def _interview(
+    profile: str | None,
+    overrides: list[str],
+    date: dt.date | None,
+    catalog: Catalog,
+    language: str,
+    save: Path | None,
+    output_format: CheckFormat,
+    show_all: bool,
+    explain: bool,
+) -> None:
+    """Ask, show the result, offer to save. Prompts go to stderr; the result to stdout."""
+    from .inputs import load_profile, parse_overrides
+    from .interview import EndOfAnswers, Interview, saved_profile
+    from .profile import ProfileError, profile_to_dict
+    from .words import pick
+
+    interview = Interview(catalog, language, date)
+    if profile is not None or overrides:
+        try:
+            start = load_profile(profile, parse_overrides(overrides)) if profile else None
+        except ProfileError as exc:
+            _fail(exc.lines())
+        if start is not None:
+            interview.answers = profile_to_dict(start)
+        if overrides and profile is None:
+            interview.answers.update(parse_overrides(overrides))
+
+    def say(text: str) -> None:
+        sys.stderr.write(text + "\n")
+
+    def ask(prompt: str) -> str | None:
+        sys.stderr.write(prompt)
+        sys.stderr.flush()
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n") if line else None
+
+    try:
+        result = interview.run(ask, say)
+    except (EndOfAnswers, KeyboardInterrupt):
+        sys.stderr.write(
+            "\n" + pick(language, "访谈已中止,未保存任何内容。", "Interview stopped; nothing was saved.") + "\n"
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    say(pick(language, f"共提问 {len(interview.asked)} 个问题。", f"{len(interview.asked)} questions asked."))
+    _show(result, language, output_format, show_all, explain)
+    target = save
+    while target is None:
+        answer = ask(
+            pick(
+                language,
+                "保存为 TOML 档案?输入文件名(回车跳过): ",
+                "Save the answers as a TOML profile? File name (Enter to skip): ",
+            )
+        )
+        if not answer or not answer.strip():
+            return
+        candidate = Path(answer.strip())
+        if candidate.exists():
+            say(pick(language, f"{candidate} 已存在,请换一个文件名。", f"{candidate} exists; choose another name."))
+            continue
+        target = candidate
+    if target.exists() and save is not None:
+        _fail([f"{target}: already exists; choose another name or delete it first"], EXIT_USAGE)
+    import tomli_w
+
+    try:
+        target.write_text(tomli_w.dumps(saved_profile(interview)), encoding="utf-8")
+    except OSError as exc:
+        _fail([f"{target}: cannot write: {exc.strerror or exc}"], EXIT_USAGE)
+    say(
+        pick(
+            language,
+            f"已保存到 {target};用 subsidy check {target} 可重现本结果。",
+            f"Saved to {target}; 'subsidy check {target}' reproduces this result.",
+        )
+    )
 
 
 @app.command()

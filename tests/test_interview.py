@@ -1,0 +1,202 @@
+"""subsidy check --interactive: scripted answers, question order, skip logic, round trip, end of input."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from subsidy_cli.cli import app
+from subsidy_cli.profile import KEYS
+
+ENV = {"COLUMNS": "200", "NO_COLOR": "1", "SUBSIDY_LANG": "en", "LANG": "C.UTF-8"}
+LABEL_TO_KEY = {spec.label_en: key for key, spec in KEYS.items()}
+
+
+def interview(answers: list[str], *args: str, lang: str = "en") -> tuple[int, str, str]:
+    result = CliRunner().invoke(
+        app,
+        ["check", "--interactive", "--as-of", "2022-06-30", "--lang", lang, *args],
+        input="".join(f"{a}\n" for a in answers),
+        env=ENV,
+    )
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def asked(stderr: str) -> list[str]:
+    """The keys asked, in order (each question starts with its label and a colon on its own line)."""
+    keys = []
+    for line in stderr.splitlines():
+        labels = [label for label in LABEL_TO_KEY if line.startswith(f"{label}: ")]
+        if labels and LABEL_TO_KEY[max(labels, key=len)] != "name":
+            keys.append(LABEL_TO_KEY[max(labels, key=len)])
+    return keys
+
+
+def statuses(stdout: str) -> dict[str, str]:
+    return {r["benefit"]: r["status"] for r in json.loads(stdout)["results"]}
+
+
+def test_manufacturer_sme_with_a_loan() -> None:
+    answers = ["Kunshan Parts Co", "1", "yes", "4", "1", "yes", "5000万", "yes", "0", "0", "3"]
+    code, out, err = interview(answers, "--format", "json")
+    assert code == 0, err
+    order = asked(err)
+    # who may receive anything first; then the keys settling the largest awards (open-ended ones first)
+    assert order == [
+        "entity_type",
+        "independent_legal_person",
+        "district",
+        "roles",
+        "sme",
+        "retrofit_loan_cny",
+        "retrofit_loan_via_platform",
+        "flexible_experts",
+        "recognitions",
+        "cloud_star_level",
+    ]
+    assert "identifier_rnd_investment_cny" not in order  # 14c is settled once recognitions are known
+    assert "platform_served_enterprises" not in order and "security_contract_cny" not in order
+    result = statuses(out)
+    assert result["1a"] == "eligible" and result["4"] == "eligible" and result["2b"] == "potential"
+    document = json.loads(out)
+    assert {r["benefit"]: r["max_award_cny"] for r in document["results"]}["1a"] == "500000.00"
+    assert len(order) < len(KEYS) / 2, f"{len(order)} questions for a manufacturer SME"
+
+
+def test_platform_operator() -> None:
+    answers = ["SIP Platform", "1", "yes", "9", "3", "no", "", "620", "48000", "6", ""]
+    code, out, err = interview(answers, "--format", "json")
+    assert code == 0, err
+    order = asked(err)
+    assert order == [
+        "entity_type",
+        "independent_legal_person",
+        "district",
+        "roles",
+        "sme",
+        "flexible_experts",
+        "platform_served_enterprises",
+        "platform_connected_devices",
+        "recognitions",
+        "retrofit_loan_cny",
+    ]  # the loan only for 20a, which any enterprise may use
+    result = statuses(out)
+    assert result["10a"] == "potential" and result["10b"] == "eligible"
+    assert result["1a"] == "ineligible"
+
+
+def test_security_provider() -> None:
+    answers = ["Security Co", "1", "yes", "10", "7", "yes", "", "18", "15", "800万", "600万", "", ""]
+    code, out, err = interview(answers, "--format", "json")
+    assert code == 0, err
+    assert asked(err) == [
+        "entity_type",
+        "independent_legal_person",
+        "district",
+        "roles",
+        "sme",
+        "flexible_experts",
+        "recognitions",
+        "security_served_enterprises",
+        "security_annual_revenue_cny",
+        "security_contract_cny",
+        "cloud_star_level",
+        "retrofit_loan_cny",
+    ]
+    document = json.loads(out)
+    results = {r["benefit"]: r for r in document["results"]}
+    assert results["22a"]["status"] == "eligible" and results["22a"]["max_award_cny"] == "600000.00"
+    assert results["22b"]["status"] == "eligible"
+
+
+def test_skipping_everything_stops() -> None:
+    code, out, err = interview([""] * 40, "--format", "json")
+    assert code == 0
+    order = asked(err)
+    assert len(order) == len(set(order)), "a skipped question is never asked again"
+    assert set(statuses(out).values()) <= {"needs_info", "ineligible", "potential", "eligible"}
+
+
+def test_outside_suzhou_ends_early() -> None:
+    code, _, err = interview(["Shanghai Co", "1", "yes", "11"], "--format", "json")
+    assert code == 0
+    assert asked(err) == ["entity_type", "independent_legal_person", "district"]
+
+
+def test_invalid_answers_are_explained_and_asked_again() -> None:
+    code, _, err = interview(["X", "9", "1", "maybe", "yes", "kunshn", "kunshan", ""] + [""] * 30)
+    assert code == 0
+    assert "the number must be 1-3" in err
+    assert "'maybe' is not yes or no" in err
+    assert "did you mean 'kunshan'?" in err
+
+
+def test_question_mark_shows_the_clause() -> None:
+    answers = ["X", "1", "yes", "4", "1", "yes", "?", "", ""] + [""] * 30
+    _, _, err = interview(answers)
+    assert "对在苏州综合金融服务等平台获得智能化改造提升项目贷款的企业" in err
+
+
+def test_end_of_input_before_the_end_exits_130() -> None:
+    code, out, err = interview(["X", "1"])
+    assert code == 130
+    assert "Interview stopped; nothing was saved." in err
+    assert out == ""
+
+
+def test_round_trip(tmp_path: Path) -> None:
+    saved = tmp_path / "firm.toml"
+    answers = ["Kunshan Parts Co", "1", "yes", "4", "1,5", "yes", "5000万", "yes", "2,15", "2400万", "3", "2"]
+    code, out, err = interview([*answers, *[""] * 20], "--format", "json", "--save", str(saved))
+    assert code == 0, err
+    assert saved.exists()
+    again = CliRunner().invoke(
+        app, ["check", str(saved), "--as-of", "2022-06-30", "--format", "json", "--lang", "en"], env=ENV
+    )
+    assert again.exit_code == 0
+    assert json.loads(again.stdout) == json.loads(out)
+    without_as_of = CliRunner().invoke(app, ["check", str(saved), "--format", "json", "--lang", "en"], env=ENV)
+    assert json.loads(without_as_of.stdout) == json.loads(out)  # the date is saved too
+
+
+def test_save_prompt(tmp_path: Path) -> None:
+    target = tmp_path / "answers.toml"
+    answers = ["Shanghai Co", "1", "yes", "11", str(target)]
+    code, _, err = interview(answers)
+    assert code == 0 and target.exists() and f"Saved to {target}" in err
+
+
+def test_starting_from_a_profile_asks_only_what_is_missing(tmp_path: Path) -> None:
+    start = tmp_path / "start.toml"
+    start.write_text(
+        'name = "Kunshan"\nentity_type = "enterprise"\nindependent_legal_person = true\n'
+        'district = "kunshan"\nroles = ["manufacturer"]\nsme = true\n',
+        encoding="utf-8",
+    )
+    code, _, err = interview(["", "", "", "", "", ""], str(start))
+    assert code == 0
+    order = asked(err)
+    assert order and not set(order) & {"name", "entity_type", "independent_legal_person", "district", "roles", "sme"}
+
+
+def test_prompts_fit_a_legacy_chinese_console() -> None:
+    for lang in ("zh", "en"):
+        _, _, err = interview(["X", "1", "yes", "4", "1", "yes", "?", ""] + [""] * 30, lang=lang)
+        err.encode("gbk")  # raises if a prompt holds a character a GBK console cannot show
+        assert not re.search(r"\x1b\[", err)
+
+
+def test_save_needs_interactive(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["check", "samples/kunshan-parts-sme.toml", "--save", str(tmp_path / "x.toml")], env=ENV
+    )
+    assert result.exit_code == 2 and "--interactive" in result.stderr
+
+
+def test_check_without_a_profile_is_a_usage_error() -> None:
+    result = CliRunner().invoke(app, ["check"], env=ENV)
+    assert result.exit_code == 2 and "--interactive" in result.stderr
