@@ -25,25 +25,27 @@ def evaluate(
     as_of: dt.date | str | None = None,
     *,
     measures: str | Path | None = None,
+    overlays: list[str | Path] | None = None,
     lang: str = "en",
 ) -> dict[str, Any]:
     """Judge every benefit line for one enterprise and return the JSON document as a dict.
 
     ``profile`` is a :class:`subsidy_cli.profile.Profile` or the raw keys of a profile file (values
     are parsed as in a file: ``"200万"``, ``"是"``, ...). ``as_of`` defaults to the profile's
-    ``application_date``, else today. ``measures`` loads another catalogue file. Raises
+    ``application_date``, else today. ``measures`` loads another catalogue file and ``overlays`` layers
+    county rules over it (as ``--overlay``). Raises
     ``subsidy_cli.profile.ProfileError`` or ``subsidy_cli.catalog.CatalogError`` on bad input.
     """
-    from . import catalog as catalog_module
-    from .engine import assess, evaluation_date
+    from .engine import assess_rules, evaluation_date
     from .formats import assessment_dict
+    from .layers import load_rules
     from .profile import Profile, build_profile
     from .values import parse_date
 
     parsed = profile if isinstance(profile, Profile) else build_profile(profile)
-    catalog = catalog_module.load(Path(measures) if measures else None)
+    rules = load_rules(Path(measures) if measures else None, [Path(p) for p in overlays or []])
     date = evaluation_date(parsed, parse_date(as_of) if as_of is not None else None)
-    return assessment_dict(assess(parsed, catalog, date), lang)
+    return assessment_dict(assess_rules(parsed, rules, date), lang)
 
 
 __all__ = ["__version__", "evaluate"]

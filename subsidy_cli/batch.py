@@ -29,18 +29,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
+from . import __version__
 from .amounts import Amount, compute
 from .catalog import Catalog
 from .conditions import Condition, evaluate
 from .csvio import UNDECODABLE, BadRow, Header, has_undecodable, neutralise, visible
-from .engine import Status, assess, evaluation_date
+from .engine import Assessment, Status, assess_rules, evaluation_date
 from .formats import assessment_dict, cny
+from .layers import Rules
 from .profile import KEYS, Profile, parse_value, parser_for
 
 OutputFormat = Literal["csv", "jsonl"]
 FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
 TOTAL_COLUMNS = ("eligible_cash_max_cny", "potential_cash_max_cny")
-LONG_COLUMNS = (*FIXED_COLUMNS, "benefit", "status", "max_award_cny", "min_award_cny")
+AUDIT_COLUMNS = ("rules_sha256", "tool_version")  # which rules scored the row, for the audit trail
+LONG_COLUMNS = (*FIXED_COLUMNS, "benefit", "status", "max_award_cny", "min_award_cny", *AUDIT_COLUMNS)
 _CACHE_LIMIT = 4_096  # entries per column, per amount line and per memo: a few MB in all, whatever the input
 _GROUP_LIMIT = 8_192
 _SLOT = "\x00"
@@ -51,7 +54,7 @@ def wide_columns(catalog: Catalog) -> list[str]:
     columns = list(FIXED_COLUMNS)
     for benefit in catalog.benefits:
         columns += [f"{benefit.id}_status", f"{benefit.id}_max_cny"]
-    return [*columns, *TOTAL_COLUMNS]
+    return [*columns, *TOTAL_COLUMNS, *AUDIT_COLUMNS]
 
 
 def header_row(catalog: Catalog, long: bool) -> list[str]:
@@ -128,7 +131,7 @@ class _Group:
 class Job:
     """Everything a worker needs to score rows."""
 
-    catalog: Catalog
+    rules: Rules
     header: Header
     overrides: dict[str, Any]
     as_of: dt.date | None
@@ -157,9 +160,14 @@ class RowScorer:
 
     def __init__(self, job: Job) -> None:
         self.job = job
-        catalog = self.catalog = job.catalog
+        catalog = self.catalog = job.rules.first()
+        rules = job.rules
+        # Rules that vary by district or date, or that act across lines, are judged by the engine row by
+        # row (slower, always right); the masks below assume one set of plain values for every row.
+        self.general = bool(rules.change_dates or rules.districts or rules.caps or rules.exclusive)
         self.benefits = catalog.benefits
         self.ids = [b.id for b in self.benefits]
+        self.audit = f"{catalog.rules_sha256},{__version__}"
         # Every top-level condition of every line, as (line bit, gate or not, condition), sorted by the keys
         # it reads: one key (the common case), several keys, or none (facts the profile does not record).
         self.single: dict[str, list[tuple[int, bool, Condition]]] = {}
@@ -519,15 +527,23 @@ class RowScorer:
                 self._invalid(line, name, code, errors, row, buffer, stats)
             elif jsonl:
                 self._jsonl(line, values, buffer, stats)
+            elif self.general:
+                head = f"{line},{_quote(neutralise(name))},{_quote(neutralise(code))},valid,"
+                wide, cells = self._engine_cells(values, stats)
+                if long:
+                    for benefit_id, (status, high, low) in zip(self.ids, cells, strict=True):
+                        write(f"{head},{benefit_id},{status},{high},{low},{self.audit}\r\n")
+                else:
+                    write(f"{head},{wide},{self.audit}\r\n")
             else:
                 text, group = self.score(values, masks, stats)
                 seen[id(group)] = group
                 head = f"{line},{_quote(neutralise(name))},{_quote(neutralise(code))},valid,"
                 if long:
                     for benefit_id, (status, high, low) in zip(self.ids, self.long_cells(group, values), strict=True):
-                        write(f"{head},{benefit_id},{status},{high},{low}\r\n")
+                        write(f"{head},{benefit_id},{status},{high},{low},{self.audit}\r\n")
                 else:
-                    write(f"{head},{text}\r\n")
+                    write(f"{head},{text},{self.audit}\r\n")
         for group in seen.values():  # the lines with fixed amounts, counted once per group
             for index, high in group.eligible_highs:
                 stats.eligible_firms[index] += group.rows
@@ -545,6 +561,8 @@ class RowScorer:
             document = {
                 "line": line,
                 "row_status": "invalid",
+                "rules_sha256": self.catalog.rules_sha256,
+                "tool_version": __version__,
                 "row_errors": errors,
                 "input": dict(zip(cells, row, strict=False)),
                 "extra_cells": row[len(cells) :],
@@ -553,18 +571,42 @@ class RowScorer:
             return
         head = [str(line), neutralise(name), neutralise(code), "invalid", neutralise("; ".join(errors))]
         blank = 4 if self.job.long else 2 * len(self.benefits) + 2
-        csv.writer(buffer, lineterminator="\r\n").writerow(head + [""] * blank)
+        csv.writer(buffer, lineterminator="\r\n").writerow(head + [""] * blank + self.audit.split(","))
 
-    def _jsonl(self, line: int, values: dict[str, Any], buffer: io.StringIO, stats: Stats) -> None:
+    def _assess(self, values: dict[str, Any], stats: Stats) -> Assessment:
+        """The engine's own judgement of one row, counted into ``stats``."""
         profile = Profile(**values)
-        assessment = assess(profile, self.catalog, evaluation_date(profile, self.job.as_of, self.job.today))
+        assessment = assess_rules(profile, self.job.rules, evaluation_date(profile, self.job.as_of, self.job.today))
         for index, result in enumerate(assessment.results):
             if result.status == "eligible":
                 stats.eligible_firms[index] += 1
                 if result.max_award is not None:
                     stats.eligible_sums[index] += result.max_award
-        document = {"line": line, "row_status": "valid", **assessment_dict(assessment, self.job.lang)}
+        return assessment
+
+    def _jsonl(self, line: int, values: dict[str, Any], buffer: io.StringIO, stats: Stats) -> None:
+        document = {"line": line, "row_status": "valid", **assessment_dict(self._assess(values, stats), self.job.lang)}
         buffer.write(json.dumps(document, ensure_ascii=False) + "\n")
+
+    def _engine_cells(self, values: dict[str, Any], stats: Stats) -> tuple[str, list[tuple[str, str, str]]]:
+        """The wide cells and the per-line cells of one row, from the engine (the general path)."""
+        assessment = self._assess(values, stats)
+        lines = []
+        for result in assessment.results:
+            if result.status_if_in_force == "ineligible":
+                lines.append((result.status, "", ""))
+            else:
+                high, low, _ = self._cells(self.ids.index(result.benefit.id), result.amount)
+                lines.append((result.status, high, low))
+        totals = assessment.totals
+        wide = ",".join(
+            [
+                *(f"{status},{high}" for status, high, _ in lines),
+                cny(totals.eligible_cash_max) or "",
+                cny(totals.potential_cash_max) or "",
+            ]
+        )
+        return wide, lines
 
 
 def _problem(text: str, exc: ValueError) -> str:

@@ -149,9 +149,14 @@ class _File:
 
 @dataclass(frozen=True)
 class Catalog:
+    """The rules in force for one date (and district): plain values, ready for the engine."""
+
     policy: Policy
     benefits: tuple[Benefit, ...]
     source: str
+    caps: tuple[Any, ...] = ()  # layers.CrossCap: lines paid together at most a profile figure
+    exclusive: tuple[Any, ...] = ()  # layers.Exclusive: lines of which one (or the higher) is paid
+    rules_sha256: str = ""
 
     def get(self, benefit_id: str) -> Benefit | None:
         for benefit in self.benefits:
@@ -170,20 +175,27 @@ def default_path() -> Path:
 
 
 def load(path: Path | None = None) -> Catalog:
-    path = path or default_path()
+    """The measures file alone (no layers), as it is on its first dates."""
+    from .layers import load_rules
+
+    return load_rules(path).first()
+
+
+def read_data(path: Path, kind: str = "measures") -> tuple[dict[str, Any], str]:
+    """A rules file's TOML data and text; CatalogError with line-numbered problems if it cannot be read."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CatalogError([f"{path}: cannot read the measures file: {exc.strerror or exc}"]) from None
-    return parse(raw, str(path))
-
-
-def parse(raw: bytes, source: str) -> Catalog:
+        raise CatalogError([f"{path}: cannot read the {kind} file: {exc.strerror or exc}"]) from None
     try:
-        text = tomlfile.decode(raw, source)
-        data = tomlfile.loads(text, source)
+        text = tomlfile.decode(raw, str(path))
+        return tomlfile.loads(text, str(path)), text
     except tomlfile.TomlProblems as exc:
         raise CatalogError(exc.problems) from None
+
+
+def build_catalog(data: dict[str, Any], source: str, text: str = "") -> Catalog:
+    """Validate TOML data into a Catalog; the problems name the TOML line when ``text`` is given."""
     try:
         parsed = build(_File, data)
     except StructError as exc:
@@ -228,11 +240,16 @@ def _model_problems(exc: StructError, data: dict[str, Any], text: str, source: s
             benefit_id = str(item.get("id")) if isinstance(item, dict) and item.get("id") else None
             where = f"benefit {benefit_id}: " if benefit_id else f"benefit #{index + 1}: "
             loc = loc[2:]
-        line = _benefit_line(text, benefit_id, loc) if benefit_id or loc else None
+        line = _benefit_line(text, benefit_id, loc) if text and (benefit_id or loc) else None
         key = ".".join(loc)
         prefix = f"{source}:{line}" if line else source
         problems.append(f"{prefix}: {where}{key + ': ' if key else ''}{message}")
     return problems
+
+
+def _where(source: str, text: str, benefit_id: str, path: list[str]) -> str:
+    line = _benefit_line(text, benefit_id, path) if text else None
+    return f"{source}:{line}" if line else source
 
 
 def _cross_checks(parsed: _File, text: str, source: str) -> list[str]:
@@ -243,14 +260,14 @@ def _cross_checks(parsed: _File, text: str, source: str) -> list[str]:
     for benefit in parsed.benefit:
         if benefit.id in seen:
             problems.append(
-                f"{source}:{_benefit_line(text, benefit.id, [])}: benefit {benefit.id}: id: duplicate id; "
+                f"{_where(source, text, benefit.id, [])}: benefit {benefit.id}: id: duplicate id; "
                 "each line needs its own id"
             )
         seen.add(benefit.id)
         for name in benefit.scope_override:
             if name not in scope_ids:
                 problems.append(
-                    f"{source}:{_benefit_line(text, benefit.id, ['scope_override'])}: benefit {benefit.id}: "
+                    f"{_where(source, text, benefit.id, ['scope_override'])}: benefit {benefit.id}: "
                     f"scope_override.{name}: no scope rule of that id; use one of {', '.join(sorted(scope_ids))}"
                 )
     return problems

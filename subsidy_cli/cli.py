@@ -18,8 +18,8 @@ import typer
 from . import __version__
 
 if TYPE_CHECKING:
-    from .catalog import Catalog
     from .engine import Assessment
+    from .layers import Rules
 
 EXIT_OK = 0
 EXIT_DATA = 1
@@ -63,6 +63,12 @@ MeasuresOption = Annotated[
     Path | None,
     typer.Option("--measures", help="Load this measures file instead of the one shipped.", dir_okay=False),
 ]
+OverlayOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--overlay", help="Layer county rules over the measures (repeatable; later layers win).", dir_okay=False
+    ),
+]
 LangOption = Annotated[
     Lang | None,
     typer.Option("--lang", help="Language of the output (default: $SUBSIDY_LANG, else the locale)."),
@@ -75,13 +81,14 @@ def _fail(lines: list[str], code: int = EXIT_DATA) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _catalog(path: Path | None) -> Catalog:
-    from .catalog import CatalogError, load
+def _rules(path: Path | None, overlays: list[Path] | None, code: int = EXIT_DATA) -> Rules:
+    from .catalog import CatalogError
+    from .layers import load_rules
 
     try:
-        return load(path)
+        return load_rules(path, overlays or [])
     except CatalogError as exc:
-        _fail(exc.problems)
+        _fail(exc.problems, code)
 
 
 def _lang(option: Lang | None) -> str:
@@ -149,9 +156,10 @@ def check(
     ] = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
+    overlay: OverlayOption = None,
 ) -> None:
     """Judge every benefit line for one enterprise profile (or interview the client with --interactive)."""
-    from .engine import assess, evaluation_date
+    from .engine import assess_rules, evaluation_date
     from .inputs import load_profile, parse_overrides
     from .profile import ProfileError
     from .values import parse_date
@@ -171,17 +179,17 @@ def check(
         _fail([f"{profile}: {what}; give a .toml or .json profile file, or '-' for stdin"], EXIT_USAGE)
     if interactive and profile == "-":
         _fail(["--interactive reads the answers from stdin; give the starting profile as a file"], EXIT_USAGE)
-    catalog = _catalog(measures)
+    rules = _rules(measures, overlay)
     language = _lang(lang)
     if interactive:
-        _interview(profile, overrides or [], date, catalog, language, save, output_format, show_all, explain)
+        _interview(profile, overrides or [], date, rules, language, save, output_format, show_all, explain)
         return
     assert profile is not None
     try:
         parsed = load_profile(profile, parse_overrides(overrides or []))
     except ProfileError as exc:
         _fail(exc.lines())
-    _show(assess(parsed, catalog, evaluation_date(parsed, date)), language, output_format, show_all, explain)
+    _show(assess_rules(parsed, rules, evaluation_date(parsed, date)), language, output_format, show_all, explain)
 
 
 def _show(result: Assessment, language: str, output_format: CheckFormat, show_all: bool, explain: bool) -> None:
@@ -199,7 +207,7 @@ def _interview(
     profile: str | None,
     overrides: list[str],
     date: dt.date | None,
-    catalog: Catalog,
+    rules: Rules,
     language: str,
     save: Path | None,
     output_format: CheckFormat,
@@ -212,7 +220,7 @@ def _interview(
     from .profile import ProfileError, profile_to_dict
     from .words import pick
 
-    interview = Interview(catalog, language, date)
+    interview = Interview(rules, language, date)
     if profile is not None or overrides:
         try:
             start = load_profile(profile, parse_overrides(overrides)) if profile else None
@@ -279,9 +287,10 @@ def measures(
     output_format: Annotated[ListFormat, typer.Option("--format", help="table, json or csv.")] = ListFormat.table,
     lang: LangOption = None,
     measures: MeasuresOption = None,
+    overlay: OverlayOption = None,
 ) -> None:
-    """List every benefit line of the policy."""
-    catalog = _catalog(measures)
+    """List every benefit line of the policy (and of the layers given)."""
+    catalog = _rules(measures, overlay).first()
     language = _lang(lang)
     if output_format is ListFormat.json:
         from .formats import catalog_dict, dumps
@@ -300,15 +309,20 @@ def measures(
 @app.command()
 def show(
     benefit_id: Annotated[str, typer.Argument(metavar="ID", help="A line id (16a) or a measure number (16).")],
+    layers: Annotated[
+        bool, typer.Option("--layers", help="Show which layer set each value, from when, on what source.")
+    ] = False,
     lang: LangOption = None,
     measures: MeasuresOption = None,
+    overlay: OverlayOption = None,
 ) -> None:
     """Explain one benefit line, or every line of one measure."""
     import difflib
 
     from . import render
 
-    catalog = _catalog(measures)
+    rules = _rules(measures, overlay)
+    catalog = rules.first()
     wanted = benefit_id.strip().lower()
     found = [b for b in catalog.benefits if b.id == wanted or (wanted.isdigit() and str(b.measure) == wanted)]
     if not found:
@@ -316,7 +330,7 @@ def show(
         near = difflib.get_close_matches(wanted, ids, n=3, cutoff=0.5)
         hint = f"; did you mean {' or '.join(near)}?" if near else "; run 'subsidy measures' to list them"
         _fail([f"no benefit line or measure {benefit_id!r}{hint}"], EXIT_USAGE)
-    render.benefit_detail(render.make_console(), catalog, found, _lang(lang))
+    render.benefit_detail(render.make_console(), catalog, found, _lang(lang), rules if layers else None)
 
 
 @app.command()
@@ -354,12 +368,12 @@ def batch(
     ] = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
+    overlay: OverlayOption = None,
 ) -> None:
     """Score a CSV of firms: one output row per input row, in order. Exit 1 when some rows are invalid."""
     import time
 
     from .batch import Job, header_row, score_stream
-    from .catalog import CatalogError, load
     from .csvio import InputError, atomic_output, map_header, open_input, read_rows, same_file
     from .inputs import build_overrides
     from .profile import ProfileError
@@ -376,10 +390,8 @@ def batch(
         fixed = build_overrides(overrides or [])
     except ProfileError as exc:
         _fail(exc.lines(), EXIT_USAGE)
-    try:
-        catalog = load(measures)
-    except CatalogError as exc:
-        _fail(exc.problems, EXIT_USAGE)
+    rules = _rules(measures, overlay, EXIT_USAGE)
+    catalog = rules.first()
     if output is not None and same_file(output, source):
         _fail([f"{output}: is the input file; write the results to another file"], EXIT_USAGE)
     language = _lang(lang)
@@ -400,7 +412,7 @@ def batch(
     from .batch import Stats
     from .csvio import _DecodeErrors
 
-    job = Job(catalog, header, fixed, date, dt.date.today(), output_format.value, long, language)
+    job = Job(rules, header, fixed, date, dt.date.today(), output_format.value, long, language)
     errors_before = _DecodeErrors.count
     stats = Stats()
     try:

@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .amounts import Amount, Percent, compute
 from .catalog import Benefit, Catalog
 from .conditions import Check, Condition, evaluate
 from .profile import KEYS, Profile
+
+if TYPE_CHECKING:
+    from .layers import Rules
 
 Status = Literal["eligible", "potential", "needs_info", "ineligible", "expired"]
 STATUSES: tuple[Status, ...] = ("eligible", "potential", "needs_info", "ineligible", "expired")
@@ -55,6 +58,7 @@ class LineResult:
     window: tuple[dt.date, dt.date]
     as_of: dt.date
     risk_share_max: Decimal | None = None
+    constraints: tuple[Constraint, ...] = ()  # caps across lines and exclusions that concern this line
 
     @property
     def is_cash(self) -> bool:
@@ -67,6 +71,17 @@ class LineResult:
     @property
     def min_award(self) -> Decimal | None:
         return None if self.benefit.kind == "risk_sharing" else self.amount.min
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """A layer's rule across lines, as it applies to one line: ``kind`` is "cap", "one_of" or "higher"."""
+
+    kind: str
+    lines: tuple[str, ...]
+    source: str
+    key: str | None = None  # for a cap: the profile figure the lines are capped at together
+    limit: Decimal | None = None  # its value, when known
 
 
 @dataclass(frozen=True)
@@ -192,22 +207,68 @@ def _missing(findings: list[Finding], amount: Amount, status: Status) -> tuple[s
     return tuple(keys)
 
 
-def _totals(results: tuple[LineResult, ...]) -> Totals:
+def _constrain(results: tuple[LineResult, ...], catalog: Catalog, profile: Profile) -> tuple[LineResult, ...]:
+    """Apply the layers' caps across lines (each line is then at most the cap too) and exclusions."""
+    notes: dict[str, list[Constraint]] = {}
+    capped: dict[str, Decimal] = {}
+    for cap in catalog.caps:
+        if cap.district is not None and cap.district != profile.district:
+            continue
+        limit = getattr(profile, cap.at_most)
+        constraint = Constraint("cap", tuple(cap.lines), cap.source, cap.at_most, limit)
+        for line in cap.lines:
+            notes.setdefault(line, []).append(constraint)
+            if limit is not None:
+                capped[line] = min(capped.get(line, limit), limit)
+    for group in catalog.exclusive:
+        constraint = Constraint(group.rule, tuple(group.lines), group.source)
+        for line in group.lines:
+            notes.setdefault(line, []).append(constraint)
+    out = []
+    for result in results:
+        line = result.benefit.id
+        if line not in notes:
+            out.append(result)
+            continue
+        amount = result.amount
+        missing = result.missing
+        if line in capped:
+            limit = capped[line]
+            high = limit if amount.max is None else min(amount.max, limit)
+            low = None if amount.min is None else min(amount.min, limit)
+            amount = Amount(low, high, open_ended=False, missing=amount.missing)
+        elif result.status in ("eligible", "potential", "needs_info"):
+            missing += tuple(c.key for c in notes[line] if c.kind == "cap" and c.key and c.key not in missing)
+        out.append(replace(result, amount=amount, missing=missing, constraints=tuple(notes[line])))
+    return tuple(out)
+
+
+def _totals(results: tuple[LineResult, ...], catalog: Catalog) -> Totals:
+    """Sums of the bounded maxima of cash lines; an exclusive group counts once (its highest), and lines
+    capped together count at most their cap."""
     counts = {status: 0 for status in STATUSES}
-    eligible = potential = Decimal(0)
-    open_ended: list[str] = []
     for result in results:
         counts[result.status] += 1
-        if not result.is_cash:
+    open_ended = tuple(r.benefit.id for r in results if r.is_cash and r.status == "eligible" and r.max_award is None)
+    return Totals(_sum(results, catalog, "eligible"), _sum(results, catalog, "potential"), open_ended, counts)
+
+
+def _sum(results: tuple[LineResult, ...], catalog: Catalog, status: Status) -> Decimal:
+    amounts = {r.benefit.id: r.max_award for r in results if r.is_cash and r.status == status and r.max_award}
+    for group in catalog.exclusive:  # one line of the group is paid: count the highest
+        members = [line for line in group.lines if line in amounts]
+        for line in sorted(members, key=lambda i: amounts[i] or 0, reverse=True)[1:]:
+            del amounts[line]
+    total = sum((v for v in amounts.values() if v is not None), Decimal(0))
+    for cap in catalog.caps:
+        limits = [r.constraints for r in results if r.benefit.id in cap.lines]
+        if not any(limits):
             continue
-        if result.status == "eligible":
-            if result.max_award is None:
-                open_ended.append(result.benefit.id)
-            else:
-                eligible += result.max_award
-        elif result.status == "potential" and result.max_award is not None:
-            potential += result.max_award
-    return Totals(eligible, potential, tuple(open_ended), counts)
+        limit = next((c.limit for cs in limits for c in cs if c.kind == "cap" and c.key == cap.at_most), None)
+        together = sum((amounts[line] or Decimal(0) for line in cap.lines if line in amounts), Decimal(0))
+        if limit is not None and together > limit:
+            total -= together - limit
+    return total
 
 
 def _refine(results: tuple[LineResult, ...]) -> tuple[RefineHint, ...]:
@@ -232,4 +293,11 @@ def _refine(results: tuple[LineResult, ...]) -> tuple[RefineHint, ...]:
 def assess(profile: Profile, catalog: Catalog, as_of: dt.date) -> Assessment:
     """Every line of the catalogue judged for ``profile`` on ``as_of``."""
     results = tuple(judge(benefit, catalog, profile, as_of) for benefit in catalog.benefits)
-    return Assessment(catalog, profile, as_of, results, _totals(results), _refine(results))
+    if catalog.caps or catalog.exclusive:
+        results = _constrain(results, catalog, profile)
+    return Assessment(catalog, profile, as_of, results, _totals(results, catalog), _refine(results))
+
+
+def assess_rules(profile: Profile, rules: Rules, as_of: dt.date) -> Assessment:
+    """Judge with the rules in force on ``as_of`` for the firm's district (layers, dated values)."""
+    return assess(profile, rules.snapshot(as_of, profile.district), as_of)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from . import amounts
 from .catalog import Benefit
 from .conditions import describe, describe_check
-from .engine import Finding, LineResult
+from .engine import Constraint, Finding, LineResult
 from .profile import KEYS, Profile
 from .words import count, money, pick
 
@@ -163,10 +163,29 @@ def reasons(result: LineResult, lang: str) -> list[str]:
             out.append(pick(lang, "满足:", "met: ") + finding_words(finding, lang))
         elif finding.outcome is None and status != "ineligible":
             out.append(pick(lang, "未知:", "unknown: ") + finding_words(finding, lang))
+    out.extend(constraint_words(c, benefit.id, lang) for c in result.constraints)
     note = pick(lang, benefit.note_zh or "", benefit.note_en or "")
     if note:
         out.append(note)
     return out
+
+
+def constraint_words(constraint: Constraint, line: str, lang: str) -> str:
+    """A layer's rule across lines, as it concerns one line."""
+    others = pick(lang, "、", ", ").join(i for i in constraint.lines if i != line)
+    if constraint.kind == "cap":
+        label = KEYS[constraint.key].label(lang).removesuffix("(元)").removesuffix(" (CNY)") if constraint.key else ""
+        value = money(constraint.limit, lang) if constraint.limit is not None else pick(lang, "未知", "unknown")
+        text = pick(
+            lang,
+            f"与 {others} 合计不超过{label}({value})",
+            f"together with {others} at most the {label.lower()} ({value})",
+        )
+    elif constraint.kind == "one_of":
+        text = pick(lang, f"不能与 {others} 同时享受", f"cannot be combined with {others}")
+    else:
+        text = pick(lang, f"与 {others} 择高享受", f"the higher of this and {others} is paid")
+    return f"{text} [{constraint.source}]"
 
 
 def missing_labels(keys: tuple[str, ...] | list[str], lang: str) -> str:

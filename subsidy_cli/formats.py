@@ -71,6 +71,7 @@ def assessment_dict(assessment: Assessment, lang: str) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
+        "rules_sha256": assessment.catalog.rules_sha256,
         "policy": policy,
         "as_of": assessment.as_of.isoformat(),
         "profile": profile_to_dict(assessment.profile),
@@ -133,6 +134,8 @@ def _jsonable(value: Any) -> Any:
 
 def catalog_dict(catalog: Catalog, lang: str) -> dict[str, Any]:
     return {
+        "tool_version": __version__,
+        "rules_sha256": catalog.rules_sha256,
         "policy": policy_dict(catalog, lang),
         "benefits": [benefit_dict(b, catalog, lang) for b in catalog.benefits],
     }
@@ -150,6 +153,8 @@ CATALOG_CSV_COLUMNS = (
     "valid_from",
     "valid_until",
     "clause",
+    "rules_sha256",
+    "tool_version",
 )
 
 
@@ -158,6 +163,10 @@ def catalog_csv(catalog: Catalog, lang: str) -> str:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CATALOG_CSV_COLUMNS)
     for benefit in catalog.benefits:
-        row = benefit_dict(benefit, catalog, lang)
+        row = {
+            **benefit_dict(benefit, catalog, lang),
+            "rules_sha256": catalog.rules_sha256,
+            "tool_version": __version__,
+        }
         writer.writerow(["" if row[c] is None else row[c] for c in CATALOG_CSV_COLUMNS])
     return buffer.getvalue()

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import Catalog
-from .engine import Assessment, assess, evaluation_date
+from .engine import Assessment, assess_rules, evaluation_date
+from .layers import Rules
 from .profile import CHOICE_LABELS, KEYS, Profile, build_profile, parse_value
 from .words import pick
 
@@ -33,7 +33,7 @@ Say = Callable[[str], None]
 
 @dataclass
 class Interview:
-    catalog: Catalog
+    rules: Rules
     lang: str
     as_of: dt.date | None = None
     answers: dict[str, Any] = field(default_factory=dict)
@@ -45,7 +45,7 @@ class Interview:
 
     def assessment(self) -> Assessment:
         profile = self.profile()
-        return assess(profile, self.catalog, evaluation_date(profile, self.as_of))
+        return assess_rules(profile, self.rules, evaluation_date(profile, self.as_of))
 
     def next_key(self) -> str | None:
         """The unknown key that could settle the largest award still open; None when nothing is left."""
@@ -159,7 +159,7 @@ class Interview:
         hint = next((h for h in self.assessment().refine if h.key == key), None)
         ids = hint.benefits if hint else ()
         lines = []
-        for benefit in self.catalog.benefits:
+        for benefit in self.rules.first().benefits:
             if benefit.id in ids:
                 lines.append(f"  {benefit.id} {benefit.title(self.lang)}: {benefit.clause_text}")
         return lines or [pick(self.lang, "  (没有相关条文)", "  (no clause)")]

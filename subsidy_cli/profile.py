@@ -220,6 +220,7 @@ class Profile:
     recognitions: list[str] | None = None
     retrofit_loan_cny: Decimal | None = None
     retrofit_loan_via_platform: bool | None = None
+    retrofit_loan_interest_paid_cny: Decimal | None = None
     cloud_star_level: int | None = None
     platform_served_enterprises: int | None = None
     platform_connected_devices: int | None = None
@@ -269,6 +270,7 @@ KEYS: dict[str, KeySpec] = {spec.name: spec for spec in (
     KeySpec("recognitions", "multi", "已获认定", "Recognitions", "已获得的称号或认定(可多选)", "titles and recognitions it holds (several allowed)", tuple(RECOGNITIONS)),
     KeySpec("retrofit_loan_cny", "money", "智能化改造项目贷款额(元)", "Smart-retrofit loan (CNY)", "本年度获得的智能化改造提升项目贷款", "smart-retrofit project loan obtained this year"),
     KeySpec("retrofit_loan_via_platform", "bool", "贷款经苏州综合金融服务等平台获得", "Loan obtained via the finance platform", "是否在苏州综合金融服务等平台获得", "obtained through the Suzhou comprehensive financial service platform or a like platform"),
+    KeySpec("retrofit_loan_interest_paid_cny", "money", "该笔贷款实际支付利息(元)", "Interest actually paid on the loan (CNY)", "企业就该笔智能化改造贷款实际支付的利息", "interest the firm actually paid on that smart-retrofit loan"),
     KeySpec("cloud_star_level", "count", "省上云星级", "Cloud star level", "江苏省上云企业星级, 0-5", "provincial cloud-adoption star rating, 0-5", (), "星", "stars"),
     KeySpec("platform_served_enterprises", "count", "平台服务企业数", "Platform: enterprises served", "工业互联网平台服务的企业数", "enterprises the industrial-internet platform serves", (), "家", "enterprises"),
     KeySpec("platform_connected_devices", "count", "平台连接设备数", "Platform: connected devices", "工业互联网平台连接的设备台数", "devices connected to the platform", (), "台", "devices"),

@@ -26,6 +26,7 @@ from .words import money, pick
 
 if TYPE_CHECKING:
     from .batch import Stats as BatchStats
+    from .layers import Rules
 
 _STYLE = {
     "eligible": "bold green",
@@ -235,8 +236,11 @@ def catalog_table(console: Console, catalog: Catalog, lang: str) -> None:
     console.print(table)
 
 
-def benefit_detail(console: Console, catalog: Catalog, benefits: Iterable[Benefit], lang: str) -> None:
-    """``subsidy show``: clause, recipients, what it pays for and the amount rule in words."""
+def benefit_detail(
+    console: Console, catalog: Catalog, benefits: Iterable[Benefit], lang: str, rules: Rules | None = None
+) -> None:
+    """``subsidy show``: clause, recipients, what it pays for and the amount rule in words; with ``rules``,
+    also which layer set each dated value, from when, on what source."""
     for index, benefit in enumerate(benefits):
         if index:
             console.print()
@@ -260,6 +264,60 @@ def benefit_detail(console: Console, catalog: Catalog, benefits: Iterable[Benefi
         for label, value in rows:
             grid.add_row(_t(console, label), _t(console, value))
         console.print(grid)
+        if rules is not None:
+            _layers(console, rules, benefit, lang)
+
+
+def _layers(console: Console, rules: Rules, benefit: Benefit, lang: str) -> None:
+    settings = rules.provenance(benefit.id)
+    constraints = [c for c in (*rules.caps, *rules.exclusive) if benefit.id in c.lines]
+    if not settings and not constraints:
+        console.print(
+            _t(
+                console,
+                pick(
+                    lang,
+                    "各项取值均出自政策原文,没有分层或按日期变化的取值。",
+                    "Every value comes from the policy text; no layer or dated value changes it.",
+                ),
+            )
+        )
+        return
+    table = Table(
+        title=_t(console, pick(lang, "分层与取值来源", "Layers and sources")), box=_box(console), title_justify="left"
+    )
+    for header in (
+        pick(lang, "键", "Key"),
+        pick(lang, "取值", "Value"),
+        pick(lang, "起始日期", "From"),
+        pick(lang, "适用地区", "District"),
+        pick(lang, "分层文件", "Layer"),
+        pick(lang, "来源", "Source"),
+    ):
+        table.add_column(_t(console, header), overflow="fold")
+    for key, setting in settings:
+        table.add_row(
+            _t(console, key),
+            _t(console, str(setting.value)),
+            _t(console, str(setting.start) if setting.start else pick(lang, "(起)", "(start)")),
+            _t(console, setting.district or pick(lang, "全部", "all")),
+            _t(console, setting.layer),
+            _t(console, setting.source),
+        )
+    for constraint in constraints:
+        kind = getattr(constraint, "rule", "cap")
+        what = f"{kind}: {', '.join(constraint.lines)}" + (
+            f" <= {constraint.at_most}" if hasattr(constraint, "at_most") else ""
+        )
+        table.add_row(
+            _t(console, pick(lang, "跨条规则", "across lines")),
+            _t(console, what),
+            _t(console, ""),
+            _t(console, pick(lang, "全部", "all")),
+            _t(console, constraint.layer),
+            _t(console, constraint.source),
+        )
+    console.print(table)
 
 
 @contextlib.contextmanager

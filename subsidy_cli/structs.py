@@ -170,6 +170,8 @@ def _convert(hint: Any, value: Any, path: Path, problems: list[tuple[Path, str]]
 
 
 def _scalar(hint: Any, value: Any, path: Path, problems: list[tuple[Path, str]]) -> Any:
+    if hint is Any:  # checked where it is used (e.g. a layer's new value, checked in the snapshot)
+        return value
     if hint is bool:
         ok = isinstance(value, bool)
     elif hint is int:

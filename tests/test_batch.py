@@ -68,8 +68,10 @@ def test_wide_columns() -> None:
     header = next(csv.reader(io.StringIO(batch(str(FIRMS))[1])))
     assert header[:5] == ["line", "name", "credit_code", "row_status", "row_errors"]
     assert header[5:9] == ["1a_status", "1a_max_cny", "1b_status", "1b_max_cny"]
-    assert header[-2:] == ["eligible_cash_max_cny", "potential_cash_max_cny"]
-    assert len(header) == 5 + 2 * 41 + 2
+    assert header[-4:] == ["eligible_cash_max_cny", "potential_cash_max_cny", "rules_sha256", "tool_version"]
+    assert len(header) == 5 + 2 * 41 + 4
+    rows = rows_of(batch(str(FIRMS))[1])
+    assert {r["rules_sha256"] for r in rows} == {subsidy_cli.evaluate({"name": "x"})["rules_sha256"]}
 
 
 def test_batch_agrees_with_check_for_every_sample_firm() -> None:
@@ -287,6 +289,8 @@ def test_excel_long_and_jsonl(tmp_path: Path) -> None:
         "status",
         "max_award_cny",
         "min_award_cny",
+        "rules_sha256",
+        "tool_version",
     ]
     wide = rows_of(batch(str(FIRMS))[1])
     for item in long_rows[:82]:

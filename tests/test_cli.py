@@ -64,6 +64,7 @@ def test_check_json_document() -> None:
     assert set(document) == {
         "schema_version",
         "tool_version",
+        "rules_sha256",
         "policy",
         "as_of",
         "profile",
