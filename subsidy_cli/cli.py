@@ -334,6 +334,113 @@ def show(
 
 
 @app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Measures files and layer files.")],
+    measures: MeasuresOption = None,
+) -> None:
+    """Check measures and layer files without evaluating anything. Exit 1 if any has a problem."""
+    from .catalog import CatalogError, read_data
+    from .layers import load_rules
+
+    failed = False
+    for path in files:
+        try:
+            data, _ = read_data(path, kind="rules")
+            if "policy" in data or "schema_version" in data:
+                rules = load_rules(path)
+                what = f"measures, {len(rules.first().benefits)} lines"
+            else:
+                rules = load_rules(measures, [path])
+                what = f"layer over {rules.sources[0]}, {len(rules.settings)} dated keys"
+        except CatalogError as exc:
+            failed = True
+            for problem in exc.problems:
+                sys.stderr.write(f"error: {problem}\n")
+            continue
+        sys.stdout.write(f"{path}: ok ({what}; rules_sha256 {rules.sha256[:12]})\n")
+    if failed:
+        raise typer.Exit(EXIT_DATA)
+
+
+@app.command()
+def diff(
+    firms: Annotated[str, typer.Argument(metavar="FIRMS", help="A CSV of firms, or one profile (.toml/.json).")],
+    against: Annotated[
+        list[Path] | None, typer.Option("--against", help="Layers of the second rule set (repeatable).", dir_okay=False)
+    ] = None,
+    against_measures: Annotated[
+        Path | None, typer.Option("--against-measures", help="Measures file of the second rule set.", dir_okay=False)
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluation date (default: each firm's).")] = None,
+    encoding: Annotated[str | None, typer.Option("--encoding", help="The CSV's encoding (default: detect).")] = None,
+    measures: MeasuresOption = None,
+    overlay: OverlayOption = None,
+) -> None:
+    """Score firms under two rule sets (--measures/--overlay against --against-measures/--against) and list,
+    per firm and line, what changed and why, as CSV."""
+    import csv as csv_module
+
+    from .compare import DIFF_COLUMNS, compare
+    from .csvio import InputError, map_header, neutralise, open_input, read_rows
+    from .inputs import load_profile
+    from .profile import ProfileError, build_profile
+    from .values import parse_date
+
+    date = None
+    if as_of is not None:
+        try:
+            date = parse_date(as_of)
+        except ValueError as exc:
+            _fail([f"--as-of: {exc}"], EXIT_USAGE)
+    first = _rules(measures, overlay, EXIT_USAGE)
+    second = _rules(against_measures, against, EXIT_USAGE)
+    out = csv_module.writer(sys.stdout, lineterminator="\n")
+    out.writerow(DIFF_COLUMNS)
+    if Path(firms).suffix.lower() in (".toml", ".json"):
+        try:
+            profile = load_profile(firms)
+        except ProfileError as exc:
+            _fail(exc.lines())
+        for change in compare(profile, first, second, date):
+            out.writerow([neutralise(c) for c in change.cells("", profile.name)])
+        return
+    try:
+        source = open_input(firms, encoding)
+        rows = read_rows(source.stream)
+        head = next(rows, None)
+        if head is None:
+            raise InputError(f"{firms}: has no header row")
+        header = map_header(head[1], source.name, ignore_unknown=False)
+    except InputError as exc:
+        _fail(str(exc).splitlines(), EXIT_USAGE)
+    invalid = False
+    for line, row in rows:
+        data = {key: cell for key, cell in zip(header.keys, row, strict=False) if key is not None}
+        try:
+            profile = build_profile(data, f"line {line}")
+        except ProfileError as exc:
+            invalid = True
+            name = data.get("name", "")
+            out.writerow(
+                [
+                    line,
+                    neutralise(name),
+                    "",
+                    "invalid",
+                    "invalid",
+                    "",
+                    "",
+                    neutralise("; ".join(str(p) for p in exc.problems)),
+                ]
+            )
+            continue
+        for change in compare(profile, first, second, date):
+            out.writerow([neutralise(c) for c in change.cells(line, profile.name)])
+    if invalid:
+        raise typer.Exit(EXIT_DATA)
+
+
+@app.command()
 def schema() -> None:
     """Print the profile's JSON Schema (for editors that check profile files)."""
     import json

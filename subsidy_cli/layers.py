@@ -22,6 +22,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -299,10 +300,10 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
         documents.append(layer_data)
         sources.append(str(overlay))
         _apply_layer(layer_data, str(overlay), path.name, data, settings, caps, exclusive, problems)
+    rules = Rules(data, settings, caps, exclusive, sources, rules_hash(documents))
+    problems += _snapshot_problems(rules)
     if problems:
         raise CatalogError(problems)
-    rules = Rules(data, settings, caps, exclusive, sources, rules_hash(documents))
-    _check_snapshots(rules)
     return rules
 
 
@@ -352,9 +353,11 @@ def _apply_layer(
         ids.add(item["id"])
     for number, raw in enumerate(layer.get("change", []), start=1):
         where = f"{source}: change #{number}"
+        if isinstance(raw, dict) and not (raw.get("source") or info.source):
+            problems.append(f"{where}: source: is required; name the document (and its date) the value comes from")
         try:
             change = build(
-                _Change, {**raw, "source": raw.get("source") or info.source} if isinstance(raw, dict) else raw
+                _Change, {**raw, "source": raw.get("source") or info.source or ""} if isinstance(raw, dict) else raw
             )
         except StructError as exc:
             problems += [f"{where}: {'.'.join(map(str, p)) or '(change)'}: {m}" for p, m in exc.problems]
@@ -381,8 +384,7 @@ def _apply_layer(
             except (KeyError, IndexError, TypeError):
                 current = None
             # the value the layer changes stays in force before the change (or stays absent)
-            existing.append(Setting(ABSENT if current is None else current, None, "the policy text (its clause)",
-                                    base))
+            existing.append(Setting(ABSENT if current is None else current, None, "the policy text (its clause)", base))
         existing.append(Setting(change.value, change.start, change.source, source, district))
     for number, raw in enumerate(layer.get("cap", []), start=1):
         try:
@@ -414,14 +416,35 @@ def _known_lines(lines: list[str], ids: set[Any], where: str, problems: list[str
             problems.append(f"{where}: benefit {line!r} does not exist{near(line, [str(i) for i in ids if i])}")
 
 
-def _check_snapshots(rules: Rules) -> None:
+def _snapshot_problems(rules: Rules) -> list[str]:
     """Every combination of dates and districts must give a valid catalogue (checked once, at load)."""
-    starts = [dt.date.min, *rules.change_dates]
-    for start in starts:
+    problems: list[str] = []
+    for start in [dt.date.min, *rules.change_dates]:
         for district in [None, *sorted(rules.districts)]:
             try:
-                rules.snapshot(max(start, dt.date(1900, 1, 1)), district)
+                rules.snapshot(start, district)
             except CatalogError as exc:
                 when = f"from {start}" if start != dt.date.min else "at first"
                 where = f" for {district}" if district else ""
-                raise CatalogError([f"{p} (with the values in force {when}{where})" for p in exc.problems]) from None
+                for problem in exc.problems:
+                    text = f"{problem} (with the values in force {when}{where}{_set_by(rules, problem)})"
+                    if not any(p.startswith(f"{problem} (with") for p in problems):
+                        problems.append(text)
+    return problems
+
+
+def _set_by(rules: Rules, problem: str) -> str:
+    """Which layer files set the key a problem is about."""
+    match = re.search(r"benefit (\S+): ([\w.]+):", problem)
+    if not match:
+        return ""
+    owner, key = match.groups()
+    files = sorted(
+        {
+            s.layer
+            for (o, path), settings in rules.settings.items()
+            for s in settings
+            if o == owner and ".".join(map(str, path)) == key and s.layer != Path(rules.sources[0]).name
+        }
+    )
+    return f"; set by {', '.join(files)}" if files else ""

@@ -269,55 +269,43 @@ def benefit_detail(
 
 
 def _layers(console: Console, rules: Rules, benefit: Benefit, lang: str) -> None:
+    """Which layer set each value of the line, from when, for whom, on what source."""
     settings = rules.provenance(benefit.id)
     constraints = [c for c in (*rules.caps, *rules.exclusive) if benefit.id in c.lines]
+    console.print()
+    console.print(_t(console, pick(lang, "分层与取值来源:", "Layers and sources:"), "bold"))
     if not settings and not constraints:
         console.print(
             _t(
                 console,
                 pick(
                     lang,
-                    "各项取值均出自政策原文,没有分层或按日期变化的取值。",
-                    "Every value comes from the policy text; no layer or dated value changes it.",
+                    "  各项取值均出自政策原文,没有分层或按日期变化的取值。",
+                    "  Every value comes from the policy text; no layer or dated value changes it.",
                 ),
             )
         )
         return
-    table = Table(
-        title=_t(console, pick(lang, "分层与取值来源", "Layers and sources")), box=_box(console), title_justify="left"
-    )
-    for header in (
-        pick(lang, "键", "Key"),
-        pick(lang, "取值", "Value"),
-        pick(lang, "起始日期", "From"),
-        pick(lang, "适用地区", "District"),
-        pick(lang, "分层文件", "Layer"),
-        pick(lang, "来源", "Source"),
-    ):
-        table.add_column(_t(console, header), overflow="fold")
     for key, setting in settings:
-        table.add_row(
-            _t(console, key),
-            _t(console, str(setting.value)),
-            _t(console, str(setting.start) if setting.start else pick(lang, "(起)", "(start)")),
-            _t(console, setting.district or pick(lang, "全部", "all")),
-            _t(console, setting.layer),
-            _t(console, setting.source),
+        start = (
+            pick(lang, f"自 {setting.start} 起", f"from {setting.start}")
+            if setting.start
+            else pick(lang, "自始", "from the start")
         )
+        whom = pick(lang, f",仅限{setting.district}", f", {setting.district} only") if setting.district else ""
+        console.print(_t(console, f"  {key} = {setting.value}  {start}{whom}"))
+        console.print(_t(console, f"      {setting.layer}: {setting.source}", "dim"))
     for constraint in constraints:
-        kind = getattr(constraint, "rule", "cap")
-        what = f"{kind}: {', '.join(constraint.lines)}" + (
-            f" <= {constraint.at_most}" if hasattr(constraint, "at_most") else ""
-        )
-        table.add_row(
-            _t(console, pick(lang, "跨条规则", "across lines")),
-            _t(console, what),
-            _t(console, ""),
-            _t(console, pick(lang, "全部", "all")),
-            _t(console, constraint.layer),
-            _t(console, constraint.source),
-        )
-    console.print(table)
+        if hasattr(constraint, "at_most"):
+            what = pick(
+                lang,
+                f"{' + '.join(constraint.lines)} 合计不超过 {constraint.at_most}",
+                f"{' + '.join(constraint.lines)} together at most {constraint.at_most}",
+            )
+        else:
+            what = f"{constraint.rule}: {', '.join(constraint.lines)}"
+        console.print(_t(console, f"  {what}"))
+        console.print(_t(console, f"      {constraint.layer}: {constraint.source}", "dim"))
 
 
 @contextlib.contextmanager
