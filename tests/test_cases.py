@@ -13,6 +13,7 @@ number of ``[[case]]`` tables::
 ``status``, ``status_if_in_force``: as in the JSON output. ``max`` / ``min``: the award in CNY
 (``"none"`` when the text sets no bound); ``missing``: the unknown keys listed for the line.
 ``totals`` (optional) checks ``eligible_cash_max`` / ``potential_cash_max`` / ``open_ended``.
+``overlays`` (in ``[defaults]`` or a case) lists layer files, relative to the repository, as ``--overlay``.
 """
 
 from __future__ import annotations
@@ -25,11 +26,23 @@ from typing import Any
 import pytest
 
 from subsidy_cli import catalog as catalog_module
-from subsidy_cli.engine import assess
+from subsidy_cli.engine import assess_rules
+from subsidy_cli.layers import Rules, load_rules
 from subsidy_cli.profile import build_profile
 
+ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = Path(__file__).parent / "cases"
 CATALOG = catalog_module.load()
+_RULES: dict[tuple[str, ...], Rules] = {}
+
+
+def rules_for(overlays: list[str]) -> Rules:
+    key = tuple(overlays)
+    if key not in _RULES:
+        _RULES[key] = load_rules(None, [ROOT / path for path in overlays])
+    return _RULES[key]
+
+
 _ALLOWED_EXPECT = {"status", "status_if_in_force", "max", "min", "missing"}
 
 
@@ -63,7 +76,7 @@ def test_case(filename: str, defaults: dict[str, Any], case: dict[str, Any]) -> 
     profile = build_profile(profile_data, filename)
     as_of = case.get("as_of", defaults.get("as_of"))
     assert as_of is not None, f"{filename}: case {case.get('name')!r} needs as_of (or defaults.as_of)"
-    assessment = assess(profile, CATALOG, as_of)
+    assessment = assess_rules(profile, rules_for(case.get("overlays", defaults.get("overlays", []))), as_of)
     by_id = {r.benefit.id: r for r in assessment.results}
     assert case.get("expect") or case.get("totals"), f"{filename}: case {case.get('name')!r} expects nothing"
     for benefit_id, expected in case.get("expect", {}).items():

@@ -1,0 +1,233 @@
+"""Policy layers: dated values, each kind of layer change, precedence, validation, audit hash, diff."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import subsidy_cli
+from subsidy_cli.catalog import CatalogError
+from subsidy_cli.cli import app
+from subsidy_cli.layers import load_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+ZJG = ROOT / "samples" / "overlays" / "zhangjiagang-2022.toml"
+MEASURES = ROOT / "measures.toml"
+ENV = {"COLUMNS": "200", "NO_COLOR": "1", "SUBSIDY_LANG": "en", "LANG": "C.UTF-8"}
+FIRM = {
+    "name": "甲",
+    "entity_type": "enterprise",
+    "independent_legal_person": True,
+    "district": "zhangjiagang",
+    "sme": True,
+    "roles": ["manufacturer"],
+    "recognitions": ["provincial_demo_workshop", "municipal_demo_workshop"],
+    "retrofit_loan_cny": "5000万",
+    "retrofit_loan_via_platform": True,
+}
+
+
+def layer(tmp_path: Path, text: str, name: str = "layer.toml") -> Path:
+    path = tmp_path / name
+    path.write_text('[layer]\nname = "test layer"\nsource = "测试文件 2022"\n' + text, encoding="utf-8")
+    return path
+
+
+def results(document: dict) -> dict[str, dict]:
+    return {r["benefit"]: r for r in document["results"]}
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env=ENV)
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_a_change_from_a_date(tmp_path: Path) -> None:
+    path = layer(tmp_path, '[[change]]\nbenefit = "2a"\nkey = "amount.cap"\nfrom = 2023-01-01\nvalue = 800000\n')
+    before = subsidy_cli.evaluate(FIRM, as_of="2022-12-31", overlays=[path])
+    after = subsidy_cli.evaluate(FIRM, as_of="2023-01-01", overlays=[path])
+    assert results(before)["2a"]["max_award_cny"] == "500000.00"
+    assert results(after)["2a"]["max_award_cny"] == "800000.00"
+
+
+def test_dated_values_in_the_measures_file(tmp_path: Path) -> None:
+    text = MEASURES.read_text(encoding="utf-8").replace(
+        'amount = { rule = "up_to", cap = 500000 }\n',
+        'amount = { rule = "up_to", cap = [{ from = 2021-01-01, value = 500000, source = "policy" }, '
+        '{ from = 2022-07-01, value = 600000, source = "a later notice, 2022-06" }] }\n',
+        1,
+    )
+    path = tmp_path / "measures.toml"
+    path.write_text(text, encoding="utf-8")
+    assert results(subsidy_cli.evaluate(FIRM, as_of="2022-06-30", measures=path))["2a"]["max_award_cny"] == "500000.00"
+    assert results(subsidy_cli.evaluate(FIRM, as_of="2022-07-01", measures=path))["2a"]["max_award_cny"] == "600000.00"
+
+
+def test_a_district_value_applies_only_to_its_firms(tmp_path: Path) -> None:
+    path = layer(tmp_path, '[[change]]\nbenefit = "2c"\nkey = "amount.cap"\nvalue = 250000\ndistrict = "kunshan"\n')
+    kunshan = subsidy_cli.evaluate({**FIRM, "district": "kunshan"}, as_of="2022-06-30", overlays=[path])
+    other = subsidy_cli.evaluate(FIRM, as_of="2022-06-30", overlays=[path])
+    assert results(kunshan)["2c"]["max_award_cny"] == "250000.00"
+    assert results(other)["2c"]["max_award_cny"] == "200000.00"
+
+
+def test_a_county_line(tmp_path: Path) -> None:
+    text = MEASURES.read_text(encoding="utf-8")
+    block = text[text.index('[[benefit]]\nid = "2a"') : text.index('[[benefit]]\nid = "2b"')]
+    county = block.replace('id = "2a"', 'id = "zjg-1"').replace("cap = 500000", "cap = 150000")
+    county = county.replace(
+        'title_en = "Award for a provincial smart-manufacturing demonstration workshop"',
+        'title_en = "Zhangjiagang top-up for a provincial demonstration workshop"',
+    )
+    path = layer(tmp_path, county)
+    document = subsidy_cli.evaluate(FIRM, as_of="2022-06-30", overlays=[path])
+    assert results(document)["zjg-1"]["status"] == "eligible"
+    assert results(document)["zjg-1"]["max_award_cny"] == "150000.00"
+    code, out, _ = run("measures", "--format", "json", "--overlay", str(path))
+    assert code == 0 and json.loads(out)["benefits"][-1]["id"] == "zjg-1"
+
+
+@pytest.mark.parametrize(("rule", "total"), [("one_of", "500000.00"), ("higher", "500000.00")])
+def test_exclusive_lines_count_once(tmp_path: Path, rule: str, total: str) -> None:
+    path = layer(tmp_path, f'[[exclusive]]\nlines = ["2a", "2c"]\nrule = "{rule}"\n')
+    document = subsidy_cli.evaluate(FIRM, as_of="2022-06-30", overlays=[path])
+    base = subsidy_cli.evaluate(FIRM, as_of="2022-06-30")
+    assert results(document)["2a"]["status"] == "eligible" and results(document)["2c"]["status"] == "eligible"
+    cash = {"1a": 500000, "2a": 500000, "2c": 200000}
+    assert base["totals"]["eligible_cash_max_cny"] == f"{sum(cash.values())}.00"
+    assert document["totals"]["eligible_cash_max_cny"] == f"{500000 + int(float(total))}.00"
+    words = "cannot be combined with 2c" if rule == "one_of" else "the higher of this and 2c is paid"
+    assert any(words in reason for reason in results(document)["2a"]["reasons"])
+
+
+def test_later_layers_win(tmp_path: Path) -> None:
+    first = layer(
+        tmp_path, '[[change]]\nbenefit = "2a"\nkey = "amount.cap"\nvalue = 700000\nfrom = 2022-01-01\n', "first.toml"
+    )
+    second = layer(
+        tmp_path, '[[change]]\nbenefit = "2a"\nkey = "amount.cap"\nvalue = 900000\nfrom = 2022-01-01\n', "second.toml"
+    )
+
+    def cap(*overlays: Path) -> str:
+        return results(subsidy_cli.evaluate(FIRM, as_of="2022-06-30", overlays=list(overlays)))["2a"]["max_award_cny"]
+
+    assert cap(first, second) == "900000.00"
+    assert cap(second, first) == "700000.00"
+
+
+def test_the_zhangjiagang_sample_cites_every_value() -> None:
+    rules = load_rules(None, [ZJG])
+    for (owner, _), settings in rules.settings.items():
+        for setting in settings:
+            assert setting.source, (owner, setting)
+    assert all(cap.source for cap in rules.caps)
+    code, out, _ = run("show", "1a", "--overlay", str(ZJG), "--layers")
+    assert code == 0 and "amount.cap = 3000000  from 2022-01-01" in out
+    assert "关于支持产业创新集群建设的若干政策" in out
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[chnage]]\nbenefit = "1a"\n', "chnage: unknown table; did you mean 'change'?"),
+        ('[[change]]\nbenefit = "9z"\nkey = "amount.cap"\nvalue = 1\n', "benefit '9z' does not exist"),
+        ('[[change]]\nbenefit = "1a"\nkey = "amount.nope.deeper"\nvalue = 1\n', "no key 'amount.nope.deeper'"),
+        ('[[change]]\nbenefit = "1a"\nkey = "amount.cpa"\nvalue = 1\n', "amount.cpa: unknown key"),
+        ('[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = -1\n', "amount.cap: must be more than 0"),
+        ('[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = 1\ndistrict = "kunshn"\n', "did you mean 'kunshan'?"),
+        ('[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = 1\nfrom = "2022"\n', "from: expected a date"),
+        ('[[cap]]\nlines = ["1a", "1b"]\nat_most = "retrofit_loan"\n', "is not a money key of the profile"),
+        ('[[exclusive]]\nlines = ["1a", "2a"]\nrule = "either"\n', "rule: should be one of 'one_of', 'higher'"),
+        ('[[exclusive]]\nlines = ["1a", "99"]\nrule = "higher"\n', "benefit '99' does not exist"),
+    ],
+)
+def test_validate_broken_layers(tmp_path: Path, text: str, message: str) -> None:
+    path = layer(tmp_path, text)
+    code, _, err = run("validate", str(path))
+    assert code == 1 and message in err, err
+    with pytest.raises(CatalogError):
+        load_rules(None, [path])
+
+
+def test_validate_needs_sources_and_dates_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "nosource.toml"
+    path.write_text(
+        '[layer]\nname = "x"\n[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = 1\n', encoding="utf-8"
+    )
+    code, _, err = run("validate", str(path))
+    assert code == 1 and "source: is required" in err
+    text = MEASURES.read_text(encoding="utf-8").replace(
+        "cap = 500000",
+        'cap = [{ from = 2022-01-01, value = 1, source = "b" }, { from = 2021-01-01, value = 2, source = "a" }]',
+        1,
+    )
+    unordered = tmp_path / "measures.toml"
+    unordered.write_text(text, encoding="utf-8")
+    code, _, err = run("validate", str(unordered))
+    assert code == 1 and "dated values must be in date order" in err
+
+
+def test_validate_good_files() -> None:
+    code, out, _ = run("validate", str(MEASURES), str(ZJG))
+    assert code == 0 and out.count(": ok (") == 2
+
+
+def test_rules_hash_is_stable_and_changes_with_any_rule(tmp_path: Path) -> None:
+    base = load_rules().sha256
+    assert base == load_rules().sha256 and len(base) == 64
+    assert load_rules(None, [ZJG]).sha256 != base
+    reformatted = tmp_path / "measures.toml"
+    reformatted.write_text("# a comment\n\n" + MEASURES.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load_rules(reformatted).sha256 == base  # comments and layout are not rules
+    changed = tmp_path / "changed.toml"
+    changed.write_text(
+        MEASURES.read_text(encoding="utf-8").replace("cap = 500000", "cap = 500001", 1), encoding="utf-8"
+    )
+    assert load_rules(changed).sha256 != base
+    document = subsidy_cli.evaluate(FIRM, as_of="2022-06-30")
+    assert document["rules_sha256"] == base
+
+
+def test_diff_lists_what_changed_and_why(tmp_path: Path) -> None:
+    firms = tmp_path / "firms.csv"
+    firms.write_text(
+        "name,district,entity_type,independent_legal_person,roles,retrofit_loan_cny,"
+        "retrofit_loan_via_platform\n甲,zhangjiagang,enterprise,true,manufacturer,3亿,true\n"
+        "乙,kunshan,enterprise,true,manufacturer,,\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run("diff", str(firms), "--against", str(ZJG), "--as-of", "2022-06-30")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0
+    first = {r["benefit"]: r for r in rows if r["line"] == "2"}
+    assert first["1a"]["max_a_cny"] == "2000000.00" and first["1a"]["max_b_cny"] == "3000000.00"
+    assert "amount.cap: 2000000 -> 3000000" in first["1a"]["why"]
+    assert "cap 1a + 1b <= retrofit_loan_interest_paid_cny" in first["1b"]["why"]
+    second = {r["benefit"]: r for r in rows if r["line"] == "3"}
+    assert set(second) == {"1a"}  # the Kunshan firm: only the city cap changes
+    code, out, _ = run("diff", str(firms), "--as-of", "2022-06-30")
+    assert code == 0 and out.strip().count("\n") == 0  # the same rules: nothing changes
+
+
+def test_batch_with_a_layer_agrees_with_check(tmp_path: Path) -> None:
+    firms = tmp_path / "firms.csv"
+    firms.write_text(
+        "name,district,entity_type,independent_legal_person,roles,retrofit_loan_cny,"
+        "retrofit_loan_via_platform,retrofit_loan_interest_paid_cny\n"
+        "甲,zhangjiagang,enterprise,true,manufacturer,3亿,true,450万\n"
+        "乙,kunshan,enterprise,true,manufacturer,3亿,true,\n",
+        encoding="utf-8",
+    )
+    code, out, _ = run("batch", str(firms), "--overlay", str(ZJG), "--as-of", "2022-06-30")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert code == 0
+    assert rows[0]["1a_max_cny"] == "3000000.00" and rows[0]["1b_max_cny"] == "3000000.00"
+    assert rows[0]["eligible_cash_max_cny"] == "4500000.00"
+    assert rows[1]["1b_max_cny"] == "" and rows[1]["1b_status"] == "eligible"  # open-ended in Kunshan
+    assert rows[0]["rules_sha256"] == load_rules(None, [ZJG]).sha256
