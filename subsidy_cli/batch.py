@@ -37,7 +37,7 @@ from .csvio import UNDECODABLE, BadRow, Header, has_undecodable, neutralise, vis
 from .engine import Assessment, Status, assess_rules, evaluation_date
 from .formats import assessment_dict, cny
 from .layers import Rules
-from .profile import KEYS, Profile, parse_value, parser_for
+from .profile import KEYS, Profile, parse_value, parser_for, value_problem
 
 OutputFormat = Literal["csv", "jsonl"]
 FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
@@ -143,16 +143,19 @@ class Job:
 
 # A condition's outcomes for every line, packed into one int: four fields of one bit a line,
 # "gate false", "gate unknown", "met false", "met unknown" (gate: scope and requires; met: qualifies).
-_FIELD = 64
-_ONES = (1 << _FIELD) - 1
+@dataclass(frozen=True)
+class _Fields:
+    """Packing of the four masks into one int, one field as wide as there are lines."""
 
+    width: int
 
-def _pack(gate_false: int, gate_unknown: int, met_false: int, met_unknown: int) -> int:
-    return gate_false | gate_unknown << _FIELD | met_false << 2 * _FIELD | met_unknown << 3 * _FIELD
+    def pack(self, gate_false: int, gate_unknown: int, met_false: int, met_unknown: int) -> int:
+        w = self.width
+        return gate_false | gate_unknown << w | met_false << 2 * w | met_unknown << 3 * w
 
-
-def _unpack(masks: int) -> tuple[int, int, int, int]:
-    return (masks & _ONES, masks >> _FIELD & _ONES, masks >> 2 * _FIELD & _ONES, masks >> 3 * _FIELD)
+    def unpack(self, masks: int) -> tuple[int, int, int, int]:
+        w, ones = self.width, (1 << self.width) - 1
+        return masks & ones, masks >> w & ones, masks >> 2 * w & ones, masks >> 3 * w
 
 
 class RowScorer:
@@ -167,6 +170,7 @@ class RowScorer:
         self.general = bool(rules.change_dates or rules.districts or rules.caps or rules.exclusive)
         self.benefits = catalog.benefits
         self.ids = [b.id for b in self.benefits]
+        self.fields = _Fields(max(64, len(self.benefits)))
         self.audit = f"{catalog.rules_sha256},{__version__}"
         # Every top-level condition of every line, as (line bit, gate or not, condition), sorted by the keys
         # it reads: one key (the common case), several keys, or none (facts the profile does not record).
@@ -190,8 +194,6 @@ class RowScorer:
                         multi.setdefault(keys, []).append(entry)
                     else:
                         constant.append(entry)
-        if len(self.benefits) > _FIELD:  # pragma: no cover - a catalogue of more than 64 lines
-            raise ValueError(f"batch scoring handles at most {_FIELD} benefit lines")
         # clusters of keys read together by one condition, with their columns (None: not in the file, or set)
         self.multi = [
             (
@@ -211,7 +213,7 @@ class RowScorer:
                             self.thresholds.setdefault(key, []).append((leaf.op, getattr(leaf, leaf.op)))
         self.sides = _Memo()
         self.unknown = {key: self._masks(entries, {key: None}) for key, entries in self.single.items()}
-        self.base = self._masks(constant, {}) | _pack(others, 0, 0, 0)
+        self.base = self._masks(constant, {}) | self.fields.pack(others, 0, 0, 0)
         for key in self.single:
             if key not in job.header.keys and key not in job.overrides:
                 self.base |= self.unknown[key]
@@ -222,11 +224,10 @@ class RowScorer:
         # with its own cache; name and credit code differ on every row and are parsed as they come.
         used = [(i, key) for i, key in enumerate(job.header.keys) if key is not None and key not in job.overrides]
         self.bundles = []
-        for types_ in (("bool", "choice"),):
-            members = [(i, key, job.header.cells[i]) for i, key in used if KEYS[key].type in types_]
-            if members:
-                getter = operator.itemgetter(*[i for i, _, _ in members])
-                self.bundles.append((getter, [(key, heading) for _, key, heading in members], _Memo()))
+        members = [(i, key, job.header.cells[i]) for i, key in used if KEYS[key].type in ("bool", "choice")]
+        if members:
+            getter = operator.itemgetter(*[i for i, _, _ in members])
+            self.bundles.append((getter, [(key, heading) for _, key, heading in members], _Memo()))
         self.columns = [
             (i, key, job.header.cells[i], _Memo(), self.unknown.get(key, 0))
             for i, key in used
@@ -260,8 +261,7 @@ class RowScorer:
 
     # -- outcomes as masks ---------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _masks(entries: list[tuple[int, bool, Condition]], values: dict[str, Any]) -> int:
+    def _masks(self, entries: list[tuple[int, bool, Condition]], values: dict[str, Any]) -> int:
         """The outcomes of these conditions for these values, as bit masks (the engine's own evaluator)."""
         stub = types.SimpleNamespace(**values)
         gate_false = gate_unknown = met_false = met_unknown = 0
@@ -277,7 +277,7 @@ class RowScorer:
                     gate_unknown |= bit
                 else:
                     met_unknown |= bit
-        return _pack(gate_false, gate_unknown, met_false, met_unknown)
+        return self.fields.pack(gate_false, gate_unknown, met_false, met_unknown)
 
     def _window(self, as_of: dt.date) -> int:
         """The lines whose window does not hold ``as_of``, as a mask."""
@@ -305,7 +305,7 @@ class RowScorer:
         try:
             value = parse_value(key, stripped)
         except ValueError as exc:
-            return False, _problem(stripped, exc), 0
+            return False, value_problem(stripped, exc), 0
         if key not in self.single:
             return True, value, 0
         if key in self.thresholds:  # a figure: only which side of each threshold it falls on matters
@@ -367,11 +367,16 @@ class RowScorer:
                 errors.append(f"{heading}: {value}")
         for key, index, parser in self.text_columns:
             text = row[index].strip()
-            if text:
+            if text and check_bytes and UNDECODABLE in text:
+                errors.append(
+                    f"{self.job.header.cells[index]}: contains bytes that are not valid in the file's "
+                    "encoding; re-save it or pass --encoding"
+                )
+            elif text:
                 try:
                     values[key] = parser(text)
                 except ValueError as exc:
-                    errors.append(f"{self.job.header.cells[index]}: {_problem(text, exc)}")
+                    errors.append(f"{self.job.header.cells[index]}: {value_problem(text, exc)}")
         if self.overrides:
             values.update(self.job.overrides)
             for cell_masks in self.overrides.values():
@@ -454,7 +459,7 @@ class RowScorer:
 
     def score(self, values: dict[str, Any], masks: int, stats: Stats) -> tuple[str, _Group]:
         """The row's wide cells joined (after the fixed columns), and its group."""
-        gate_false, gate_unknown, met_false, met_unknown = _unpack(masks)
+        gate_false, gate_unknown, met_false, met_unknown = self.fields.unpack(masks)
         as_of = self.job.as_of or values.get("application_date")
         expired = self._window(as_of) if as_of is not None else self.fixed_window
         # As the engine settles a line: gate false -> ineligible; gate unknown -> needs info;
@@ -522,7 +527,10 @@ class RowScorer:
                 problem = row.error if isinstance(row, BadRow) else self.ragged(row)
                 self._invalid(line, name, code, [problem], row, buffer, stats)
                 continue
-            values, masks, errors = self.parse(row, check_bytes)
+            try:
+                values, masks, errors = self.parse(row, check_bytes)
+            except ArithmeticError as exc:  # a figure no rule can use; the row, not the run, fails
+                values, masks, errors = {}, 0, [f"a figure cannot be used: {exc}"]
             if errors:
                 self._invalid(line, name, code, errors, row, buffer, stats)
             elif jsonl:
@@ -609,12 +617,6 @@ class RowScorer:
         return wide, lines
 
 
-def _problem(text: str, exc: ValueError) -> str:
-    """A parser's message, naming the value as typed."""
-    message = str(exc)
-    return message if repr(text) in message else f"{text!r}: {message}"
-
-
 def _compare(value: Any, op: str, limit: Decimal) -> bool:
     if op == "gt":
         return bool(value > limit)
@@ -671,6 +673,7 @@ def score_stream(
     import multiprocessing
     from collections import deque
 
+    RowScorer(job)  # fail here, not in workers that a pool would restart forever
     with multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(job,)) as pool:
         pending: deque[Any] = deque()
         for chunk in chunks(rows, chunk_size):

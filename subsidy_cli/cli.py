@@ -11,7 +11,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
@@ -160,7 +160,7 @@ def check(
 ) -> None:
     """Judge every benefit line for one enterprise profile (or interview the client with --interactive)."""
     from .engine import assess_rules, evaluation_date
-    from .inputs import load_profile, parse_overrides
+    from .inputs import build_overrides, load_profile
     from .profile import ProfileError
     from .values import parse_date
 
@@ -179,14 +179,20 @@ def check(
         _fail([f"{profile}: {what}; give a .toml or .json profile file, or '-' for stdin"], EXIT_USAGE)
     if interactive and profile == "-":
         _fail(["--interactive reads the answers from stdin; give the starting profile as a file"], EXIT_USAGE)
+    if save is not None and save.exists():
+        _fail([f"{save}: already exists; choose another name or delete it first"], EXIT_USAGE)
+    try:
+        fixed = build_overrides(overrides or [])
+    except ProfileError as exc:
+        _fail(exc.lines())
     rules = _rules(measures, overlay)
     language = _lang(lang)
     if interactive:
-        _interview(profile, overrides or [], date, rules, language, save, output_format, show_all, explain)
+        _interview(profile, fixed, date, rules, language, save, output_format, show_all, explain)
         return
     assert profile is not None
     try:
-        parsed = load_profile(profile, parse_overrides(overrides or []))
+        parsed = load_profile(profile, fixed)
     except ProfileError as exc:
         _fail(exc.lines())
     _show(assess_rules(parsed, rules, evaluation_date(parsed, date)), language, output_format, show_all, explain)
@@ -205,7 +211,7 @@ def _show(result: Assessment, language: str, output_format: CheckFormat, show_al
 
 def _interview(
     profile: str | None,
-    overrides: list[str],
+    overrides: dict[str, Any],
     date: dt.date | None,
     rules: Rules,
     language: str,
@@ -215,21 +221,29 @@ def _interview(
     explain: bool,
 ) -> None:
     """Ask, show the result, offer to save. Prompts go to stderr; the result to stdout."""
-    from .inputs import load_profile, parse_overrides
+    from .inputs import read_profile_data
     from .interview import EndOfAnswers, Interview, saved_profile
-    from .profile import ProfileError, profile_to_dict
+    from .profile import ProfileError, build_profile, profile_to_dict
     from .words import pick
 
     interview = Interview(rules, language, date)
-    if profile is not None or overrides:
+    data: dict[str, Any] = {}
+    if profile is not None:
         try:
-            start = load_profile(profile, parse_overrides(overrides)) if profile else None
+            data, _ = read_profile_data(profile)
         except ProfileError as exc:
             _fail(exc.lines())
-        if start is not None:
-            interview.answers = profile_to_dict(start)
-        if overrides and profile is None:
-            interview.answers.update(parse_overrides(overrides))
+    for key, value in overrides.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    if data:
+        try:  # the name may be missing: the interview asks for it
+            start = build_profile({"name": "-", **data}, profile or "--set")
+        except ProfileError as exc:
+            _fail(exc.lines())
+        interview.answers = {k: v for k, v in profile_to_dict(start).items() if k in data}
 
     def say(text: str) -> None:
         sys.stderr.write(text + "\n")
@@ -502,6 +516,9 @@ def batch(
     if output is not None and same_file(output, source):
         _fail([f"{output}: is the input file; write the results to another file"], EXIT_USAGE)
     language = _lang(lang)
+    from .csvio import _DecodeErrors
+
+    errors_before = _DecodeErrors.count  # bytes the encoding cannot read, from the very first block on
     try:
         csv_input = open_input(source, encoding)
         rows = read_rows(csv_input.stream)
@@ -517,10 +534,8 @@ def batch(
         sys.stderr.write(f"ignoring column(s): {', '.join(header.unknown)}\n")
     from . import render
     from .batch import Stats
-    from .csvio import _DecodeErrors
 
     job = Job(rules, header, fixed, date, dt.date.today(), output_format.value, long, language)
-    errors_before = _DecodeErrors.count
     stats = Stats()
     try:
         with atomic_output(output, excel) as out, render.batch_progress() as progress:
@@ -534,6 +549,8 @@ def batch(
                 progress(stats.rows)
     except InputError as exc:
         _fail(str(exc).splitlines(), EXIT_USAGE)
+    except UnicodeError as exc:  # a decoder that fails outright (no error handler applies)
+        _fail([f"{csv_input.name}: cannot be read as {csv_input.encoding}: {exc}; pass --encoding"], EXIT_USAGE)
     finally:
         csv_input.close()
     render.batch_summary(render.make_console(stderr=True), catalog, stats, time.perf_counter() - started, language)

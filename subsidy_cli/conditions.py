@@ -128,13 +128,6 @@ class Outcome:
     result: bool | None
     checks: tuple[Check, ...]
 
-    @property
-    def missing(self) -> list[str]:
-        """Keys whose being unknown leaves this outcome undecided (none when it is decided)."""
-        if self.result is not None:
-            return []
-        return sorted({c.condition.key for c in self.checks if c.outcome is None and c.condition.key})
-
 
 def _leaf(cond: Condition, profile: Profile) -> Check:
     if cond.unrecorded is not None:

@@ -142,9 +142,16 @@ def open_input(source: str, encoding: str | None = None) -> CsvInput:
         )
     if encoding:
         try:
-            chosen = codecs.lookup(encoding).name
+            info = codecs.lookup(encoding)
         except LookupError:
             raise InputError(f"--encoding: unknown encoding {encoding!r}; try utf-8, gb18030 or big5") from None
+        if (
+            not getattr(info, "_is_text_encoding", True)
+            or info.name.startswith("utf-16")
+            or info.name.startswith("utf-32")
+        ):
+            raise InputError(f"--encoding: {encoding!r} is not an encoding for CSV text; try utf-8, gb18030 or big5")
+        chosen = info.name
         detected = False
     else:
         chosen = detect_encoding(prefix, complete=len(prefix) < SNIFF_BYTES, name=name)
@@ -211,6 +218,7 @@ class Header:
 
 
 def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
+    cells = [visible(cell) for cell in cells]
     keys: list[str | None] = []
     unknown: list[str] = []
     seen: dict[str, str] = {}
@@ -232,6 +240,18 @@ def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
     if problems:
         raise InputError("\n".join(problems))
     return Header(tuple(cells), tuple(keys), tuple(unknown))
+
+
+def _same_mode(temporary: str, target: Path) -> None:
+    """A temporary file is private (0600); give the result the mode the target has, or a new file's."""
+    if target.exists():
+        mode = target.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    with contextlib.suppress(OSError):
+        os.chmod(temporary, mode)
 
 
 def neutralise(cell: str) -> str:
@@ -278,6 +298,7 @@ def atomic_output(target: str | None, bom: bool) -> Iterator[TextIO]:
     except OSError as exc:
         raise InputError(f"{target}: cannot write there: {exc.strerror or exc}") from None
     try:
+        _same_mode(handle.name, path)
         with handle:
             if bom:
                 handle.write("\ufeff")

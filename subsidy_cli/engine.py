@@ -275,8 +275,8 @@ def _refine(results: tuple[LineResult, ...]) -> tuple[RefineHint, ...]:
     """Unknown keys, the key that could settle the largest award first (open-ended awards before all)."""
     hints: dict[str, RefineHint] = {}
     for result in results:
-        if result.status not in ("needs_info", "eligible"):
-            continue  # a potential line is decided by what is known to be missing
+        if result.status_if_in_force not in ("needs_info", "eligible"):
+            continue  # a potential line is decided by what is known to be missing (expired lines count as in force)
         award = result.max_award or Decimal(0)
         open_ended = result.is_cash and result.amount.open_ended
         for key in result.missing:

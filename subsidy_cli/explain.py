@@ -188,10 +188,6 @@ def constraint_words(constraint: Constraint, line: str, lang: str) -> str:
     return f"{text} [{constraint.source}]"
 
 
-def missing_labels(keys: tuple[str, ...] | list[str], lang: str) -> str:
-    return pick(lang, "、", ", ").join(KEYS[key].label(lang) for key in keys)
-
-
 def award_words(result: LineResult, lang: str) -> str:
     """The maximum award (and the floor where the text sets one), for a table cell."""
     if result.benefit.kind == "risk_sharing":

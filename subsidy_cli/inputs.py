@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import tomlfile
-from .profile import KEYS, Problem, Profile, ProfileError, build_profile, near, parse_value
+from .profile import KEYS, Problem, Profile, ProfileError, build_profile, near, parse_value, value_problem
 
 
 def read_profile_data(source: str) -> tuple[dict[str, Any], str]:
@@ -69,10 +69,11 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def load_profile(source: str, overrides: dict[str, str] | None = None) -> Profile:
+def load_profile(source: str, overrides: dict[str, Any] | None = None) -> Profile:
+    """A profile file with ``--set`` values (already parsed; None makes a key unknown) laid over it."""
     data, name = read_profile_data(source)
     for key, value in (overrides or {}).items():
-        if value.strip() == "":
+        if value is None:
             data.pop(key, None)
         else:
             data[key] = value
@@ -80,17 +81,17 @@ def load_profile(source: str, overrides: dict[str, str] | None = None) -> Profil
 
 
 def build_overrides(pairs: list[str]) -> dict[str, Any]:
-    """``--set`` pairs parsed into profile values (an empty value is left out: unknown)."""
+    """``--set`` pairs parsed into profile values; an empty value gives None: the key becomes unknown."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, text in parse_overrides(pairs).items():
         if not text.strip():
+            values[key] = None
             continue
         try:
             values[key] = parse_value(key, text)
         except ValueError as exc:
-            message = str(exc)
-            problems.append(Problem(key, message if repr(text) in message else f"{text!r}: {message}"))
+            problems.append(Problem(key, value_problem(text, exc)))
     if problems:
         raise ProfileError("--set", problems)
     return values

@@ -20,7 +20,6 @@ from .words import pick
 
 # The keys that decide the most lines (who may receive anything at all) come first.
 FIRST = ("entity_type", "independent_legal_person", "district", "roles", "sme")
-SKIP_WORDS = {"", "?"}
 
 
 class EndOfAnswers(Exception):
@@ -68,7 +67,10 @@ class Interview:
             else:
                 self.answers[key] = value
         # record the date judged on, so that the saved profile reproduces this result on any day
-        self.answers.setdefault("application_date", self.as_of or dt.date.today())
+        if self.as_of is not None:
+            self.answers["application_date"] = self.as_of
+        else:
+            self.answers.setdefault("application_date", dt.date.today())
         return self.assessment()
 
     # -- one question ------------------------------------------------------------------------------------------

@@ -290,8 +290,12 @@ KEYS: dict[str, KeySpec] = {spec.name: spec for spec in (
 assert list(KEYS) == [f.name for f in dataclasses.fields(Profile)], "KEYS must list every profile field in order"
 
 CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "entity_type": {key: (label, key.replace("_", " ")) for key, label in ENTITY_ZH.items()},
-    "district": {key: (label, key) for key, label in DISTRICT_ZH.items()},
+    "entity_type": {
+        "enterprise": ("企业", "enterprise"),
+        "social_organization": ("社会组织", "social organisation"),
+        "public_institution": ("事业单位", "public institution"),
+    },
+    "district": {key: (label, label) for key, label in DISTRICT_ZH.items()},
     "roles": ROLES,
     "recognitions": RECOGNITIONS,
     "institution_category": INSTITUTION_CATEGORIES,
@@ -321,6 +325,13 @@ def parser_for(key: str) -> Callable[[object], Any]:
     return _PARSERS.get(key) or _PARSERS_BY_TYPE[KEYS[key].type]
 
 
+def value_problem(value: object, exc: ValueError) -> str:
+    """A parser's message, naming the value as typed unless the message already does."""
+    message = str(exc)
+    shown = repr(value)
+    return message if shown in message or isinstance(value, dict | list) else f"{shown}: {message}"
+
+
 def parse_value(key: str, value: object) -> Any:
     """One profile value as typed in a file, ``--set``, a CSV cell or an answer; ValueError if bad."""
     return parser_for(key)(value)
@@ -339,11 +350,7 @@ def build_profile(data: dict[str, Any], source: str = "profile") -> Profile:
         try:
             values[key] = parse_value(key, value)
         except ValueError as exc:
-            message = str(exc)
-            shown = repr(value)
-            if shown not in message and not isinstance(value, dict | list):
-                message = f"{shown}: {message}"
-            problems.append(Problem(key, message))
+            problems.append(Problem(key, value_problem(value, exc)))
     if "name" not in values and "name" not in {p.key for p in problems}:
         problems.append(Problem("name", "is required; give the enterprise's name"))
     if problems:
@@ -380,17 +387,12 @@ def json_schema() -> dict[str, Any]:
         elif spec.type == "count":
             item = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]}
         elif spec.type == "bool":
-            item = {
-                "anyOf": [
-                    {"type": "boolean"},
-                    {"type": "string", "enum": ["true", "false", "yes", "no", "是", "否", "1", "0", "Y", "N"]},
-                ]
-            }
+            item = {"anyOf": [{"type": "boolean"}, {"type": "string", "examples": ["true", "false", "是", "否"]}]}
         elif spec.type == "date":
-            item = {"type": "string", "format": "date"}
-        elif spec.type == "choice":
+            item = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "examples": ["2022/6/30"]}]}
+        elif spec.type == "choice":  # slugs and Chinese names, and the short forms people write
             labels = [CHOICE_LABELS[spec.name][c][0] for c in spec.choices]
-            item = {"type": "string", "enum": [*spec.choices, *labels]}
+            item = {"type": "string", "examples": [*spec.choices, *labels]}
         elif spec.type == "multi":
             item = {
                 "anyOf": [
@@ -401,7 +403,7 @@ def json_schema() -> dict[str, Any]:
         else:
             item = {"type": "string", "minLength": 1}
         if spec.name == "cloud_star_level":
-            item = {"type": "integer", "minimum": 0, "maximum": 5}
+            item = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 5}, {"type": "string"}]}
         if spec.name == "credit_code":
             item = {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"}
         properties[spec.name] = {

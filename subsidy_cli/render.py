@@ -161,7 +161,7 @@ def _totals(console: Console, assessment: Assessment, lang: str) -> None:
     if totals.open_ended:
         ids = ", ".join(totals.open_ended)
         console.print(_t(console, pick(lang, f"另有未设上限的项目:{ids}", f"Plus lines with no upper bound: {ids}")))
-    summary = ", ".join(f"{explain.status_word(s, lang)} {n}" for s, n in counts.items() if n)
+    summary = pick(lang, ",", ", ").join(f"{explain.status_word(s, lang)} {n}" for s, n in counts.items() if n)
     console.print(_t(console, summary, "dim"))
 
 
@@ -335,7 +335,7 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
             console,
             pick(
                 lang,
-                f"读取 {stats.rows} 行,评分 {scored} 行,无效 {stats.invalid} 行,用时 {seconds:.1f} 秒",
+                f"读取 {stats.rows} 行,已评估 {scored} 行,无效 {stats.invalid} 行,用时 {seconds:.1f} 秒",
                 f"{stats.rows:,} rows read, {scored:,} scored, {stats.invalid:,} invalid in {seconds:.1f} s",
             ),
             "bold",

@@ -20,6 +20,8 @@ _UNITS = {
     "亿元": Decimal(100_000_000),
 }
 _NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(万元|亿元|万|亿|元)?$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:万元|亿元|万|亿|元)?$")
+LIMIT = Decimal("1e16")  # ten thousand trillion yuan: anything larger is a typing slip
 _TRUE = {"true", "yes", "y", "1", "是", "有", "t"}
 _FALSE = {"false", "no", "n", "0", "否", "无", "没有", "f"}
 LIST_SEPARATORS = re.compile(r"[;；,，、|]")
@@ -35,16 +37,21 @@ def parse_decimal_with_units(value: object, what: str = "amount") -> Decimal:
     """A number with optional 元 / 万(元) / 亿(元), thousands separators and full-width digits."""
     if isinstance(value, bool):
         raise ValueError(f"expected a number, got {value!r}")
-    if isinstance(value, int | Decimal):
-        return Decimal(value)
-    if isinstance(value, float):
-        return Decimal(repr(value))
+    if isinstance(value, int | Decimal | float):
+        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        if not number.is_finite() or abs(number) >= LIMIT:
+            raise ValueError(f"{value!r} is not a usable {what}")
+        return number
     if not isinstance(value, str):
         raise ValueError(f"expected a number, got {value!r}")
-    if value.isascii() and value.isdigit():  # the common case in spreadsheets, ten times faster
+    if value.isascii() and value.isdigit() and len(value) < 16:  # the common case in spreadsheets, much faster
         return Decimal(value)
-    text = normalise_text(value).replace(",", "").replace(" ", "")
+    text = normalise_text(value).replace(" ", "")
     text = text.removeprefix("¥").removeprefix("￥").removeprefix("CNY")
+    if "," in text:
+        if not _GROUPED.match(text):
+            raise ValueError(f"{value!r} has a comma out of place; write thousands as 1,234,567.5 (or no commas)")
+        text = text.replace(",", "")
     match = _NUMBER.match(text)
     if not match:
         raise ValueError(f"{value!r} is not an {what}; write e.g. 1234.5, 200万, 200万元 or 0.5亿")
@@ -52,7 +59,10 @@ def parse_decimal_with_units(value: object, what: str = "amount") -> Decimal:
         number = Decimal(match.group(1))
     except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid decimals
         raise ValueError(f"{value!r} is not a number") from exc
-    return number * _UNITS[match.group(2) or ""]
+    number *= _UNITS[match.group(2) or ""]
+    if abs(number) >= LIMIT:
+        raise ValueError(f"{value!r} is too large to be an {what}")
+    return number
 
 
 def parse_money(value: object) -> Decimal:
