@@ -113,6 +113,7 @@ class Rules:
     exclusive: list[Exclusive]
     sources: list[str]  # the files, measures first
     sha256: str
+    base: Catalog | None = None  # the measures file alone, when no layer added lines or settings
     _snapshots: dict[tuple[int, str | None], Catalog] = field(default_factory=dict, repr=False)
 
     @property
@@ -140,6 +141,11 @@ class Rules:
         return found
 
     def _build(self, date: dt.date, district: str | None) -> Catalog:
+        if self.base is not None and not self.settings:  # nothing varies: the measures file as validated
+            catalog = self.base
+            return Catalog(
+                catalog.policy, catalog.benefits, catalog.source, tuple(self.caps), tuple(self.exclusive), self.sha256
+            )
         data = copy.deepcopy(self.data)
         for (owner, path), settings in self.settings.items():
             value = in_force(settings, date, district)
@@ -279,7 +285,7 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     documents = [raw_data]
     problems: list[str] = []
     settings: dict[DatedPath, list[Setting]] = {}
-    data = copy.deepcopy(raw_data)
+    data = dict(raw_data)  # _extract builds new tables and lists; the file's data stays as read
     if isinstance(data.get("policy"), dict):
         data["policy"] = _extract(data["policy"], POLICY, (), str(path), settings, problems)
     if isinstance(data.get("benefit"), list):
@@ -291,7 +297,8 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
         ]
     if problems:
         raise CatalogError(problems)
-    build_catalog(data, str(path), text)  # the base, with first values, must be valid on its own
+    base = build_catalog(data, str(path), text)  # the base, with first values, must be valid on its own
+    base_lines = len(data.get("benefit", []))
     caps: list[CrossCap] = []
     exclusive: list[Exclusive] = []
     sources = [str(path)]
@@ -300,8 +307,10 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
         documents.append(layer_data)
         sources.append(str(overlay))
         _apply_layer(layer_data, str(overlay), path.name, data, settings, caps, exclusive, problems)
-    rules = Rules(data, settings, caps, exclusive, sources, rules_hash(documents))
-    problems += _snapshot_problems(rules)
+    added_lines = len(data.get("benefit", [])) != base_lines
+    rules = Rules(data, settings, caps, exclusive, sources, rules_hash(documents), None if added_lines else base)
+    if settings or added_lines:
+        problems += _snapshot_problems(rules)
     if problems:
         raise CatalogError(problems)
     return rules

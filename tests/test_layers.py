@@ -231,3 +231,12 @@ def test_batch_with_a_layer_agrees_with_check(tmp_path: Path) -> None:
     assert rows[0]["eligible_cash_max_cny"] == "4500000.00"
     assert rows[1]["1b_max_cny"] == "" and rows[1]["1b_status"] == "eligible"  # open-ended in Kunshan
     assert rows[0]["rules_sha256"] == load_rules(None, [ZJG]).sha256
+
+
+def test_a_line_window_can_be_dated_too(tmp_path: Path) -> None:
+    path = layer(tmp_path, '[[change]]\nbenefit = "4"\nkey = "valid_until"\nfrom = 2022-01-01\nvalue = 2022-12-31\n')
+    firm = {**FIRM, "cloud_star_level": 3}
+    assert results(subsidy_cli.evaluate(firm, as_of="2022-12-31", overlays=[path]))["4"]["status"] == "eligible"
+    late = results(subsidy_cli.evaluate(firm, as_of="2023-01-01", overlays=[path]))["4"]
+    assert (late["status"], late["status_if_in_force"]) == ("expired", "eligible")
+    assert results(subsidy_cli.evaluate(firm, as_of="2023-01-01"))["4"]["status"] == "eligible"
