@@ -1,7 +1,7 @@
 """The ``subsidy`` command: parse options, call the core, pick a renderer, map errors to exit codes.
 
-Exit codes: 0 done (whatever the statuses), 1 invalid profile or measures file, 2 usage error,
-70 internal error (a bug: please report it), 130 interrupted.
+Exit codes: 0 done (whatever the statuses); 1 invalid profile or rules file (batch: some rows invalid);
+2 usage error or unreadable input; 70 internal error (a bug: please report it); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ EXIT_INTERRUPTED = 130
 app = typer.Typer(
     name="subsidy",
     help="Eligibility and awards under Suzhou's 《关于推进制造业智能化改造和数字化转型的若干措施》 (2021-2023).\n\n"
-    "Exit codes: 0 done, 1 invalid profile or measures file, 2 usage error, 70 internal error, 130 interrupted.",
+    "Exit codes: 0 done; 1 invalid profile or rules file (batch: some rows invalid); 2 usage error or "
+    "unreadable input; 70 internal error; 130 interrupted.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
