@@ -6,6 +6,7 @@ Exit codes: 0 done (whatever the statuses); 1 invalid profile or rules file (bat
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import sys
@@ -26,6 +27,7 @@ EXIT_DATA = 1
 EXIT_USAGE = 2
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+EXIT_PIPE = 141
 
 app = typer.Typer(
     name="subsidy",
@@ -100,13 +102,24 @@ def _lang(option: Lang | None) -> str:
 
 def _write(text: str) -> None:
     """Machine output: UTF-8 bytes on stdout whatever the console's code page."""
-    sys.stdout.flush()
-    stream = getattr(sys.stdout, "buffer", None)
-    if stream is not None:
-        stream.write(text.encode("utf-8"))
-        stream.flush()
-    else:
-        sys.stdout.write(text)
+    try:
+        sys.stdout.flush()
+        stream = getattr(sys.stdout, "buffer", None)
+        if stream is not None:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+        else:
+            sys.stdout.write(text)
+    except BrokenPipeError:
+        _pipe_closed()
+
+
+def _pipe_closed() -> NoReturn:
+    """The reader of our output went away (e.g. ``| head``): stop quietly with exit 141, as for SIGPIPE."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(EXIT_PIPE)
 
 
 def _version(value: bool) -> None:
@@ -550,6 +563,8 @@ def batch(
                 progress(stats.rows)
     except InputError as exc:
         _fail(str(exc).splitlines(), EXIT_USAGE)
+    except BrokenPipeError:
+        _pipe_closed()
     except UnicodeError as exc:  # a decoder that fails outright (no error handler applies)
         _fail([f"{csv_input.name}: cannot be read as {csv_input.encoding}: {exc}; pass --encoding"], EXIT_USAGE)
     finally:
