@@ -366,26 +366,44 @@ def validate(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Measures files and layer files.")],
     measures: MeasuresOption = None,
 ) -> None:
-    """Check measures and layer files without evaluating anything. Exit 1 if any has a problem."""
+    """Check measures and layer files without evaluating anything. Exit 1 if any has a problem.
+
+    Each measures file is checked alone; the layer files are checked together, in the order given, over
+    the first measures file given (else --measures, else the shipped one)."""
     from .catalog import CatalogError, read_data
     from .layers import load_rules
 
     failed = False
+    measures_files: list[Path] = []
+    layer_files: list[Path] = []
     for path in files:
         try:
             data, _ = read_data(path, kind="rules")
-            if "policy" in data or "schema_version" in data:
-                rules = load_rules(path)
-                what = f"measures, {len(rules.first().benefits)} lines"
-            else:
-                rules = load_rules(measures, [path])
-                what = f"layer over {rules.sources[0]}, {len(rules.settings)} dated keys"
         except CatalogError as exc:
             failed = True
             for problem in exc.problems:
                 sys.stderr.write(f"error: {problem}\n")
             continue
-        sys.stdout.write(f"{path}: ok ({what}; rules_sha256 {rules.sha256[:12]})\n")
+        (measures_files if "policy" in data or "schema_version" in data else layer_files).append(path)
+    checks = [([path], path, None) for path in measures_files]
+    if layer_files:
+        base = measures_files[0] if measures_files else measures
+        checks.append((layer_files, base, layer_files))
+    for named, base, layers in checks:
+        try:
+            rules = load_rules(base, layers or [])
+        except CatalogError as exc:
+            failed = True
+            for problem in exc.problems:
+                sys.stderr.write(f"error: {problem}\n")
+            continue
+        what = (
+            f"{len(layers)} layer(s) over {rules.sources[0]}"
+            if layers
+            else f"measures, {len(rules.first().benefits)} lines"
+        )
+        names = ", ".join(str(p) for p in named)
+        sys.stdout.write(f"{names}: ok ({what}; rules_sha256 {rules.sha256[:12]})\n")
     if failed:
         raise typer.Exit(EXIT_DATA)
 
@@ -408,6 +426,7 @@ def diff(
     per firm and line, what changed and why, as CSV."""
     import csv as csv_module
 
+    from . import __version__ as version
     from .compare import DIFF_COLUMNS, compare
     from .csvio import InputError, map_header, neutralise, open_input, read_rows
     from .inputs import load_profile
@@ -422,15 +441,24 @@ def diff(
             _fail([f"--as-of: {exc}"], EXIT_USAGE)
     first = _rules(measures, overlay, EXIT_USAGE)
     second = _rules(against_measures, against, EXIT_USAGE)
-    out = csv_module.writer(sys.stdout, lineterminator="\n")
-    out.writerow(DIFF_COLUMNS)
+    audit = [first.sha256, second.sha256, version]
+    writer = csv_module.writer(sys.stdout, lineterminator="\n")
+
+    def emit(cells: list[Any]) -> None:
+        """One row, ending with which rules were compared (the audit trail)."""
+        try:
+            writer.writerow([*cells, *audit])
+        except BrokenPipeError:
+            _pipe_closed()
+
+    writer.writerow([*DIFF_COLUMNS, "rules_a_sha256", "rules_b_sha256", "tool_version"])
     if Path(firms).suffix.lower() in (".toml", ".json"):
         try:
             profile = load_profile(firms)
         except ProfileError as exc:
             _fail(exc.lines())
         for change in compare(profile, first, second, date):
-            out.writerow([neutralise(c) for c in change.cells("", profile.name)])
+            emit([neutralise(c) for c in change.cells("", profile.name)])
         return
     try:
         source = open_input(firms, encoding)
@@ -449,7 +477,7 @@ def diff(
         except ProfileError as exc:
             invalid = True
             name = data.get("name", "")
-            out.writerow(
+            emit(
                 [
                     line,
                     neutralise(name),
@@ -463,7 +491,7 @@ def diff(
             )
             continue
         for change in compare(profile, first, second, date):
-            out.writerow([neutralise(c) for c in change.cells(line, profile.name)])
+            emit([neutralise(c) for c in change.cells(line, profile.name)])
     if invalid:
         raise typer.Exit(EXIT_DATA)
 

@@ -243,32 +243,49 @@ def _constrain(results: tuple[LineResult, ...], catalog: Catalog, profile: Profi
     return tuple(out)
 
 
-def _totals(results: tuple[LineResult, ...], catalog: Catalog) -> Totals:
-    """Sums of the bounded maxima of cash lines; an exclusive group counts once (its highest), and lines
-    capped together count at most their cap."""
+def _totals(results: tuple[LineResult, ...], catalog: Catalog, profile: Profile) -> Totals:
+    """Sums of the bounded maxima of cash lines, as the layers allow: an exclusive group pays one line
+    (its highest), and lines capped together count at most their cap."""
     counts = {status: 0 for status in STATUSES}
     for result in results:
         counts[result.status] += 1
-    open_ended = tuple(r.benefit.id for r in results if r.is_cash and r.status == "eligible" and r.max_award is None)
-    return Totals(_sum(results, catalog, "eligible"), _sum(results, catalog, "potential"), open_ended, counts)
+    eligible, open_ended = _sum(results, catalog, profile, "eligible")
+    potential, _ = _sum(results, catalog, profile, "potential")
+    return Totals(eligible, potential, tuple(open_ended), counts)
 
 
-def _sum(results: tuple[LineResult, ...], catalog: Catalog, status: Status) -> Decimal:
-    amounts = {r.benefit.id: r.max_award for r in results if r.is_cash and r.status == status and r.max_award}
-    for group in catalog.exclusive:  # one line of the group is paid: count the highest
+def _sum(
+    results: tuple[LineResult, ...], catalog: Catalog, profile: Profile, status: Status
+) -> tuple[Decimal, list[str]]:
+    """The bounded total of the cash lines with ``status``, and the lines with no upper bound."""
+    lines = [r for r in results if r.is_cash and r.status == status]
+    amounts: dict[str, Decimal | None] = {r.benefit.id: r.max_award for r in lines}
+    for group in catalog.exclusive:  # one line of the group is paid: keep the highest (an unbounded one wins)
         members = [line for line in group.lines if line in amounts]
-        for line in sorted(members, key=lambda i: amounts[i] or 0, reverse=True)[1:]:
-            del amounts[line]
-    total = sum((v for v in amounts.values() if v is not None), Decimal(0))
-    for cap in catalog.caps:
-        limits = [r.constraints for r in results if r.benefit.id in cap.lines]
-        if not any(limits):
+        if len(members) > 1:
+            best = max(members, key=lambda i: (amounts[i] is None, amounts[i] or Decimal(0)))
+            for line in members:
+                if line != best:
+                    del amounts[line]
+    open_ended = [line for line, value in amounts.items() if value is None]
+    bounded = {line: value for line, value in amounts.items() if value is not None}
+    # Caps across lines: take each cap's excess off its lines, first off the lines that other caps also
+    # hold (so that one cut serves several caps). The total is what every cap allows at once.
+    caps = [c for c in catalog.caps if c.district in (None, profile.district)]
+    shared = {line: sum(line in c.lines for c in caps) for line in bounded}
+    for cap in caps:
+        limit = getattr(profile, cap.at_most)
+        held = [line for line in cap.lines if line in bounded]
+        if limit is None or not held or any(line in open_ended for line in cap.lines):
             continue
-        limit = next((c.limit for cs in limits for c in cs if c.kind == "cap" and c.key == cap.at_most), None)
-        together = sum((amounts[line] or Decimal(0) for line in cap.lines if line in amounts), Decimal(0))
-        if limit is not None and together > limit:
-            total -= together - limit
-    return total
+        excess = sum((bounded[line] for line in held), Decimal(0)) - limit
+        for line in sorted(held, key=lambda i: -shared[i]):
+            if excess <= 0:
+                break
+            cut = min(excess, bounded[line])
+            bounded[line] -= cut
+            excess -= cut
+    return sum(bounded.values(), Decimal(0)), open_ended
 
 
 def _refine(results: tuple[LineResult, ...]) -> tuple[RefineHint, ...]:
@@ -295,7 +312,7 @@ def assess(profile: Profile, catalog: Catalog, as_of: dt.date) -> Assessment:
     results = tuple(judge(benefit, catalog, profile, as_of) for benefit in catalog.benefits)
     if catalog.caps or catalog.exclusive:
         results = _constrain(results, catalog, profile)
-    return Assessment(catalog, profile, as_of, results, _totals(results, catalog), _refine(results))
+    return Assessment(catalog, profile, as_of, results, _totals(results, catalog, profile), _refine(results))
 
 
 def assess_rules(profile: Profile, rules: Rules, as_of: dt.date) -> Assessment:

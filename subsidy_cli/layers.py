@@ -7,10 +7,16 @@ of dated settings, each with its source::
            { from = 2022-01-01, value = 3000000, source = "《关于支持产业创新集群建设的若干政策(试行)》" }]
 
 A layer (``--overlay FILE``) adds settings over the measures file without editing it: ``[[change]]``
-sets the value at a key path of a line from a date (optionally only for firms registered in one
-district), ``[[benefit]]`` adds a county's own line, ``[[cap]]`` caps several lines together at a
+sets the value at a key path of a line (from a date, optionally only for firms registered in one
+district), ``[[benefit]]`` adds a county's own line, ``[[cap]]`` caps several cash lines together at a
 profile figure (e.g. the interest actually paid), ``[[exclusive]]`` lets only one line of a group be
-paid (``one_of``) or pays the higher (``higher``). Later layers win over earlier ones.
+paid (``one_of``) or pays the higher (``higher``).
+
+Which value is in force: on a date, every setting that has started applies, in the order of their
+start dates and, on the same date, in the order written (measures first, then the layers in the order
+given): so the latest start wins, and on the same start the later layer wins. A setting for one district
+applies only to firms registered there. Before the first date of a measures file's dated value, its
+first value applies (it is the policy's own); a layer's change applies only from its date.
 
 ``Rules.snapshot(date, district)`` gives the plain catalogue in force for one date and district; the
 engine works on snapshots. ``Rules.sha256`` identifies the rules for the audit trail.
@@ -33,7 +39,7 @@ from .profile import DISTRICT_ZH, KEYS, near
 from .structs import StructError, build, spec
 
 POLICY = "policy"
-ABSENT = "(not set)"  # a key the policy text leaves out, until a layer sets it
+FIXED_KEYS = ("id", "measure")  # what identifies a line cannot change
 DatedPath = tuple[str, tuple[str | int, ...]]  # (benefit id or "policy", key path inside it)
 
 
@@ -46,11 +52,24 @@ class Setting:
     source: str
     layer: str
     district: str | None = None
+    order: int = 0  # the order written: measures first, then the layers in the order given
+    fallback: bool = False  # a measures file's dated value: it applies before its date too
+
+
+def _unique(lines: list[str]) -> None:
+    twice = sorted({line for line in lines if lines.count(line) > 1})
+    if twice:
+        raise ValueError(f"lines: {', '.join(twice)} named twice")
+
+
+def _district(value: str | None) -> None:
+    if value is not None and value not in DISTRICT_ZH:
+        raise ValueError(f"district {value!r} is not one of {', '.join(DISTRICT_ZH)}{near(value, list(DISTRICT_ZH))}")
 
 
 @dataclass(frozen=True, kw_only=True)
 class CrossCap:
-    """Several lines together paid at most a figure of the profile."""
+    """Several cash lines together paid at most a figure of the profile."""
 
     lines: list[str] = spec(min_items=2)
     at_most: str
@@ -59,8 +78,8 @@ class CrossCap:
     layer: str = ""
 
     def check(self) -> None:
-        if self.district is not None and self.district not in DISTRICT_ZH:
-            raise ValueError(f"district {self.district!r} is not one of {', '.join(DISTRICT_ZH)}")
+        _unique(self.lines)
+        _district(self.district)
         if self.at_most not in KEYS or KEYS[self.at_most].type != "money":
             raise ValueError(
                 f"at_most {self.at_most!r} is not a money key of the profile{near(self.at_most, list(KEYS))}"
@@ -69,18 +88,21 @@ class CrossCap:
 
 @dataclass(frozen=True, kw_only=True)
 class Exclusive:
-    """Lines of which only one is paid (``one_of``), or the higher (``higher``)."""
+    """Cash lines of which only one is paid (``one_of``), or the higher (``higher``)."""
 
     lines: list[str] = spec(min_items=2)
     rule: Literal["one_of", "higher"]
     source: str
     layer: str = ""
 
+    def check(self) -> None:
+        _unique(self.lines)
+
 
 @dataclass(frozen=True, kw_only=True)
 class _Change:
     benefit: str
-    key: str
+    key: str = spec(pattern=r"^[A-Za-z_][\w]*(\.(\w+))*$")
     value: Any = None
     start: dt.date | None = spec(None, alias="from")
     source: str
@@ -89,40 +111,52 @@ class _Change:
     def check(self) -> None:
         if self.value is None:
             raise ValueError("a change needs a value")
-        if self.district is not None and self.district not in DISTRICT_ZH:
-            raise ValueError(
-                f"district {self.district!r} is not one of {', '.join(DISTRICT_ZH)}"
-                f"{near(self.district, list(DISTRICT_ZH))}"
-            )
+        if self.key.split(".")[0] in FIXED_KEYS:
+            raise ValueError(f"key {self.key!r} identifies the line and cannot change; add a county line instead")
+        _district(self.district)
+        _finite(self.value)
 
 
 @dataclass(frozen=True, kw_only=True)
 class _LayerInfo:
     name: str
-    district: str | None = None
     source: str | None = None
+
+
+def _finite(value: Any) -> None:
+    """Reject NaN and infinities anywhere in a value (TOML allows them; no rule can use them)."""
+    if isinstance(value, Decimal | float) and not Decimal(value).is_finite():
+        raise ValueError(f"{value} is not a usable number")
+    if isinstance(value, dict):
+        for item in value.values():
+            _finite(item)
+    if isinstance(value, list):
+        for item in value:
+            _finite(item)
 
 
 @dataclass
 class Rules:
-    """The measures file and its layers, with every dated setting, ready to give snapshots."""
+    """The measures file and its layers, with every setting, ready to give snapshots."""
 
-    data: dict[str, Any]  # the measures file's data, dated values replaced by their first value
+    data: dict[str, Any]  # measures plus county lines, dated values replaced by their first value
     settings: dict[DatedPath, list[Setting]]
     caps: list[CrossCap]
     exclusive: list[Exclusive]
     sources: list[str]  # the files, measures first
     sha256: str
     base: Catalog | None = None  # the measures file alone, when no layer added lines or settings
+    line_sources: dict[str, tuple[str, str]] = field(default_factory=dict)  # county line -> (file, source)
+    change_dates: list[dt.date] = field(default_factory=list)
+    districts: set[str] = field(default_factory=set)
     _snapshots: dict[tuple[int, str | None], Catalog] = field(default_factory=dict, repr=False)
 
-    @property
-    def change_dates(self) -> list[dt.date]:
-        return sorted({s.start for values in self.settings.values() for s in values if s.start is not None})
-
-    @property
-    def districts(self) -> set[str]:
-        return {s.district for values in self.settings.values() for s in values if s.district is not None}
+    def __post_init__(self) -> None:
+        every = [s for values in self.settings.values() for s in values]
+        self.change_dates = sorted({s.start for s in every if s.start is not None})
+        self.districts = {s.district for s in every if s.district is not None} | {
+            c.district for c in self.caps if c.district is not None
+        }
 
     def key(self, date: dt.date, district: str | None) -> tuple[int, str | None]:
         """Which snapshot a date and district fall in (snapshots are shared between such pairs)."""
@@ -143,41 +177,49 @@ class Rules:
     def _build(self, date: dt.date, district: str | None) -> Catalog:
         if self.base is not None and not self.settings:  # nothing varies: the measures file as validated
             catalog = self.base
-            return Catalog(
-                catalog.policy, catalog.benefits, catalog.source, tuple(self.caps), tuple(self.exclusive), self.sha256
-            )
-        data = copy.deepcopy(self.data)
-        for (owner, path), settings in self.settings.items():
-            value = in_force(settings, date, district)
-            if value is not None:
-                _set(data, owner, path, value.value)
-
-        catalog = build_catalog(data, self.sources[0])
+        else:
+            data = copy.deepcopy(self.data)
+            applied = [
+                (setting, owner, path)
+                for (owner, path), settings in self.settings.items()
+                for setting in in_force(settings, date, district)
+            ]
+            applied.sort(key=lambda item: (item[0].start or dt.date.min, item[0].order))
+            for setting, owner, path in applied:  # outer keys first where they start first
+                try:
+                    _set(data, owner, path, setting.value)
+                except (KeyError, IndexError, TypeError):
+                    raise CatalogError(
+                        [
+                            f"{setting.layer}: benefit {owner}: {'.'.join(map(str, path))}: no such key "
+                            f"once the values in force on {date} are applied"
+                        ]
+                    ) from None
+            catalog = build_catalog(data, self.sources[0])
         return Catalog(
             catalog.policy, catalog.benefits, catalog.source, tuple(self.caps), tuple(self.exclusive), self.sha256
         )
 
     def provenance(self, benefit_id: str) -> list[tuple[str, Setting]]:
-        """Every dated setting of one line, as (key path, setting), in the order they apply."""
-        out = []
-        for (owner, path), settings in self.settings.items():
-            if owner == benefit_id:
-                key = ".".join(str(p) for p in path)
-                out += [(key, s) for s in settings]
-        return out
+        """Every setting of one line, as (key path, setting), by start date and then the order written."""
+        out = [
+            (".".join(map(str, path)), s)
+            for (owner, path), settings in self.settings.items()
+            if owner == benefit_id
+            for s in settings
+        ]
+        return sorted(out, key=lambda item: (item[1].start or dt.date.min, item[1].order))
 
 
-def in_force(settings: list[Setting], date: dt.date, district: str | None) -> Setting | None:
-    """The setting in force on a date for a firm of a district: the latest start on or before the date;
-    on the same start a setting for the firm's district wins, then the one written last (later layers).
-    Before the first start, the first value applies (it is the policy's own)."""
-    candidates = [(i, s) for i, s in enumerate(settings) if s.district is None or s.district == district]
-    if not candidates:
-        return None
-    started = [(i, s) for i, s in candidates if s.start is None or s.start <= date]
+def in_force(settings: list[Setting], date: dt.date, district: str | None) -> list[Setting]:
+    """The settings of one key that have started on ``date`` for a firm of ``district``, the one that wins
+    last. Before a measures file's first dated value, that first value applies."""
+    mine = [s for s in settings if s.district is None or s.district == district]
+    started = [s for s in mine if s.start is None or s.start <= date]
     if not started:
-        return min(candidates, key=lambda pair: (pair[1].start or dt.date.min, pair[0]))[1]
-    return max(started, key=lambda pair: (pair[1].start or dt.date.min, pair[1].district is not None, pair[0]))[1]
+        fallbacks = [s for s in mine if s.fallback and s.district is None]
+        return [min(fallbacks, key=lambda s: s.start or dt.date.min)] if fallbacks else []
+    return sorted(started, key=lambda s: (s.start or dt.date.min, s.order))
 
 
 def _is_dated(value: Any) -> bool:
@@ -205,76 +247,108 @@ def _get(node: Any, path: tuple[str | int, ...]) -> Any:
 
 def _set(data: dict[str, Any], owner: str, path: tuple[str | int, ...], value: Any) -> None:
     node = _owner_of(data, owner)
-    assert node is not None
+    if node is None:
+        raise KeyError(owner)
     for part in path[:-1]:
         node = node[part]
-    if value == ABSENT:
-        if isinstance(node, dict):
-            node.pop(path[-1], None)
-    else:
-        node[path[-1]] = copy.deepcopy(value)
+    node[path[-1]] = copy.deepcopy(value)
 
 
 def _parse_path(key: str) -> tuple[str | int, ...]:
     return tuple(int(part) if part.isdigit() else part for part in key.split("."))
 
 
+class _Collector:
+    """Settings as they are read, numbered in the order written."""
+
+    def __init__(self) -> None:
+        self.settings: dict[DatedPath, list[Setting]] = {}
+        self.count = 0
+
+    def add(self, owner: str, path: tuple[str | int, ...], setting: Setting) -> None:
+        self.count += 1
+        self.settings.setdefault((owner, path), []).append(
+            Setting(
+                setting.value,
+                setting.start,
+                setting.source,
+                setting.layer,
+                setting.district,
+                self.count,
+                setting.fallback,
+            )
+        )
+
+
 def _extract(
-    node: Any,
-    owner: str,
-    path: tuple[str | int, ...],
-    source_file: str,
-    settings: dict[DatedPath, list[Setting]],
-    problems: list[str],
+    node: Any, owner: str, path: tuple[str | int, ...], source_file: str, found: _Collector, problems: list[str]
 ) -> Any:
     """Replace dated lists by their first value, recording every setting."""
+    where = f"{source_file}: {owner}: {'.'.join(map(str, path))}"
     if _is_dated(node):
-        entries = []
+        if path and path[0] in FIXED_KEYS:
+            problems.append(f"{where}: what identifies a line cannot be dated")
+            return node
+        entries: list[Setting] = []
         for item in node:
             unknown = set(item) - {"from", "value", "source", "district"}
-            where = f"{source_file}: {owner}: {'.'.join(map(str, path))}"
+            start = item["from"]
             if unknown:
                 problems.append(
-                    f"{where}: unknown key(s) {', '.join(sorted(unknown))} in a dated value; use from, value and source"
+                    f"{where}: unknown key(s) {', '.join(sorted(unknown))} in a dated value; "
+                    "use from, value, source and district"
                 )
-                continue
-            if not isinstance(item["from"], dt.date):
+            elif not isinstance(start, dt.date) or isinstance(start, dt.datetime):
                 problems.append(f"{where}: 'from' must be a date, e.g. 2022-01-01")
-                continue
-            if not item.get("source"):
+            elif not item.get("source"):
                 problems.append(f"{where}: a dated value needs its source (document and date)")
-            entries.append(
-                Setting(item["value"], item["from"], str(item.get("source", "")), source_file, item.get("district"))
-            )
-        starts = [e.start for e in entries]
-        if starts != sorted(starts):
-            problems.append(f"{source_file}: {owner}: {'.'.join(map(str, path))}: dated values must be in date order")
-        if entries:
-            settings.setdefault((owner, path), []).extend(entries)
-            return entries[0].value
-        return node
+            else:
+                try:
+                    _district(item.get("district"))
+                    _finite(item["value"])
+                except ValueError as exc:
+                    problems.append(f"{where}: {exc}")
+                    continue
+                entries.append(
+                    Setting(item["value"], start, str(item["source"]), source_file, item.get("district"), fallback=True)
+                )
+        starts = [(e.start, e.district) for e in entries]
+        if [s for s, _ in starts] != sorted(s for s, _ in starts if s is not None):
+            problems.append(f"{where}: dated values must be in date order")
+        if len(set(starts)) != len(starts):
+            problems.append(f"{where}: two values start on the same date; keep one")
+        for entry in entries:
+            found.add(owner, path, entry)
+        general = [e for e in entries if e.district is None]
+        return general[0].value if general else node[0]["value"]
     if isinstance(node, dict):
-        return {k: _extract(v, owner, (*path, k), source_file, settings, problems) for k, v in node.items()}
+        return {k: _extract(v, owner, (*path, k), source_file, found, problems) for k, v in node.items()}
     if isinstance(node, list):
-        return [_extract(v, owner, (*path, i), source_file, settings, problems) for i, v in enumerate(node)]
+        return [_extract(v, owner, (*path, i), source_file, found, problems) for i, v in enumerate(node)]
     return node
 
 
 def _canonical(value: Any) -> Any:
+    """Rules as plain JSON: keys sorted, every number as a normalised decimal, dates and times as text."""
     if isinstance(value, dict):
         return {k: _canonical(value[k]) for k in sorted(value)}
     if isinstance(value, list):
         return [_canonical(v) for v in value]
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f")
-    if isinstance(value, dt.date):
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | Decimal | float):
+        number = Decimal(value) if not isinstance(value, float) else Decimal(repr(value))
+        return format(number.normalize(), "f") if number.is_finite() else str(number)
+    if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return value
 
 
 def rules_hash(documents: list[dict[str, Any]]) -> str:
-    """SHA-256 of the rules as data (keys sorted, numbers exact), so formatting and comments do not count."""
-    text = json.dumps([_canonical(d) for d in documents], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """SHA-256 of the rules as data (numbers exact and normalised), so that formatting, comments and the
+    names of layers do not count."""
+    rules = [{k: v for k, v in document.items() if k != "layer"} for document in documents]
+    text = json.dumps(_canonical(rules), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
@@ -284,14 +358,14 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     raw_data, text = read_data(path)
     documents = [raw_data]
     problems: list[str] = []
-    settings: dict[DatedPath, list[Setting]] = {}
+    found = _Collector()
     data = dict(raw_data)  # _extract builds new tables and lists; the file's data stays as read
     if isinstance(data.get("policy"), dict):
-        data["policy"] = _extract(data["policy"], POLICY, (), str(path), settings, problems)
+        data["policy"] = _extract(data["policy"], POLICY, (), str(path), found, problems)
     if isinstance(data.get("benefit"), list):
         data["benefit"] = [
             _extract(
-                item, str(item.get("id")) if isinstance(item, dict) else f"#{i + 1}", (), str(path), settings, problems
+                item, str(item.get("id")) if isinstance(item, dict) else f"#{i + 1}", (), str(path), found, problems
             )
             for i, item in enumerate(data["benefit"])
         ]
@@ -302,28 +376,50 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     caps: list[CrossCap] = []
     exclusive: list[Exclusive] = []
     sources = [str(path)]
+    line_sources: dict[str, tuple[str, str]] = {}
     for overlay in overlays or []:
         layer_data, _ = read_data(overlay, kind="layer")
         documents.append(layer_data)
         sources.append(str(overlay))
-        _apply_layer(layer_data, str(overlay), path.name, data, settings, caps, exclusive, problems)
+        _apply_layer(layer_data, str(overlay), data, found, caps, exclusive, line_sources, problems)
     added_lines = len(data.get("benefit", [])) != base_lines
-    rules = Rules(data, settings, caps, exclusive, sources, rules_hash(documents), None if added_lines else base)
-    if settings or added_lines:
+    try:
+        sha256 = rules_hash(documents)
+    except (TypeError, ValueError) as exc:  # pragma: no cover - every TOML value is handled by _canonical
+        raise CatalogError([f"{sources[-1]}: cannot be read as rules: {exc}"]) from None
+    rules = Rules(data, found.settings, caps, exclusive, sources, sha256, None if added_lines else base, line_sources)
+    if not problems and (found.settings or added_lines):
         problems += _snapshot_problems(rules)
+    if not problems:
+        problems += _cash_only(rules)
     if problems:
         raise CatalogError(problems)
     return rules
 
 
+def _tables(layer: dict[str, Any], name: str, source: str, problems: list[str]) -> list[dict[str, Any]]:
+    """A layer's ``[[name]]`` entries; each must be a table."""
+    entries = layer.get(name, [])
+    if not isinstance(entries, list):
+        problems.append(f"{source}: {name}: must be written [[{name}]] (a list of tables)")
+        return []
+    good = []
+    for number, entry in enumerate(entries, start=1):
+        if isinstance(entry, dict):
+            good.append(entry)
+        else:
+            problems.append(f"{source}: {name} #{number}: must be a table")
+    return good
+
+
 def _apply_layer(
     layer: dict[str, Any],
     source: str,
-    base: str,
     data: dict[str, Any],
-    settings: dict[DatedPath, list[Setting]],
+    found: _Collector,
     caps: list[CrossCap],
     exclusive: list[Exclusive],
+    line_sources: dict[str, tuple[str, str]],
     problems: list[str],
 ) -> None:
     allowed = {"layer", "change", "benefit", "cap", "exclusive"}
@@ -339,90 +435,92 @@ def _apply_layer(
         problems += [f"{source}: layer.{'.'.join(map(str, p))}: {m}" for p, m in exc.problems]
         return
     ids = {item.get("id") for item in data.get("benefit", []) if isinstance(item, dict)}
-    for number, raw in enumerate(layer.get("benefit", []), start=1):
-        where = f"{source}: benefit #{number}"
-        if not isinstance(raw, dict):
-            problems.append(f"{where}: must be a table")
-            continue
+    for number, raw in enumerate(_tables(layer, "benefit", source, problems), start=1):
         item = dict(raw)
+        line_id = item.get("id")
+        where = f"{source}: benefit #{number}" + (f" ({line_id})" if isinstance(line_id, str) else "")
         line_source = item.pop("source", None) or info.source
+        if not isinstance(line_id, str) or "-" not in line_id:
+            problems.append(f"{where}: id must be text with a county prefix, e.g. zjg-1")
+            continue
+        if line_id in ids:
+            problems.append(f"{where}: id {line_id!r} exists already; give the county line a new id")
+            continue
         if not line_source:
-            problems.append(f"{where} ({item.get('id')}): a county line needs its source (document and date)")
-        if item.get("id") in ids:
-            problems.append(
-                f"{where}: id {item.get('id')!r} exists already; a county line needs a new id with a "
-                "county prefix, e.g. zjg-1"
-            )
-            continue
-        if not str(item.get("id", "")).count("-"):
-            problems.append(f"{where}: id {item.get('id')!r} needs a county prefix, e.g. zjg-1")
-            continue
-        item = _extract(item, str(item["id"]), (), source, settings, problems)
+            problems.append(f"{where}: a county line needs its source (document and date)")
+        item = _extract(item, line_id, (), source, found, problems)
         data["benefit"].append(item)
-        ids.add(item["id"])
-    for number, raw in enumerate(layer.get("change", []), start=1):
+        ids.add(line_id)
+        line_sources[line_id] = (source, str(line_source or ""))
+    for number, raw in enumerate(_tables(layer, "change", source, problems), start=1):
         where = f"{source}: change #{number}"
-        if isinstance(raw, dict) and not (raw.get("source") or info.source):
+        if not (raw.get("source") or info.source):
             problems.append(f"{where}: source: is required; name the document (and its date) the value comes from")
         try:
-            change = build(
-                _Change, {**raw, "source": raw.get("source") or info.source or ""} if isinstance(raw, dict) else raw
-            )
+            change = build(_Change, {**raw, "source": raw.get("source") or info.source or ""})
         except StructError as exc:
             problems += [f"{where}: {'.'.join(map(str, p)) or '(change)'}: {m}" for p, m in exc.problems]
             continue
         owner = _owner_of(data, change.benefit)
         if owner is None:
-            known = [str(i) for i in ids if i]
-            problems.append(f"{where}: benefit {change.benefit!r} does not exist{near(change.benefit, known)}")
+            problems.append(
+                f"{where}: benefit {change.benefit!r} does not exist{near(change.benefit, [str(i) for i in ids if i])}"
+            )
             continue
         path = _parse_path(change.key)
         try:
             parent = _get(owner, path[:-1])
         except (KeyError, IndexError, TypeError):
+            parent = None
+        last = path[-1]
+        fits = (isinstance(parent, dict) and isinstance(last, str)) or (
+            isinstance(parent, list) and isinstance(last, int) and last < len(parent)
+        )
+        if not fits:
             problems.append(f"{where}: benefit {change.benefit}: no key {change.key!r} to change")
             continue
-        if not isinstance(parent, dict | list) or (isinstance(parent, list) and not isinstance(path[-1], int)):
-            problems.append(f"{where}: benefit {change.benefit}: no key {change.key!r} to change")
-            continue
-        district = change.district or None
-        existing = settings.setdefault((change.benefit, path), [])
-        if not existing:
-            try:
-                current = _get(owner, path)
-            except (KeyError, IndexError, TypeError):
-                current = None
-            # the value the layer changes stays in force before the change (or stays absent)
-            existing.append(Setting(ABSENT if current is None else current, None, "the policy text (its clause)", base))
-        existing.append(Setting(change.value, change.start, change.source, source, district))
-    for number, raw in enumerate(layer.get("cap", []), start=1):
+        found.add(change.benefit, path, Setting(change.value, change.start, change.source, source, change.district))
+    for number, raw in enumerate(_tables(layer, "cap", source, problems), start=1):
         try:
             cap = build(CrossCap, {**raw, "layer": source, "source": raw.get("source") or info.source or ""})
-        except (StructError, TypeError) as exc:
+        except StructError as exc:
             problems += _struct_problems(exc, f"{source}: cap #{number}")
             continue
         _known_lines(cap.lines, ids, f"{source}: cap #{number}", problems)
         caps.append(cap)
-    for number, raw in enumerate(layer.get("exclusive", []), start=1):
+    for number, raw in enumerate(_tables(layer, "exclusive", source, problems), start=1):
         try:
             group = build(Exclusive, {**raw, "layer": source, "source": raw.get("source") or info.source or ""})
-        except (StructError, TypeError) as exc:
+        except StructError as exc:
             problems += _struct_problems(exc, f"{source}: exclusive #{number}")
             continue
         _known_lines(group.lines, ids, f"{source}: exclusive #{number}", problems)
         exclusive.append(group)
 
 
-def _struct_problems(exc: Exception, where: str) -> list[str]:
-    if isinstance(exc, StructError):
-        return [f"{where}: {'.'.join(map(str, p)) or '(table)'}: {m}" for p, m in exc.problems]
-    return [f"{where}: must be a table"]
+def _struct_problems(exc: StructError, where: str) -> list[str]:
+    return [f"{where}: {'.'.join(map(str, p)) or '(table)'}: {m}" for p, m in exc.problems]
 
 
 def _known_lines(lines: list[str], ids: set[Any], where: str, problems: list[str]) -> None:
     for line in lines:
         if line not in ids:
             problems.append(f"{where}: benefit {line!r} does not exist{near(line, [str(i) for i in ids if i])}")
+
+
+def _cash_only(rules: Rules) -> list[str]:
+    """Caps and exclusions count money: they may only name cash lines."""
+    kinds = {b.id: b.kind for b in rules.first().benefits}
+    problems = []
+    for rule in (*rules.caps, *rules.exclusive):
+        what = "cap" if isinstance(rule, CrossCap) else "exclusive"
+        for line in rule.lines:
+            if kinds.get(line) != "cash":
+                problems.append(
+                    f"{rule.layer}: {what} {', '.join(rule.lines)}: line {line} pays no cash "
+                    f"({kinds.get(line)}); caps and exclusions name cash lines only"
+                )
+    return problems
 
 
 def _snapshot_problems(rules: Rules) -> list[str]:
@@ -436,24 +534,26 @@ def _snapshot_problems(rules: Rules) -> list[str]:
                 when = f"from {start}" if start != dt.date.min else "at first"
                 where = f" for {district}" if district else ""
                 for problem in exc.problems:
-                    text = f"{problem} (with the values in force {when}{where}{_set_by(rules, problem)})"
-                    if not any(p.startswith(f"{problem} (with") for p in problems):
+                    text = _blame(rules, problem) + f" (with the values in force {when}{where})"
+                    if not any(p.startswith(text.split(" (with")[0]) for p in problems):
                         problems.append(text)
     return problems
 
 
-def _set_by(rules: Rules, problem: str) -> str:
-    """Which layer files set the key a problem is about."""
+def _blame(rules: Rules, problem: str) -> str:
+    """Name the layer file behind a problem: the file of a county line, or the layers that set the key."""
     match = re.search(r"benefit (\S+): ([\w.]+):", problem)
     if not match:
-        return ""
+        return problem
     owner, key = match.groups()
+    if owner in rules.line_sources:
+        return problem.replace(rules.sources[0], rules.line_sources[owner][0], 1)
     files = sorted(
         {
             s.layer
             for (o, path), settings in rules.settings.items()
             for s in settings
-            if o == owner and ".".join(map(str, path)) == key and s.layer != Path(rules.sources[0]).name
+            if o == owner and ".".join(map(str, path)) == key and s.layer != rules.sources[0]
         }
     )
-    return f"; set by {', '.join(files)}" if files else ""
+    return f"{problem}; set by {', '.join(files)}" if files else problem

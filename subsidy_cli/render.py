@@ -274,7 +274,11 @@ def _layers(console: Console, rules: Rules, benefit: Benefit, lang: str) -> None
     constraints = [c for c in (*rules.caps, *rules.exclusive) if benefit.id in c.lines]
     console.print()
     console.print(_t(console, pick(lang, "分层与取值来源:", "Layers and sources:"), "bold"))
-    if not settings and not constraints:
+    if benefit.id in rules.line_sources:
+        layer, source = rules.line_sources[benefit.id]
+        console.print(_t(console, pick(lang, "  县级市(区)自设项目", "  a county's own line")))
+        console.print(_t(console, f"      {layer}: {source}", "dim"))
+    elif not settings and not constraints:
         console.print(
             _t(
                 console,
@@ -302,6 +306,8 @@ def _layers(console: Console, rules: Rules, benefit: Benefit, lang: str) -> None
                 f"{' + '.join(constraint.lines)} 合计不超过 {constraint.at_most}",
                 f"{' + '.join(constraint.lines)} together at most {constraint.at_most}",
             )
+            if constraint.district:
+                what += pick(lang, f",仅限{constraint.district}", f", {constraint.district} only")
         else:
             what = f"{constraint.rule}: {', '.join(constraint.lines)}"
         console.print(_t(console, f"  {what}"))

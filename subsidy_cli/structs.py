@@ -177,7 +177,7 @@ def _scalar(hint: Any, value: Any, path: Path, problems: list[tuple[Path, str]])
     elif hint is int:
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif hint is Decimal:
-        ok = isinstance(value, int | Decimal) and not isinstance(value, bool)
+        ok = isinstance(value, int | Decimal) and not isinstance(value, bool) and Decimal(value).is_finite()
         if ok:
             return Decimal(value)
         if isinstance(value, str):
