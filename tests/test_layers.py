@@ -240,3 +240,132 @@ def test_a_line_window_can_be_dated_too(tmp_path: Path) -> None:
     late = results(subsidy_cli.evaluate(firm, as_of="2023-01-01", overlays=[path]))["4"]
     assert (late["status"], late["status_if_in_force"]) == ("expired", "eligible")
     assert results(subsidy_cli.evaluate(firm, as_of="2023-01-01"))["4"]["status"] == "eligible"
+
+
+# --- found in review -----------------------------------------------------------------------------------------------
+
+
+def test_a_change_to_a_whole_table_and_a_key_inside_it(tmp_path: Path) -> None:
+    later = layer(
+        tmp_path,
+        '[[change]]\nbenefit = "1a"\nkey = "amount"\nfrom = 2023-06-01\nvalue = { rule = '
+        '"percent", base = "retrofit_loan_cny", base_zh = "贷款", base_en = "loan", rate = 0.01, '
+        "cap = 1000000 }\n",
+        "later.toml",
+    )
+    firm = {**FIRM, "retrofit_loan_cny": "3亿"}
+
+    def cap(date: str) -> str:
+        return results(subsidy_cli.evaluate(firm, as_of=date, overlays=[ZJG, later]))["1a"]["max_award_cny"]
+
+    assert cap("2022-06-30") == "3000000.00"  # the later table does not undo the 2022 cap before its date
+    assert cap("2023-07-01") == "1000000.00"
+
+
+def test_later_layers_win_over_earlier_district_values(tmp_path: Path) -> None:
+    fix = layer(
+        tmp_path, '[[change]]\nbenefit = "1b"\nkey = "amount.cap"\nfrom = 2022-01-01\nvalue = 2500000\n', "fix.toml"
+    )
+    firm = {**FIRM, "retrofit_loan_cny": "3亿"}
+    document = subsidy_cli.evaluate(firm, as_of="2022-06-30", overlays=[ZJG, fix])
+    assert results(document)["1b"]["max_award_cny"] == "2500000.00"
+
+
+def test_caps_for_one_district_and_overlapping_caps(tmp_path: Path) -> None:
+    caps = layer(
+        tmp_path,
+        '[[cap]]\nlines = ["2a", "2c"]\nat_most = "retrofit_loan_interest_paid_cny"\n'
+        'district = "zhangjiagang"\n[[cap]]\nlines = ["1a", "2a"]\nat_most = '
+        '"retrofit_loan_interest_paid_cny"\n',
+    )
+    kunshan = {**FIRM, "district": "kunshan", "retrofit_loan_interest_paid_cny": "60万"}
+    # 1a 500,000 + 2a 500,000 capped at 600,000; 2c 200,000 is under no cap in Kunshan
+    assert subsidy_cli.evaluate(kunshan, as_of="2022-06-30", overlays=[caps])["totals"]["eligible_cash_max_cny"] == (
+        "800000.00"
+    )
+    zjg = {**FIRM, "retrofit_loan_interest_paid_cny": "60万"}
+    # both caps hold: 1a + 2a <= 600,000 and 2a + 2c <= 600,000; cutting 2a serves both: 500,000 + 100,000 + 200,000
+    assert subsidy_cli.evaluate(zjg, as_of="2022-06-30", overlays=[caps])["totals"]["eligible_cash_max_cny"] == (
+        "800000.00"
+    )
+
+
+def test_an_unbounded_line_wins_its_exclusive_group(tmp_path: Path) -> None:
+    group = layer(tmp_path, '[[exclusive]]\nlines = ["1b", "2a"]\nrule = "higher"\n')
+    document = subsidy_cli.evaluate({**FIRM, "district": "kunshan"}, as_of="2022-06-30", overlays=[group])
+    assert document["totals"]["open_ended"] == ["1b"]
+    assert document["totals"]["eligible_cash_max_cny"] == "700000.00"  # 1a and 2c; 2a gives way to 1b
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[[exclusive]]\nlines = ["2a", "2c", "2c"]\nrule = "higher"\n', "2c named twice"),
+        ('[[cap]]\nlines = ["12", "2a"]\nat_most = "retrofit_loan_interest_paid_cny"\n', "line 12 pays no cash"),
+        ('[[benefit]]\nid = ["x-1"]\n', "id must be text with a county prefix"),
+        ("change = 5\n", "change: must be written [[change]]"),
+        ('[[change]]\nbenefit = "1a"\nkey = "id"\nvalue = "1z"\n', "identifies the line and cannot change"),
+        ('[[change]]\nbenefit = "1a"\nkey = "requires.5"\nvalue = 1\n', "no key 'requires.5'"),
+        ('[[change]]\nbenefit = "1a"\nkey = ""\nvalue = 1\n', "key: '' does not have the expected form"),
+        ('[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = 1\nfrom = 08:00:00\n', "from: expected a date"),
+        ('[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = nan\n', "is not a usable number"),
+        ('[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = inf\n', "is not a usable number"),
+    ],
+)
+def test_malformed_layers_are_explained(tmp_path: Path, text: str, message: str) -> None:
+    path = layer(tmp_path, text)
+    if text.startswith("change ="):  # a top-level key must come before the [layer] table
+        path.write_text(text + '[layer]\nname = "x"\nsource = "s"\n', encoding="utf-8")
+    for args in (
+        ["validate", str(path)],
+        ["check", str(ROOT / "samples" / "kunshan-parts-sme.toml"), "--overlay", str(path)],
+    ):
+        code, _, err = run(*args)
+        assert code == 1 and message in err, err
+
+
+def test_dated_values_in_measures_are_checked(tmp_path: Path) -> None:
+    for dated, message in [
+        (
+            '[{ from = 2021-01-01, value = 1, source = "a" }, { from = 2021-01-01, value = 2, source = "b" }]',
+            "two values start on the same date",
+        ),
+        ('[{ from = 2021-01-01, value = 1, source = "a", district = "kunshn" }]', "did you mean 'kunshan'?"),
+        ('[{ from = 2021-01-01T00:00:00, value = 1, source = "a" }]', "'from' must be a date"),
+    ]:
+        text = MEASURES.read_text(encoding="utf-8").replace("cap = 500000", f"cap = {dated}", 1)
+        path = tmp_path / "measures.toml"
+        path.write_text(text, encoding="utf-8")
+        code, _, err = run("validate", str(path))
+        assert code == 1 and message in err, err
+
+
+def test_a_county_line_problem_names_its_layer(tmp_path: Path) -> None:
+    path = layer(
+        tmp_path,
+        '[[benefit]]\nid = "zjg-9"\nmeasure = 2\nsection = "一"\ntitle_zh = "x"\ntitle_en = "x"\nkind = "cach"\n',
+    )
+    code, _, err = run("validate", str(path))
+    assert code == 1 and f"{path}" in err and "benefit zjg-9: kind" in err
+
+
+def test_validate_layers_together(tmp_path: Path) -> None:
+    text = MEASURES.read_text(encoding="utf-8")
+    block = text[text.index('[[benefit]]\nid = "2a"') : text.index('[[benefit]]\nid = "2b"')].replace(
+        'id = "2a"', 'id = "zjg-1"'
+    )
+    first = layer(tmp_path, block, "a.toml")
+    second = layer(tmp_path, '[[change]]\nbenefit = "zjg-1"\nkey = "amount.cap"\nvalue = 100000\n', "b.toml")
+    code, out, err = run("validate", str(MEASURES), str(first), str(second))
+    assert code == 0, err
+    assert "measures, 41 lines" in out and "2 layer(s) over" in out
+
+
+def test_hash_ignores_number_spelling_and_layer_names(tmp_path: Path) -> None:
+    text = MEASURES.read_text(encoding="utf-8")
+    spelled = tmp_path / "spelled.toml"
+    spelled.write_text(text.replace("cap = 500000", "cap = 500000.0", 1), encoding="utf-8")
+    assert load_rules(spelled).sha256 == load_rules().sha256
+    renamed = tmp_path / "renamed.toml"
+    renamed.write_text(ZJG.read_text(encoding="utf-8").replace('name = "张家港', 'name = "Zhangjiagang '), "utf-8")
+    assert load_rules(None, [renamed]).sha256 == load_rules(None, [ZJG]).sha256
