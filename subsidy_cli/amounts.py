@@ -155,7 +155,7 @@ class PerUnit(_Rule):
 AmountRule = NoAmount | UpTo | Percent | Tiers | PerUnit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Amount:
     """What a rule yields: bounds (``None`` = the text sets none) and the unknown keys they wait on."""
 

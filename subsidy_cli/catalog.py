@@ -140,7 +140,7 @@ class Benefit:
         return found
 
 
-@dataclass(frozen=True, kw_only=True)
+@dataclass(frozen=True, kw_only=True, eq=False)
 class _File:
     schema_version: Literal[1]
     policy: Policy

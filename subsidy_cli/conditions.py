@@ -109,7 +109,7 @@ class Condition:
         return own + [n for c in (self.any or self.all or []) for n in c.numbers()]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Check:
     """One leaf test as applied to one profile."""
 
@@ -123,7 +123,7 @@ class Check:
         return self.condition.unrecorded is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Outcome:
     result: bool | None
     checks: tuple[Check, ...]

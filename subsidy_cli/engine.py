@@ -28,7 +28,7 @@ Status = Literal["eligible", "potential", "needs_info", "ineligible", "expired"]
 STATUSES: tuple[Status, ...] = ("eligible", "potential", "needs_info", "ineligible", "expired")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Finding:
     """One condition of a line as applied: its group, its outcome and the leaf tests under it.
 
@@ -47,7 +47,7 @@ class Finding:
         return self.outcome is False and all(c.unrecorded for c in self.checks if c.outcome is False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class LineResult:
     benefit: Benefit
     status: Status
@@ -73,7 +73,7 @@ class LineResult:
         return None if self.benefit.kind == "risk_sharing" else self.amount.min
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Constraint:
     """A layer's rule across lines, as it applies to one line: ``kind`` is "cap", "one_of" or "higher"."""
 
@@ -84,7 +84,7 @@ class Constraint:
     limit: Decimal | None = None  # its value, when known
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Totals:
     eligible_cash_max: Decimal
     potential_cash_max: Decimal
@@ -92,7 +92,7 @@ class Totals:
     counts: dict[str, int]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RefineHint:
     """An unknown key and the largest award its answer could settle."""
 
@@ -102,7 +102,7 @@ class RefineHint:
     benefits: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Assessment:
     catalog: Catalog
     profile: Profile

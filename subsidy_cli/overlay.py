@@ -1,0 +1,187 @@
+"""Reading a layer file (``--overlay``): its changes, county lines, caps across lines and exclusions.
+
+Imported only when layers are given, so that a plain ``check`` does not pay for it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .layers import FIXED_KEYS, Setting, _Collector, _district, _extract, _finite, _get, _owner_of, _parse_path
+from .profile import KEYS, near
+from .structs import StructError, build, spec
+
+
+def _unique(lines: list[str]) -> None:
+    twice = sorted({line for line in lines if lines.count(line) > 1})
+    if twice:
+        raise ValueError(f"lines: {', '.join(twice)} named twice")
+
+
+@dataclass(frozen=True, kw_only=True)
+class CrossCap:
+    """Several cash lines together paid at most a figure of the profile."""
+
+    lines: list[str] = spec(min_items=2)
+    at_most: str
+    source: str
+    district: str | None = None  # only for firms registered there
+    layer: str = ""
+
+    def check(self) -> None:
+        _unique(self.lines)
+        _district(self.district)
+        if self.at_most not in KEYS or KEYS[self.at_most].type != "money":
+            raise ValueError(
+                f"at_most {self.at_most!r} is not a money key of the profile{near(self.at_most, list(KEYS))}"
+            )
+
+
+@dataclass(frozen=True, kw_only=True)
+class Exclusive:
+    """Cash lines of which only one is paid (``one_of``), or the higher (``higher``)."""
+
+    lines: list[str] = spec(min_items=2)
+    rule: Literal["one_of", "higher"]
+    source: str
+    layer: str = ""
+
+    def check(self) -> None:
+        _unique(self.lines)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Change:
+    benefit: str
+    key: str = spec(pattern=r"^[A-Za-z_][\w]*(\.(\w+))*$")
+    value: Any = None
+    start: dt.date | None = spec(None, alias="from")
+    source: str
+    district: str | None = None
+
+    def check(self) -> None:
+        if self.value is None:
+            raise ValueError("a change needs a value")
+        if self.key.split(".")[0] in FIXED_KEYS:
+            raise ValueError(f"key {self.key!r} identifies the line and cannot change; add a county line instead")
+        _district(self.district)
+        _finite(self.value)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _LayerInfo:
+    name: str
+    source: str | None = None
+
+
+def _tables(layer: dict[str, Any], name: str, source: str, problems: list[str]) -> list[dict[str, Any]]:
+    """A layer's ``[[name]]`` entries; each must be a table."""
+    entries = layer.get(name, [])
+    if not isinstance(entries, list):
+        problems.append(f"{source}: {name}: must be written [[{name}]] (a list of tables)")
+        return []
+    good = []
+    for number, entry in enumerate(entries, start=1):
+        if isinstance(entry, dict):
+            good.append(entry)
+        else:
+            problems.append(f"{source}: {name} #{number}: must be a table")
+    return good
+
+
+def apply_layer(
+    layer: dict[str, Any],
+    source: str,
+    data: dict[str, Any],
+    found: _Collector,
+    caps: list[CrossCap],
+    exclusive: list[Exclusive],
+    line_sources: dict[str, tuple[str, str]],
+    problems: list[str],
+) -> None:
+    allowed = {"layer", "change", "benefit", "cap", "exclusive"}
+    for key in layer:
+        if key not in allowed:
+            problems.append(
+                f"{source}: {key}: unknown table{near(key, sorted(allowed))}; a layer has "
+                "[layer], [[change]], [[benefit]], [[cap]] and [[exclusive]]"
+            )
+    try:
+        info = build(_LayerInfo, layer.get("layer", {}))
+    except StructError as exc:
+        problems += [f"{source}: layer.{'.'.join(map(str, p))}: {m}" for p, m in exc.problems]
+        return
+    ids = {item.get("id") for item in data.get("benefit", []) if isinstance(item, dict)}
+    for number, raw in enumerate(_tables(layer, "benefit", source, problems), start=1):
+        item = dict(raw)
+        line_id = item.get("id")
+        where = f"{source}: benefit #{number}" + (f" ({line_id})" if isinstance(line_id, str) else "")
+        line_source = item.pop("source", None) or info.source
+        if not isinstance(line_id, str) or "-" not in line_id:
+            problems.append(f"{where}: id must be text with a county prefix, e.g. zjg-1")
+            continue
+        if line_id in ids:
+            problems.append(f"{where}: id {line_id!r} exists already; give the county line a new id")
+            continue
+        if not line_source:
+            problems.append(f"{where}: a county line needs its source (document and date)")
+        item = _extract(item, line_id, (), source, found, problems)
+        data["benefit"].append(item)
+        ids.add(line_id)
+        line_sources[line_id] = (source, str(line_source or ""))
+    for number, raw in enumerate(_tables(layer, "change", source, problems), start=1):
+        where = f"{source}: change #{number}"
+        if not (raw.get("source") or info.source):
+            problems.append(f"{where}: source: is required; name the document (and its date) the value comes from")
+        try:
+            change = build(_Change, {**raw, "source": raw.get("source") or info.source or ""})
+        except StructError as exc:
+            problems += [f"{where}: {'.'.join(map(str, p)) or '(change)'}: {m}" for p, m in exc.problems]
+            continue
+        owner = _owner_of(data, change.benefit)
+        if owner is None:
+            problems.append(
+                f"{where}: benefit {change.benefit!r} does not exist{near(change.benefit, [str(i) for i in ids if i])}"
+            )
+            continue
+        path = _parse_path(change.key)
+        try:
+            parent = _get(owner, path[:-1])
+        except (KeyError, IndexError, TypeError):
+            parent = None
+        last = path[-1]
+        fits = (isinstance(parent, dict) and isinstance(last, str)) or (
+            isinstance(parent, list) and isinstance(last, int) and last < len(parent)
+        )
+        if not fits:
+            problems.append(f"{where}: benefit {change.benefit}: no key {change.key!r} to change")
+            continue
+        found.add(change.benefit, path, Setting(change.value, change.start, change.source, source, change.district))
+    for number, raw in enumerate(_tables(layer, "cap", source, problems), start=1):
+        try:
+            cap = build(CrossCap, {**raw, "layer": source, "source": raw.get("source") or info.source or ""})
+        except StructError as exc:
+            problems += _struct_problems(exc, f"{source}: cap #{number}")
+            continue
+        _known_lines(cap.lines, ids, f"{source}: cap #{number}", problems)
+        caps.append(cap)
+    for number, raw in enumerate(_tables(layer, "exclusive", source, problems), start=1):
+        try:
+            group = build(Exclusive, {**raw, "layer": source, "source": raw.get("source") or info.source or ""})
+        except StructError as exc:
+            problems += _struct_problems(exc, f"{source}: exclusive #{number}")
+            continue
+        _known_lines(group.lines, ids, f"{source}: exclusive #{number}", problems)
+        exclusive.append(group)
+
+
+def _struct_problems(exc: StructError, where: str) -> list[str]:
+    return [f"{where}: {'.'.join(map(str, p)) or '(table)'}: {m}" for p, m in exc.problems]
+
+
+def _known_lines(lines: list[str], ids: set[Any], where: str, problems: list[str]) -> None:
+    for line in lines:
+        if line not in ids:
+            problems.append(f"{where}: benefit {line!r} does not exist{near(line, [str(i) for i in ids if i])}")
