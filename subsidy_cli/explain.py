@@ -30,37 +30,15 @@ KIND_WORDS = {
 
 
 _ROMAN = {"一": "I", "二": "II", "三": "III", "四": "IV", "五": "V"}
-_CN_NUMERALS = [
-    "一",
-    "二",
-    "三",
-    "四",
-    "五",
-    "六",
-    "七",
-    "八",
-    "九",
-    "十",
-    "十一",
-    "十二",
-    "十三",
-    "十四",
-    "十五",
-    "十六",
-    "十七",
-    "十八",
-    "十九",
-    "二十",
-    "二十一",
-    "二十二",
-]
+CN_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四", "十五", "十六",
+               "十七", "十八", "十九", "二十", "二十一", "二十二")  # fmt: skip
 
 
 def measure_words(benefit: Benefit, lang: str) -> str:
     """Where the line sits in the text: 第四部分 第(十六)条 / Part IV, measure 16."""
     return pick(
         lang,
-        f"第{benefit.section}部分 第({_CN_NUMERALS[benefit.measure - 1]})条",
+        f"第{benefit.section}部分 第({CN_NUMERALS[benefit.measure - 1]})条",
         f"Part {_ROMAN[benefit.section]}, measure {benefit.measure}",
     )
 

@@ -159,22 +159,20 @@ def apply_layer(
             problems.append(f"{where}: benefit {change.benefit}: no key {change.key!r} to change")
             continue
         found.add(change.benefit, path, Setting(change.value, change.start, change.source, source, change.district))
-    for number, raw in enumerate(_tables(layer, "cap", source, problems), start=1):
-        try:
-            cap = build(CrossCap, {**raw, "layer": source, "source": raw.get("source") or info.source or ""})
-        except StructError as exc:
-            problems += _struct_problems(exc, f"{source}: cap #{number}")
-            continue
-        _known_lines(cap.lines, ids, f"{source}: cap #{number}", problems)
-        caps.append(cap)
-    for number, raw in enumerate(_tables(layer, "exclusive", source, problems), start=1):
-        try:
-            group = build(Exclusive, {**raw, "layer": source, "source": raw.get("source") or info.source or ""})
-        except StructError as exc:
-            problems += _struct_problems(exc, f"{source}: exclusive #{number}")
-            continue
-        _known_lines(group.lines, ids, f"{source}: exclusive #{number}", problems)
-        exclusive.append(group)
+    rules_across: list[tuple[str, type[CrossCap] | type[Exclusive], list[Any]]] = [
+        ("cap", CrossCap, caps),
+        ("exclusive", Exclusive, exclusive),
+    ]
+    for name, kind, target in rules_across:
+        for number, raw in enumerate(_tables(layer, name, source, problems), start=1):
+            where = f"{source}: {name} #{number}"
+            try:
+                rule = build(kind, {**raw, "layer": source, "source": raw.get("source") or info.source or ""})
+            except StructError as exc:
+                problems += _struct_problems(exc, where)
+                continue
+            _known_lines(rule.lines, ids, where, problems)
+            target.append(rule)
 
 
 def _struct_problems(exc: StructError, where: str) -> list[str]:

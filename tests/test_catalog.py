@@ -11,6 +11,7 @@ import pytest
 
 from subsidy_cli import catalog as catalog_module
 from subsidy_cli.catalog import CatalogError, load
+from subsidy_cli.explain import CN_NUMERALS
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_TEXT = (ROOT / "subsidy_cli" / "data" / "policy-simplified.txt").read_text(encoding="utf-8")
@@ -105,30 +106,7 @@ def test_clause_is_verbatim(benefit: catalog_module.Benefit) -> None:
 
 def test_the_clause_belongs_to_the_measure() -> None:
     """Each clause sits under its own measure's heading (（一）..（二十二）) in the text."""
-    numerals = [
-        "一",
-        "二",
-        "三",
-        "四",
-        "五",
-        "六",
-        "七",
-        "八",
-        "九",
-        "十",
-        "十一",
-        "十二",
-        "十三",
-        "十四",
-        "十五",
-        "十六",
-        "十七",
-        "十八",
-        "十九",
-        "二十",
-        "二十一",
-        "二十二",
-    ]
+    numerals = CN_NUMERALS
     heads = [POLICY_TEXT.index(f"({n})") for n in numerals] + [len(POLICY_TEXT)]
     for benefit in CATALOG.benefits:
         for clause in benefit.clauses:
