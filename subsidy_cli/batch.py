@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import gc
 import io
 import itertools
@@ -125,6 +126,23 @@ class _Group:
     eligible_highs: list[tuple[int, Decimal | None]]  # eligible lines with a fixed amount
     lines: list[tuple[str, str, str]]  # per line (status, max, min), for --long
     rows: int = 0  # rows seen with this signature in the current chunk
+
+
+@dataclass
+class _Parsed:
+    """A chunk's rows, read column by column."""
+
+    values: dict[str, list[Any]]  # key -> one value (or None) a row
+    masks: list[int]
+    errors: dict[int, list[str]]  # row -> its problems (only rows that have some)
+    count: int
+
+    def get(self, row: int, key: str) -> Any:
+        column = self.values.get(key)
+        return None if column is None else column[row]
+
+    def row(self, row: int) -> dict[str, Any]:
+        return {key: column[row] for key, column in self.values.items() if column[row] is not None}
 
 
 @dataclass
@@ -237,6 +255,7 @@ class RowScorer:
             key: self._masks(self.single[key], {key: value}) if key in self.single else 0
             for key, value in job.overrides.items()
         }
+        self.override_masks = functools.reduce(operator.or_, self.overrides.values(), 0)
         self.width = len(job.header.cells)
         self.text_columns = [
             (key, job.header.keys.index(key), parser_for(key))
@@ -316,81 +335,100 @@ class RowScorer:
             return True, value, found
         return True, value, self._masks(self.single[key], {key: value})
 
-    def _bundle(
-        self, members: list[tuple[str, str]], texts: Any, check_bytes: bool
-    ) -> tuple[dict[str, Any], int, list[str]]:
-        """Several cells read at once: their values, masks and problems."""
+    def _bundle(self, members: list[tuple[str, str]], texts: Any, check_bytes: bool) -> tuple[Any, int, list[str]]:
+        """Several cells read at once: their values (in member order, None where bad), masks and problems."""
         if len(members) == 1:
             texts = (texts,)
-        values: dict[str, Any] = {}
+        values: list[Any] = []
         masks = 0
         errors: list[str] = []
         for (key, heading), text in zip(members, texts, strict=True):
             ok, value, cell_masks = self._cell(key, text, check_bytes)
             if not ok:
                 errors.append(f"{heading}: {value}")
-                continue
-            if value is not None:
-                values[key] = value
+                value = None
             masks |= cell_masks
-        return values, masks, errors
+            values.append(value)
+        return tuple(values), masks, errors
 
-    def parse(self, row: list[str], check_bytes: bool) -> tuple[dict[str, Any], int, list[str]]:
-        """Values, outcome masks and errors of one row of the right width."""
-        values: dict[str, Any] = {}
-        masks = self.base
-        errors: list[str] = []
-        for getter, members, bundle_memo in self.bundles:
-            texts = getter(row)
-            found = bundle_memo.get(texts)
-            if found is None:
-                found = bundle_memo.remember(texts, self._bundle(members, texts, check_bytes))
-            bundle_values, bundle_masks, bundle_errors = found
-            values.update(bundle_values)
-            masks |= bundle_masks
-            if bundle_errors:
-                errors += bundle_errors
-        for index, key, heading, cache, blank in self.columns:
-            text = row[index]
-            if not text:
-                masks |= blank
-                continue
-            hit = cache.get(text)
-            if hit is None:
-                hit = cache.remember(text, self._cell(key, text, check_bytes))
-            ok, value, cell_masks = hit
-            if ok:
-                if value is not None:
-                    values[key] = value
-                masks |= cell_masks
-            else:
-                errors.append(f"{heading}: {value}")
+    def _text_cell(self, parser: Callable[[object], Any], text: str, check_bytes: bool) -> tuple[Any, str | None]:
+        """(value, None), or (None, problem) for a name or credit code."""
+        stripped = text.strip()
+        if not stripped:
+            return None, None
+        if check_bytes and UNDECODABLE in stripped:
+            return None, "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding"
+        try:
+            return parser(stripped), None
+        except ValueError as exc:
+            return None, value_problem(stripped, exc)
+
+    def parse(self, rows: list[list[str]], check_bytes: bool) -> _Parsed:
+        """Rows of the right width, read column by column: each distinct text of a column is parsed once, and
+        the walks over the cells run inside map() and zip(), not in Python loops."""
+        count = len(rows)
+        values: dict[str, list[Any]] = {}
+        masks = [self.base | self.override_masks] * count
+        errors: dict[int, list[str]] = {}
+        if not count:
+            return _Parsed(values, masks, errors, 0)
+        columns = list(zip(*rows, strict=True))
+        first, second, third = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
+        for getter, members, memo in self.bundles:
+            texts = list(map(getter, rows))
+            found = list(map(memo.get, texts))
+            if None in found:
+                for i, hit in enumerate(found):
+                    if hit is None:
+                        found[i] = memo.remember(texts[i], self._bundle(members, texts[i], check_bytes))
+            masks = list(map(operator.or_, masks, map(second, found)))  # a bundle: (values, masks, problems)
+            if any(map(third, found)):
+                for i, hit in enumerate(found):
+                    if hit[2]:
+                        errors.setdefault(i, []).extend(hit[2])
+            for (key, _), column in zip(members, zip(*map(first, found), strict=True), strict=True):
+                values[key] = list(column)
+        for index, key, heading, cache, _ in self.columns:
+            texts = columns[index]
+            found = list(map(cache.get, texts))
+            if None in found:
+                for i, hit in enumerate(found):
+                    if hit is None:
+                        found[i] = cache.remember(texts[i], self._cell(key, texts[i], check_bytes))
+            masks = list(map(operator.or_, masks, map(third, found)))  # a cell: (ok, value or problem, masks)
+            if not all(map(first, found)):
+                for i, (ok, problem, _) in enumerate(found):
+                    if not ok:
+                        errors.setdefault(i, []).append(f"{heading}: {problem}")
+                found = [hit if hit[0] else (True, None, 0) for hit in found]
+            values[key] = list(map(second, found))
         for key, index, parser in self.text_columns:
-            text = row[index].strip()
-            if text and check_bytes and UNDECODABLE in text:
-                errors.append(
-                    f"{self.job.header.cells[index]}: contains bytes that are not valid in the file's "
-                    "encoding; re-save it or pass --encoding"
-                )
-            elif text:
-                try:
-                    values[key] = parser(text)
-                except ValueError as exc:
-                    errors.append(f"{self.job.header.cells[index]}: {value_problem(text, exc)}")
-        if self.overrides:
-            values.update(self.job.overrides)
-            for cell_masks in self.overrides.values():
-                masks |= cell_masks
-        for keys, indexes, entries, memo in self.multi:
+            heading = self.job.header.cells[index]
+            found_text = [self._text_cell(parser, text, check_bytes) for text in columns[index]]
+            for i, (_, problem) in enumerate(found_text):
+                if problem is not None:
+                    errors.setdefault(i, []).append(f"{heading}: {problem}")
+            values[key] = list(map(first, found_text))
+        for key, value in self.job.overrides.items():
+            values[key] = [value] * count
+        parsed = _Parsed(values, masks, errors, count)
+        for key_names, indexes, entries, memo in self.multi:
             # keyed by the cells as typed: the same texts always parse to the same values
-            combo = tuple([row[i] if i is not None else None for i in indexes])
-            found = memo.get(combo)
-            if found is None:
-                found = memo.remember(combo, self._masks(entries, {k: values.get(k) for k in keys}))
-            masks |= found
-        if "name" not in values and not any(e.startswith(f"{self.name_heading}:") for e in errors):
-            errors.append(f"{self.name_heading}: is empty; every firm needs its name")
-        return values, masks, errors
+            combos = list(zip(*[columns[i] if i is not None else [None] * count for i in indexes], strict=True))
+            found_masks = list(map(memo.get, combos))
+            if None in found_masks:
+                for i, hit in enumerate(found_masks):
+                    if hit is None:
+                        found_masks[i] = memo.remember(
+                            combos[i], self._masks(entries, {k: parsed.get(i, k) for k in key_names})
+                        )
+            parsed.masks = list(map(operator.or_, parsed.masks, found_masks))
+        names = values.get("name", [None] * count)
+        if None in names:
+            for i, name in enumerate(names):
+                if name is None and not any(e.startswith(f"{self.name_heading}:") for e in errors.get(i, [])):
+                    errors.setdefault(i, []).append(f"{self.name_heading}: is empty; every firm needs its name")
+        return parsed
 
     def ragged(self, row: list[str]) -> str:
         if not any(cell.strip() for cell in row):
@@ -457,10 +495,10 @@ class RowScorer:
         totals = f"{cny(eligible)},{cny(potential)}"
         return _Group(segments, dynamic, eligible, potential, totals, eligible_highs, lines)
 
-    def score(self, values: dict[str, Any], masks: int, stats: Stats) -> tuple[str, _Group]:
+    def score(self, parsed: _Parsed, row: int, stats: Stats) -> tuple[str, _Group]:
         """The row's wide cells joined (after the fixed columns), and its group."""
-        gate_false, gate_unknown, met_false, met_unknown = self.fields.unpack(masks)
-        as_of = self.job.as_of or values.get("application_date")
+        gate_false, gate_unknown, met_false, met_unknown = self.fields.unpack(parsed.masks[row])
+        as_of = self.job.as_of or parsed.get(row, "application_date")
         expired = self._window(as_of) if as_of is not None else self.fixed_window
         # As the engine settles a line: gate false -> ineligible; gate unknown -> needs info;
         # else met false -> potential; met unknown -> needs info; else eligible.
@@ -480,7 +518,7 @@ class RowScorer:
         fixed, amount, cash = self.fixed, self._amount, self.cash
         firms, sums = stats.eligible_firms, stats.eligible_sums
         for slot, (index, figure_key, is_eligible, is_potential) in enumerate(group.dynamic, start=1):
-            figure = values.get(figure_key)
+            figure = parsed.get(row, figure_key)
             high_cell, _, high = fixed[index] if figure is None else amount(index, figure)
             pieces += (high_cell, segments[slot])
             if is_eligible:
@@ -499,10 +537,10 @@ class RowScorer:
             pieces.append(group.totals)
         return "".join(pieces), group
 
-    def long_cells(self, group: _Group, values: dict[str, Any]) -> list[tuple[str, str, str]]:
+    def long_cells(self, group: _Group, parsed: _Parsed, row: int) -> list[tuple[str, str, str]]:
         lines = group.lines.copy()
         for index, figure_key, _, _ in group.dynamic:
-            figure = values.get(figure_key)
+            figure = parsed.get(row, figure_key)
             high_cell, low_cell, _ = self.fixed[index] if figure is None else self._amount(index, figure)
             lines[index] = (lines[index][0], high_cell, low_cell)
         return lines
@@ -517,38 +555,45 @@ class RowScorer:
         stats = Stats.empty(len(self.benefits))
         jsonl, long = self.job.output_format == "jsonl", self.job.long
         seen: dict[int, _Group] = {}
+        if check_bytes:  # bytes the encoding could not read are shown as \ufffd[xx], never dropped
+            chunk = [(line, _visible_row(row)) for line, row in chunk]
+        parsed = self.parse(
+            [row for _, row in chunk if len(row) == self.width and not isinstance(row, BadRow)], check_bytes
+        )
+        position = -1
         for line, row in chunk:
             stats.rows += 1
-            if check_bytes:  # bytes the encoding could not read are shown as \xNN escapes, never dropped
-                row = [visible(cell) if has_undecodable(cell) else cell for cell in row]
             name = row[self.name_index].strip() if self.name_index < len(row) else ""
             code = row[self.code_index].strip() if self.code_index is not None and self.code_index < len(row) else ""
             if len(row) != self.width or isinstance(row, BadRow):
                 problem = row.error if isinstance(row, BadRow) else self.ragged(row)
                 self._invalid(line, name, code, [problem], row, buffer, stats)
                 continue
-            try:
-                values, masks, errors = self.parse(row, check_bytes)
-            except ArithmeticError as exc:  # a figure no rule can use; the row, not the run, fails
-                values, masks, errors = {}, 0, [f"a figure cannot be used: {exc}"]
+            position += 1
+            errors = parsed.errors.get(position)
             if errors:
                 self._invalid(line, name, code, errors, row, buffer, stats)
-            elif jsonl:
-                self._jsonl(line, values, buffer, stats)
+                continue
+            head = f"{line},{_quote(neutralise(name))},{_quote(neutralise(code))},valid,"
+            if jsonl:
+                self._jsonl(line, parsed.row(position), buffer, stats)
             elif self.general:
-                head = f"{line},{_quote(neutralise(name))},{_quote(neutralise(code))},valid,"
-                wide, cells = self._engine_cells(values, stats)
+                wide, cells = self._engine_cells(parsed.row(position), stats)
                 if long:
                     for benefit_id, (status, high, low) in zip(self.ids, cells, strict=True):
                         write(f"{head},{benefit_id},{status},{high},{low},{self.audit}\r\n")
                 else:
                     write(f"{head},{wide},{self.audit}\r\n")
             else:
-                text, group = self.score(values, masks, stats)
+                try:
+                    text, group = self.score(parsed, position, stats)
+                except ArithmeticError as exc:  # a figure no rule can use: the row, not the run, fails
+                    self._invalid(line, name, code, [f"a figure cannot be used: {exc}"], row, buffer, stats)
+                    continue
                 seen[id(group)] = group
-                head = f"{line},{_quote(neutralise(name))},{_quote(neutralise(code))},valid,"
                 if long:
-                    for benefit_id, (status, high, low) in zip(self.ids, self.long_cells(group, values), strict=True):
+                    cells = self.long_cells(group, parsed, position)
+                    for benefit_id, (status, high, low) in zip(self.ids, cells, strict=True):
                         write(f"{head},{benefit_id},{status},{high},{low},{self.audit}\r\n")
                 else:
                     write(f"{head},{text},{self.audit}\r\n")
@@ -615,6 +660,12 @@ class RowScorer:
             ]
         )
         return wide, lines
+
+
+def _visible_row(row: list[str]) -> list[str]:
+    if isinstance(row, BadRow) or not any(map(has_undecodable, row)):
+        return row
+    return [visible(cell) if has_undecodable(cell) else cell for cell in row]
 
 
 def _compare(value: Any, op: str, limit: Decimal) -> bool:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import operator
+import re
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {char: value for value, char in enumerate(ALPHABET)}
+_WELL_FORMED = re.compile(f"[{ALPHABET}]{{18}}")
 _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
@@ -20,7 +22,7 @@ def validate_credit_code(code: str) -> str:
     text = code.strip().upper()
     if len(text) != 18:
         raise ValueError(f"{code!r} has {len(text)} characters; a credit code has 18")
-    bad = sorted(set(text) - _VALUE.keys())
+    bad = [] if _WELL_FORMED.match(text) else sorted(set(text) - _VALUE.keys())
     if bad:
         raise ValueError(
             f"{code!r} contains {', '.join(repr(c) for c in bad)}; a credit code uses digits and "
