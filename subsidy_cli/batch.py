@@ -277,6 +277,11 @@ class RowScorer:
                 (self.dynamic[index],) = keys
                 self.amounts[index] = _Memo()
             self.fixed[index] = self._cells(index, compute(benefit.amount, {}))
+        # per line: (index, bit, the figure its amount reads or None, fixed cells, pays cash)
+        self.line_table = [
+            (index, 1 << index, self.dynamic.get(index), self.fixed[index], self.cash[index])
+            for index in range(len(self.benefits))
+        ]
 
     # -- outcomes as masks ---------------------------------------------------------------------------------------
 
@@ -460,36 +465,37 @@ class RowScorer:
         """The output cells of every row with these statuses."""
         cells: list[str] = []
         lines: list[tuple[str, str, str]] = []
-        dynamic: list[tuple[int, bool, bool]] = []
+        dynamic: list[tuple[int, str, bool, bool]] = []
         eligible = potential = Decimal(0)
         eligible_highs: list[tuple[int, Decimal | None]] = []
-        for index in range(len(self.benefits)):
-            bit = 1 << index
-            if ineligible & bit:
-                in_force: Status = "ineligible"
-            elif needs_info & bit:
-                in_force = "needs_info"
+        long = self.job.long
+        for index, bit, figure_key, (high_cell, low_cell, high), cash in self.line_table:
+            if ineligible & bit:  # no amount to show for a line the firm cannot receive
+                status: Status = "expired" if expired & bit else "ineligible"
+                cells += [status, ""]
+                if long:
+                    lines.append((status, "", ""))
+                continue
+            if needs_info & bit:
+                status = "needs_info"
             elif potential_mask & bit:
-                in_force = "potential"
+                status = "potential"
             else:
-                in_force = "eligible"
-            status: Status = "expired" if expired & bit else in_force
-            if in_force == "ineligible":  # no amount to show for a line the firm cannot receive
-                high_cell = low_cell = ""
-            elif index in self.dynamic:
-                dynamic.append((index, self.dynamic[index], status == "eligible", status == "potential"))
+                status = "eligible"
+            if expired & bit:
+                status = "expired"
+            if figure_key is not None:
+                dynamic.append((index, figure_key, status == "eligible", status == "potential"))
                 high_cell = low_cell = _SLOT
             else:
-                high_cell, low_cell, high = self.fixed[index]
                 if status == "eligible":
                     eligible_highs.append((index, high))
-                if self.cash[index] and high is not None:
-                    if status == "eligible":
+                    if cash and high is not None:
                         eligible += high
-                    elif status == "potential":
-                        potential += high
+                elif status == "potential" and cash and high is not None:
+                    potential += high
             cells += [status, high_cell]
-            if self.job.long:
+            if long:
                 lines.append((status, high_cell, low_cell))
         segments = ",".join([*cells, ""]).split(_SLOT)
         totals = f"{cny(eligible)},{cny(potential)}"
@@ -517,8 +523,10 @@ class RowScorer:
         pieces = [segments[0]]
         fixed, amount, cash = self.fixed, self._amount, self.cash
         firms, sums = stats.eligible_firms, stats.eligible_sums
+        columns = parsed.values
         for slot, (index, figure_key, is_eligible, is_potential) in enumerate(group.dynamic, start=1):
-            figure = parsed.get(row, figure_key)
+            column = columns.get(figure_key)
+            figure = column[row] if column is not None else None
             high_cell, _, high = fixed[index] if figure is None else amount(index, figure)
             pieces += (high_cell, segments[slot])
             if is_eligible:
