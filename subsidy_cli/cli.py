@@ -19,6 +19,7 @@ import typer
 from . import __version__
 
 if TYPE_CHECKING:
+    from .catalog import Catalog
     from .engine import Assessment
     from .layers import Rules
 
@@ -72,6 +73,14 @@ OverlayOption = Annotated[
         "--overlay", help="Layer county rules over the measures (repeatable; later layers win).", dir_okay=False
     ),
 ]
+AsOfRulesOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Show the values in force on this date (default: the first values)."),
+]
+DistrictOption = Annotated[
+    str | None,
+    typer.Option("--district", help="Show the values for firms registered in this district (with layers)."),
+]
 LangOption = Annotated[
     Lang | None,
     typer.Option("--lang", help="Language of the output (default: $SUBSIDY_LANG, else the locale)."),
@@ -92,6 +101,23 @@ def _rules(path: Path | None, overlays: list[Path] | None, code: int = EXIT_DATA
         return load_rules(path, overlays or [])
     except CatalogError as exc:
         _fail(exc.problems, code)
+
+
+def _snapshot(rules: Rules, as_of: str | None, district: str | None) -> Catalog:
+    """The rules in force on a date for a district, for listings (default: the first values)."""
+    from .profile import parse_value
+    from .values import parse_date
+
+    date = place = None
+    try:
+        date = parse_date(as_of) if as_of else None
+    except ValueError as exc:
+        _fail([f"--as-of: {exc}"], EXIT_USAGE)
+    try:
+        place = parse_value("district", district) if district else None
+    except ValueError as exc:
+        _fail([f"--district: {exc}"], EXIT_USAGE)
+    return rules.snapshot(date or dt.date.min, place)
 
 
 def _lang(option: Lang | None) -> str:
@@ -313,12 +339,14 @@ def _interview(
 @app.command()
 def measures(
     output_format: Annotated[ListFormat, typer.Option("--format", help="table, json or csv.")] = ListFormat.table,
+    as_of: AsOfRulesOption = None,
+    district: DistrictOption = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
     overlay: OverlayOption = None,
 ) -> None:
     """List every benefit line of the policy (and of the layers given)."""
-    catalog = _rules(measures, overlay).first()
+    catalog = _snapshot(_rules(measures, overlay), as_of, district)
     language = _lang(lang)
     if output_format is ListFormat.json:
         from .formats import catalog_dict, dumps
@@ -340,6 +368,8 @@ def show(
     layers: Annotated[
         bool, typer.Option("--layers", help="Show which layer set each value, from when, on what source.")
     ] = False,
+    as_of: AsOfRulesOption = None,
+    district: DistrictOption = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
     overlay: OverlayOption = None,
@@ -350,7 +380,7 @@ def show(
     from . import render
 
     rules = _rules(measures, overlay)
-    catalog = rules.first()
+    catalog = _snapshot(rules, as_of, district)
     wanted = benefit_id.strip().lower()
     found = [b for b in catalog.benefits if b.id == wanted or (wanted.isdigit() and str(b.measure) == wanted)]
     if not found:

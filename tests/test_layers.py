@@ -369,3 +369,17 @@ def test_hash_ignores_number_spelling_and_layer_names(tmp_path: Path) -> None:
     renamed = tmp_path / "renamed.toml"
     renamed.write_text(ZJG.read_text(encoding="utf-8").replace('name = "张家港', 'name = "Zhangjiagang '), "utf-8")
     assert load_rules(None, [renamed]).sha256 == load_rules(None, [ZJG]).sha256
+
+
+def test_listings_show_the_values_in_force_on_a_date_for_a_district() -> None:
+    code, out, _ = run(
+        "measures", "--overlay", str(ZJG), "--as-of", "2022-06-30", "--district", "张家港市", "--format", "json"
+    )
+    amounts = {b["id"]: b["amount"] for b in json.loads(out)["benefits"]}
+    assert code == 0 and amounts["1a"]["cap"] == "3000000" and amounts["1b"]["cap"] == "3000000"
+    code, out, _ = run("measures", "--overlay", str(ZJG), "--format", "json")
+    amounts = {b["id"]: b["amount"] for b in json.loads(out)["benefits"]}
+    assert amounts["1a"]["cap"] == "2000000" and "cap" not in amounts["1b"]
+    code, out, _ = run("show", "1b", "--overlay", str(ZJG), "--as-of", "2022-06-30", "--district", "zhangjiagang")
+    assert code == 0 and "at most ¥3,000,000 per enterprise a year" in out
+    assert run("show", "1b", "--district", "kunshn")[0] == 2
