@@ -106,18 +106,25 @@ def _rules(path: Path | None, overlays: list[Path] | None, code: int = EXIT_DATA
 def _snapshot(rules: Rules, as_of: str | None, district: str | None) -> Catalog:
     """The rules in force on a date for a district, for listings (default: the first values)."""
     from .profile import parse_value
-    from .values import parse_date
 
-    date = place = None
-    try:
-        date = parse_date(as_of) if as_of else None
-    except ValueError as exc:
-        _fail([f"--as-of: {exc}"], EXIT_USAGE)
+    date, place = _date_option(as_of), None
     try:
         place = parse_value("district", district) if district else None
     except ValueError as exc:
         _fail([f"--district: {exc}"], EXIT_USAGE)
     return rules.snapshot(date or dt.date.min, place)
+
+
+def _date_option(text: str | None) -> dt.date | None:
+    """``--as-of`` as a date, or a usage error saying what is wrong with it."""
+    from .values import parse_date
+
+    if text is None:
+        return None
+    try:
+        return parse_date(text)
+    except ValueError as exc:
+        _fail([f"--as-of: {exc}"], EXIT_USAGE)
 
 
 def _lang(option: Lang | None) -> str:
@@ -202,14 +209,8 @@ def check(
     from .engine import assess_rules, evaluation_date
     from .inputs import build_overrides, load_profile
     from .profile import ProfileError
-    from .values import parse_date
 
-    date = None
-    if as_of is not None:
-        try:
-            date = parse_date(as_of)
-        except ValueError as exc:
-            _fail([f"--as-of: {exc}"], EXIT_USAGE)
+    date = _date_option(as_of)
     if profile is None and not interactive:
         _fail(["give a profile file (or '-' for stdin), or use --interactive"], EXIT_USAGE)
     if save is not None and not interactive:
@@ -461,14 +462,8 @@ def diff(
     from .csvio import InputError, map_header, neutralise, open_input, read_rows
     from .inputs import load_profile
     from .profile import ProfileError, build_profile
-    from .values import parse_date
 
-    date = None
-    if as_of is not None:
-        try:
-            date = parse_date(as_of)
-        except ValueError as exc:
-            _fail([f"--as-of: {exc}"], EXIT_USAGE)
+    date = _date_option(as_of)
     first = _rules(measures, overlay, EXIT_USAGE)
     second = _rules(against_measures, against, EXIT_USAGE)
     audit = [first.sha256, second.sha256, version]
@@ -570,15 +565,9 @@ def batch(
     from .csvio import InputError, atomic_output, map_header, open_input, read_rows, same_file
     from .inputs import build_overrides
     from .profile import ProfileError
-    from .values import parse_date
 
     started = time.perf_counter()
-    date = None
-    if as_of is not None:
-        try:
-            date = parse_date(as_of)
-        except ValueError as exc:
-            _fail([f"--as-of: {exc}"], EXIT_USAGE)
+    date = _date_option(as_of)
     try:
         fixed = build_overrides(overrides or [])
     except ProfileError as exc:
