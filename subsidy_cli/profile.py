@@ -187,7 +187,7 @@ def _multi(options: dict[str, tuple[str, str]]) -> Any:
 def _credit(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not text; a credit code has 18 characters")
-    return validate_credit_code(normalise_text(value))
+    return validate_credit_code(value if value.isascii() else normalise_text(value))
 
 
 def _text(value: object) -> str:
