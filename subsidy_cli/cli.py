@@ -577,9 +577,9 @@ def batch(
     if output is not None and same_file(output, source):
         _fail([f"{output}: is the input file; write the results to another file"], EXIT_USAGE)
     language = _lang(lang)
-    from .csvio import _DecodeErrors
+    from .csvio import decode_errors
 
-    errors_before = _DecodeErrors.count  # bytes the encoding cannot read, from the very first block on
+    errors_before = decode_errors()  # bytes the encoding cannot read, from the very first block on
     try:
         csv_input = open_input(source, encoding)
         rows = read_rows(csv_input.stream)
@@ -604,7 +604,7 @@ def batch(
                 import csv as csv_module
 
                 csv_module.writer(out, lineterminator="\r\n").writerow(header_row(catalog, long))
-            for text, chunk_stats in score_stream(job, rows, jobs, lambda: _DecodeErrors.count > errors_before):
+            for text, chunk_stats in score_stream(job, rows, jobs, lambda: decode_errors() > errors_before):
                 out.write(text)
                 stats.merge(chunk_stats)
                 progress(stats.rows)

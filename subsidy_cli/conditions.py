@@ -7,6 +7,7 @@ compares with must fit that key's type; both are checked when the catalogue load
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,14 @@ from .structs import spec
 from .words import count, money, pick
 
 _COMPARISONS = ("gt", "ge", "lt", "le")
+_OPERATORS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}
+
+
+def compare(value: Any, op: str, limit: Decimal) -> bool:
+    """A comparison a condition names: gt (超), ge (不低于), lt, le (不超过)."""
+    return bool(_OPERATORS[op](value, limit))
+
+
 _WORDS = {  # what the policy's comparison words mean, and how we say them back
     "gt": ("超", "more than"),
     "ge": ("不低于", "at least"),
@@ -147,7 +156,7 @@ def _leaf(cond: Condition, profile: Profile) -> Check:
         return Check(cond, any(item in value for item in cond.contains_any or []), value)
     threshold: Decimal = getattr(cond, op)
     number = Decimal(value)
-    met = {"gt": number > threshold, "ge": number >= threshold, "lt": number < threshold, "le": number <= threshold}[op]
+    met = compare(number, op, threshold)
     gap = None
     if not met and op in ("gt", "ge"):
         step = 1 if (op == "gt" and KEYS[cond.key].type == "count") else 0

@@ -42,6 +42,11 @@ class _DecodeErrors:
 codecs.register_error("subsidy-count", _DecodeErrors.handler)
 
 
+def decode_errors() -> int:
+    """How many undecodable bytes every input read so far has had (only ever grows)."""
+    return _DecodeErrors.count
+
+
 UNDECODABLE = "\ufffd"
 
 

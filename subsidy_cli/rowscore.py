@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .amounts import Amount, compute
-from .conditions import Condition, evaluate
+from .conditions import Condition, compare, evaluate
 from .csvio import UNDECODABLE, BadRow, has_undecodable, visible
 from .engine import Status
 from .formats import cny
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
 _CACHE_LIMIT = 4_096  # entries per column, per amount line and per memo: a few MB in all, whatever the input
 _GROUP_LIMIT = 8_192
 _SLOT = "\x00"
+_BAD_BYTES = "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding"
 
 
 def _leaves(cond: Condition) -> Iterator[Condition]:
@@ -280,7 +281,7 @@ class RowScorer:
         if not stripped:
             return True, None, self.unknown.get(key, 0)
         if check_bytes and UNDECODABLE in stripped:
-            return False, "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding", 0
+            return False, _BAD_BYTES, 0
         try:
             value = parse_value(key, stripped)
         except ValueError as exc:
@@ -288,7 +289,7 @@ class RowScorer:
         if key not in self.single:
             return True, value, 0
         if key in self.thresholds:  # a figure: only which side of each threshold it falls on matters
-            side = tuple(_compare(value, op, limit) for op, limit in self.thresholds[key])
+            side = tuple(compare(value, op, limit) for op, limit in self.thresholds[key])
             found = self.sides.get((key, side))
             if found is None:
                 found = self.sides.remember((key, side), self._masks(self.single[key], {key: value}))
@@ -317,7 +318,7 @@ class RowScorer:
         if not stripped:
             return None, None
         if check_bytes and UNDECODABLE in stripped:
-            return None, "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding"
+            return None, _BAD_BYTES
         try:
             return parser(stripped), None
         except ValueError as exc:
@@ -515,13 +516,3 @@ def visible_row(row: list[str]) -> list[str]:
     if isinstance(row, BadRow) or not any(map(has_undecodable, row)):
         return row
     return [visible(cell) if has_undecodable(cell) else cell for cell in row]
-
-
-def _compare(value: Any, op: str, limit: Decimal) -> bool:
-    if op == "gt":
-        return bool(value > limit)
-    if op == "ge":
-        return bool(value >= limit)
-    if op == "lt":
-        return bool(value < limit)
-    return bool(value <= limit)
