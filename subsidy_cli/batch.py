@@ -12,26 +12,25 @@ import datetime as dt
 import gc
 import io
 import json
-import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from . import __version__
 from .catalog import Catalog
-from .csvio import BadRow, Header, neutralise
+from .csvblocks import Block, read_block
+from .csvio import BadRow, Header, InputError, neutralise
 from .engine import Assessment, assess_rules, evaluation_date
 from .formats import assessment_dict, cny
 from .layers import Rules
 from .profile import Profile
-from .rowscore import Group, RowScorer, Stats, visible_row
+from .rowscore import RowScorer, Stats, safe_cell, visible_row
 
 OutputFormat = Literal["csv", "jsonl"]
 FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
 TOTAL_COLUMNS = ("eligible_cash_max_cny", "potential_cash_max_cny")
 AUDIT_COLUMNS = ("rules_sha256", "tool_version")  # which rules scored the row, for the audit trail
 LONG_COLUMNS = (*FIXED_COLUMNS, "benefit", "status", "max_award_cny", "min_award_cny", *AUDIT_COLUMNS)
-_NEEDS_QUOTES = re.compile(r'[",\r\n]')
 
 
 def wide_columns(catalog: Catalog) -> list[str]:
@@ -43,11 +42,6 @@ def wide_columns(catalog: Catalog) -> list[str]:
 
 def header_row(catalog: Catalog, long: bool) -> list[str]:
     return list(LONG_COLUMNS) if long else wide_columns(catalog)
-
-
-def _quote(cell: str) -> str:
-    """A cell as csv.writer (QUOTE_MINIMAL) writes it."""
-    return f'"{cell.replace(chr(34), chr(34) * 2)}"' if _NEEDS_QUOTES.search(cell) else cell
 
 
 @dataclass
@@ -62,10 +56,10 @@ class Job:
     output_format: OutputFormat
     long: bool
     lang: str
+    encoding: str = "utf-8"  # of the input blocks
+    source: str = "<input>"  # the input's name, for messages
 
 
-# A condition's outcomes for every line, packed into one int: four fields of one bit a line,
-# "gate false", "gate unknown", "met false", "met unknown" (gate: scope and requires; met: qualifies).
 class ChunkWriter:
     """Scores chunks of rows with a RowScorer and writes them as output text."""
 
@@ -79,62 +73,71 @@ class ChunkWriter:
         rules = job.rules
         self.general = bool(rules.change_dates or rules.districts or rules.caps or rules.exclusive)
 
-    def run(self, chunk: list[tuple[int, list[str]]], check_bytes: bool) -> tuple[str, Stats]:
+    def run_block(self, block: Block) -> tuple[bytes, Stats]:
+        try:
+            lines, rows, bad_bytes = read_block(block, self.job.encoding)
+        except InputError as exc:
+            raise InputError(f"{self.job.source}: {exc}") from None
+        text, stats = self.run(lines, rows, bad_bytes)
+        return text.encode("utf-8"), stats
+
+    def run(self, lines: list[int], rows: list[list[str]], check_bytes: bool) -> tuple[str, Stats]:
         """One chunk of rows as output text. Valid rows are joined by hand: their computed cells (statuses
         and amounts) never need quoting, and csv.writer costs more than the scoring on an 89-cell row."""
+        stats = Stats.empty(len(self.benefits))
+        stats.rows = len(rows)
+        if check_bytes:  # bytes the encoding could not read are shown as \ufffd[xx], never dropped
+            rows = [visible_row(row) for row in rows]
+        width = self.width
+        whole = [row for row in rows if len(row) == width and not isinstance(row, BadRow)]
+        parsed = self.scorer.parse(whole, check_bytes)
+        plain = not (self.job.output_format == "jsonl" or self.general or self.job.long)
+        bodies = self.scorer.bodies(parsed, stats) if not (self.job.output_format == "jsonl" or self.general) else []
+        audit = self.audit
+        if plain and len(whole) == len(rows) and not parsed.problems and not self.scorer.failures:
+            names, codes = list(map(safe_cell, parsed.names)), list(map(safe_cell, parsed.codes))
+            text = "".join(
+                [
+                    f"{line},{name},{code},valid,,{body},{audit}\r\n"
+                    for line, name, code, body in zip(lines, names, codes, bodies, strict=True)
+                ]
+            )
+            return text, stats
         buffer = io.StringIO()
         write = buffer.write
-        stats = Stats.empty(len(self.benefits))
-        jsonl, long = self.job.output_format == "jsonl", self.job.long
-        seen: dict[int, Group] = {}
-        if check_bytes:  # bytes the encoding could not read are shown as \ufffd[xx], never dropped
-            chunk = [(line, visible_row(row)) for line, row in chunk]
-        parsed = self.scorer.parse(
-            [row for _, row in chunk if len(row) == self.width and not isinstance(row, BadRow)], check_bytes
-        )
         position = -1
-        for line, row in chunk:
-            stats.rows += 1
+        for line, row in zip(lines, rows, strict=True):
             name = row[self.name_index].strip() if self.name_index < len(row) else ""
             code = row[self.code_index].strip() if self.code_index is not None and self.code_index < len(row) else ""
-            if len(row) != self.width or isinstance(row, BadRow):
+            if len(row) != width or isinstance(row, BadRow):
                 problem = row.error if isinstance(row, BadRow) else self.scorer.ragged(row)
                 self._invalid(line, name, code, [problem], row, buffer, stats)
                 continue
             position += 1
-            errors = parsed.errors.get(position)
-            if errors:
-                self._invalid(line, name, code, errors, row, buffer, stats)
+            problems = parsed.problems.get(position)
+            if problems is None and position in self.scorer.failures:
+                problems = [self.scorer.failures[position]]
+            if problems:
+                self._invalid(line, name, code, problems, row, buffer, stats)
                 continue
-            head = f"{line},{_quote(neutralise(name))},{_quote(neutralise(code))},valid,"
-            if jsonl:
-                self._jsonl(line, parsed.row(position), buffer, stats)
+            head = f"{line},{safe_cell(name)},{safe_cell(code)},valid,"
+            if self.job.output_format == "jsonl":
+                self._jsonl(line, self.scorer.values(row), buffer, stats)
             elif self.general:
-                wide, cells = self._engine_cells(parsed.row(position), stats)
-                if long:
+                wide, cells = self._engine_cells(self.scorer.values(row), stats)
+                if self.job.long:
                     for benefit_id, (status, high, low) in zip(self.ids, cells, strict=True):
-                        write(f"{head},{benefit_id},{status},{high},{low},{self.audit}\r\n")
+                        write(f"{head},{benefit_id},{status},{high},{low},{audit}\r\n")
                 else:
-                    write(f"{head},{wide},{self.audit}\r\n")
+                    write(f"{head},{wide},{audit}\r\n")
+            elif self.job.long:
+                group = parsed.groups[position]
+                assert group is not None
+                cells = self.scorer.long_cells(group, parsed, position)
+                for benefit_id, (status, high, low) in zip(self.ids, cells, strict=True):
+                    write(f"{head},{benefit_id},{status},{high},{low},{audit}\r\n")
             else:
-                try:
-                    text, group = self.scorer.score(parsed, position, stats)
-                except ArithmeticError as exc:  # a figure no rule can use: the row, not the run, fails
-                    self._invalid(line, name, code, [f"a figure cannot be used: {exc}"], row, buffer, stats)
-                    continue
-                seen[id(group)] = group
-                if long:
-                    cells = self.scorer.long_cells(group, parsed, position)
-                    for benefit_id, (status, high, low) in zip(self.ids, cells, strict=True):
-                        write(f"{head},{benefit_id},{status},{high},{low},{self.audit}\r\n")
-                else:
-                    write(f"{head},{text},{self.audit}\r\n")
-        for group in seen.values():  # the lines with fixed amounts, counted once per group
-            for index, high in group.eligible_highs:
-                stats.eligible_firms[index] += group.rows
-                if high is not None:
-                    stats.eligible_sums[index] += high * group.rows
-            group.rows = 0
+                write(f"{head},{bodies[position]},{audit}\r\n")
         return buffer.getvalue(), stats
 
     def _invalid(
@@ -211,31 +214,19 @@ def _init_worker(job: Job) -> None:
     _quiet_gc()
 
 
-def _work(args: tuple[list[tuple[int, list[str]]], bool]) -> tuple[str, Stats]:
+def _work(block: Block) -> tuple[bytes, Stats]:
     assert _WORKER is not None
-    return _WORKER.run(*args)
+    return _WORKER.run_block(block)
 
 
-def chunks(rows: Iterable[tuple[int, list[str]]], size: int) -> Iterator[list[tuple[int, list[str]]]]:
-    chunk: list[tuple[int, list[str]]] = []
-    for item in rows:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def score_stream(
-    job: Job, rows: Iterable[tuple[int, list[str]]], jobs: int, bad_bytes: Callable[[], bool], chunk_size: int = 2000
-) -> Iterator[tuple[str, Stats]]:
-    """Output text and stats per chunk, in input order; at most ``2 * jobs`` chunks in flight."""
+def score_stream(job: Job, blocks: Iterable[Block], jobs: int) -> Iterator[tuple[bytes, Stats]]:
+    """Output (UTF-8) and stats per block of input, in input order; at most ``2 * jobs`` blocks in flight.
+    The blocks are decoded, read and scored where they are scored, so the main process only moves bytes."""
     if jobs <= 1:
         scorer = ChunkWriter(job)
         _quiet_gc()
-        for chunk in chunks(rows, chunk_size):
-            yield scorer.run(chunk, bad_bytes())
+        for block in blocks:
+            yield scorer.run_block(block)
         return
     import multiprocessing
     from collections import deque
@@ -243,8 +234,8 @@ def score_stream(
     ChunkWriter(job)  # fail here, not in workers that a pool would restart forever
     with multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(job,)) as pool:
         pending: deque[Any] = deque()
-        for chunk in chunks(rows, chunk_size):
-            pending.append(pool.apply_async(_work, ((chunk, bad_bytes()),)))
+        for block in blocks:
+            pending.append(pool.apply_async(_work, (block,)))
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().get()
         while pending:

@@ -559,10 +559,12 @@ def batch(
     overlay: OverlayOption = None,
 ) -> None:
     """Score a CSV of firms: one output row per input row, in order. Exit 1 when some rows are invalid."""
+    import itertools
     import time
 
     from .batch import Job, header_row, score_stream
-    from .csvio import InputError, atomic_output, map_header, open_input, read_rows, same_file
+    from .csvblocks import Block, blocks, check_encoding, line_breaks, split_first_row
+    from .csvio import InputError, atomic_output, map_header, open_raw, same_file
     from .inputs import build_overrides
     from .profile import ProfileError
 
@@ -577,18 +579,18 @@ def batch(
     if output is not None and same_file(output, source):
         _fail([f"{output}: is the input file; write the results to another file"], EXIT_USAGE)
     language = _lang(lang)
-    from .csvio import decode_errors
-
-    errors_before = decode_errors()  # bytes the encoding cannot read, from the very first block on
     try:
-        csv_input = open_input(source, encoding)
-        rows = read_rows(csv_input.stream)
-        first = next(rows, None)
-        if first is None or not any(cell.strip() for cell in first[1]):
+        csv_input = open_raw(source, encoding)
+        check_encoding(csv_input.encoding)
+        stream = blocks(csv_input.raw, 1)
+        first = next(stream, None)
+        cells, offset = split_first_row(first.data, csv_input.encoding) if first else ([], 0)
+        if not any(cell.strip() for cell in cells):
             raise InputError(f"{csv_input.name}: has no header row; the first line names the columns")
-        header = map_header(first[1], csv_input.name, ignore_unknown_columns)
+        header = map_header(cells, csv_input.name, ignore_unknown_columns)
     except InputError as exc:
         _fail(str(exc).splitlines(), EXIT_USAGE)
+    assert first is not None
     how = "detected" if csv_input.detected else "as given"
     sys.stderr.write(f"reading {csv_input.name} as {csv_input.encoding} ({how})\n")
     if header.unknown:
@@ -596,7 +598,21 @@ def batch(
     from . import render
     from .batch import Stats
 
-    job = Job(rules, header, fixed, date, dt.date.today(), output_format.value, long, language)
+    # the rows after the header; a BOM is read once, with the header
+    rest = Block(first.data[offset:], 1 + line_breaks(first.data[:offset]))
+    encoding_of_rows = "utf-8" if csv_input.encoding == "utf-8-sig" else csv_input.encoding
+    job = Job(
+        rules,
+        header,
+        fixed,
+        date,
+        dt.date.today(),
+        output_format.value,
+        long,
+        language,
+        encoding_of_rows,
+        csv_input.name,
+    )
     stats = Stats()
     try:
         with atomic_output(output, excel) as out, render.batch_progress() as progress:
@@ -604,16 +620,15 @@ def batch(
                 import csv as csv_module
 
                 csv_module.writer(out, lineterminator="\r\n").writerow(header_row(catalog, long))
-            for text, chunk_stats in score_stream(job, rows, jobs, lambda: decode_errors() > errors_before):
-                out.write(text)
+            out.flush()
+            for data, chunk_stats in score_stream(job, itertools.chain([rest], stream), jobs):
+                out.buffer.write(data)
                 stats.merge(chunk_stats)
                 progress(stats.rows)
     except InputError as exc:
         _fail(str(exc).splitlines(), EXIT_USAGE)
     except BrokenPipeError:
         _pipe_closed()
-    except UnicodeError as exc:  # a decoder that fails outright (no error handler applies)
-        _fail([f"{csv_input.name}: cannot be read as {csv_input.encoding}: {exc}; pass --encoding"], EXIT_USAGE)
     finally:
         csv_input.close()
     render.batch_summary(render.make_console(stderr=True), catalog, stats, time.perf_counter() - started, language)

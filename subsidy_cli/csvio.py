@@ -75,6 +75,11 @@ class _Replay(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def close(self) -> None:
+        if not self.closed and self._rest is not sys.stdin.buffer:
+            self._rest.close()
+        super().close()
+
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if self._prefix:
             size = min(len(buffer), len(self._prefix))
@@ -126,7 +131,20 @@ class CsvInput:
         self.stream.close()
 
 
-def open_input(source: str, encoding: str | None = None) -> CsvInput:
+@dataclass
+class RawInput:
+    """An open CSV input as bytes (from the start again, after sniffing), and the encoding to read it with."""
+
+    name: str
+    raw: BinaryIO
+    encoding: str
+    detected: bool
+
+    def close(self) -> None:
+        self.raw.close()
+
+
+def open_raw(source: str, encoding: str | None = None) -> RawInput:
     name = "<stdin>" if source == "-" else source
     if source == "-":
         raw: BinaryIO = sys.stdin.buffer
@@ -162,8 +180,13 @@ def open_input(source: str, encoding: str | None = None) -> CsvInput:
         chosen = detect_encoding(prefix, complete=len(prefix) < SNIFF_BYTES, name=name)
         detected = True
     buffered = io.BufferedReader(_Replay(prefix, raw), buffer_size=1 << 16)
-    stream = io.TextIOWrapper(buffered, encoding=chosen, errors="subsidy-count", newline="")
-    return CsvInput(name, stream, chosen, detected)
+    return RawInput(name, buffered, chosen, detected)  # type: ignore[arg-type]
+
+
+def open_input(source: str, encoding: str | None = None) -> CsvInput:
+    opened = open_raw(source, encoding)
+    stream = io.TextIOWrapper(opened.raw, encoding=opened.encoding, errors="subsidy-count", newline="")
+    return CsvInput(opened.name, stream, opened.encoding, opened.detected)
 
 
 class BadRow(list[str]):

@@ -3,23 +3,27 @@
 Speed comes from the structure of the rules. A line's status follows from three-valued outcomes:
 who may receive it (scope and ``requires``: false if any condition is false, else unknown if any is
 unknown) and whether the firm has what it pays for (``qualifies``, combined the same way), plus whether
-the date is in the line's window. Almost every condition reads one key, so the outcomes a cell's value
-gives every line can be worked out once per distinct cell text and kept as bit masks (one bit a line:
-"false here", "unknown here"); a row's outcomes are then the OR of its cells' masks. Conditions that read
-several keys at once (e.g. "an enterprise, or a university") are worked out per combination of values.
-Rows with the same masks share their output cells; amounts that depend on a row's own figures are
-computed for every row, remembered per figure. Every condition is evaluated by the engine's own
-evaluator, and the masks are settled by the same rules as ``engine.settle`` (tests compare batch with
-check firm by firm).
-Every memory is bounded, so memory stays flat.
+the date is in the line's window. Almost every condition reads one key, so the outcomes a cell's text
+gives every line are worked out once per distinct text and kept as bit masks (one bit a line: "gate
+false here", "gate unknown here", ...), packed into one int; a row's outcomes are the OR of its cells'
+masks. Conditions that read several keys at once (e.g. "an enterprise, or a university") are worked
+out per combination of texts. The masks are then settled by the same rules as ``engine.settle`` into
+one int of statuses, and rows with the same statuses share their output cells (a "group", built from
+blocks of lines that are remembered separately, so a new group is cheap). Amounts that depend on a
+row's own figures are filled in per row, remembered per figure.
+
+Every condition is evaluated by the engine's own evaluator, and tests compare batch with check firm by
+firm. Every memory is bounded, so memory stays flat.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import functools
 import itertools
 import operator
+import re
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,18 +33,23 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .amounts import Amount, compute
 from .conditions import Condition, compare, evaluate
+from .creditcode import check_character
 from .csvio import UNDECODABLE, BadRow, has_undecodable, visible
 from .engine import Status
 from .formats import cny
-from .profile import KEYS, parse_value, parser_for, value_problem
+from .profile import KEYS, parse_value, value_problem
 
 if TYPE_CHECKING:
     from .batch import Job
 
 _CACHE_LIMIT = 4_096  # entries per column, per amount line and per memo: a few MB in all, whatever the input
 _GROUP_LIMIT = 8_192
+_BLOCK = 8  # lines per block of a group
 _SLOT = "\x00"
 _BAD_BYTES = "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding"
+_EMPTY_NAME = "is empty; every firm needs its name"
+_CODE = re.compile("[0-9ABCDEFGHJKLMNPQRTUWXY]{18}")
+_UNSAFE = re.compile(r'^[=+\-@\t\r]|[",\r\n]')  # a cell that needs neutralising or quoting in CSV
 
 
 def _leaves(cond: Condition) -> Iterator[Condition]:
@@ -64,6 +73,18 @@ class _Memo(dict[Any, Any]):
                 del self[old]
         self[key] = value
         return value
+
+
+def _lookup(memo: _Memo, keys: list[Any], make: Callable[[Any], Any]) -> list[Any]:
+    """What ``memo`` holds for each key, made (once per key) where it holds nothing yet."""
+    found = list(map(memo.get, keys))
+    if None in found:
+        for i, hit in enumerate(found):
+            if hit is None:
+                key = keys[i]
+                hit = memo.get(key)
+                found[i] = memo.remember(key, make(key)) if hit is None else hit
+    return found
 
 
 @dataclass
@@ -90,50 +111,80 @@ class Stats:
             self.eligible_sums[i] += total
 
 
-@dataclass
-class Group:
-    """What every row with one signature shares."""
+@dataclass(eq=False)
+class _Part:
+    """What rows share on one block of lines: their cells (with slots for amounts a row decides) and sums."""
 
-    segments: list[str]  # the wide cells joined, split where a row's own amounts go
+    text: str  # the block's cells, each followed by a comma; _SLOT where a row's own amount goes
     dynamic: list[tuple[int, str, bool, bool]]  # (line, key, eligible, potential) for amounts the row decides
     eligible_static: Decimal
     potential_static: Decimal
-    totals: str  # the two total cells when no amount the row decides counts towards them
     eligible_highs: list[tuple[int, Decimal | None]]  # eligible lines with a fixed amount
+    eligible_dynamic: list[int]  # eligible lines whose amount the row decides
     lines: list[tuple[str, str, str]]  # per line (status, max, min), for --long
-    rows: int = 0  # rows seen with this signature in the current chunk
+
+
+@dataclass(eq=False)
+class Group:
+    """What every row with one set of statuses shares (compared by identity)."""
+
+    text: str | None  # the wide cells and totals, when no amount depends on the row
+    segments: list[str]  # the wide cells, split where a row's own amounts go (when some do)
+    dynamic: list[tuple[int, str, bool, bool]]
+    eligible_static: Decimal
+    potential_static: Decimal
+    totals: str  # the two total cells when no amount the row decides counts towards them
+    parts: tuple[_Part, ...]
 
 
 @dataclass
-class _Parsed:
-    """A chunk's rows, read column by column."""
+class Parsed:
+    """A chunk's rows of the right width, read column by column."""
 
-    values: dict[str, list[Any]]  # key -> one value (or None) a row
-    masks: list[int]
-    errors: dict[int, list[str]]  # row -> its problems (only rows that have some)
     count: int
-
-    def get(self, row: int, key: str) -> Any:
-        column = self.values.get(key)
-        return None if column is None else column[row]
-
-    def row(self, row: int) -> dict[str, Any]:
-        return {key: column[row] for key, column in self.values.items() if column[row] is not None}
+    groups: list[Group | None]  # None for a row with problems
+    problems: dict[int, list[str]]  # row -> its problems (only rows that have some)
+    figures: dict[str, list[Any]]  # key -> a row's figure (or None), for amounts a row decides
+    names: list[str]  # as typed, stripped
+    codes: list[str]
 
 
 @dataclass(frozen=True)
 class _Fields:
-    """Packing of the four masks into one int, one field as wide as there are lines."""
+    """Packing of the masks into one int, one field as wide as there are lines: gate false, gate unknown,
+    met false, met unknown, outside the window, the row's figure known (lines whose amount reads one);
+    then one bit for "some cell is bad"."""
 
     width: int
 
-    def pack(self, gate_false: int, gate_unknown: int, met_false: int, met_unknown: int) -> int:
+    def pack(self, gate_false: int = 0, gate_unknown: int = 0, met_false: int = 0, met_unknown: int = 0) -> int:
         w = self.width
         return gate_false | gate_unknown << w | met_false << 2 * w | met_unknown << 3 * w
 
-    def unpack(self, masks: int) -> tuple[int, int, int, int]:
+    def expired(self, mask: int) -> int:
+        return mask << 4 * self.width
+
+    def known(self, mask: int) -> int:
+        return mask << 5 * self.width
+
+    @property
+    def bad(self) -> int:
+        return 1 << 6 * self.width
+
+    def settler(self) -> Callable[[int], int]:
+        """masks -> statuses as one int: ineligible, needs info, potential, expired, figure known (as
+        engine.settle: gate false -> ineligible; gate unknown -> needs info; else met false -> potential;
+        met unknown -> needs info; else eligible)."""
         w, ones = self.width, (1 << self.width) - 1
-        return masks & ones, masks >> w & ones, masks >> 2 * w & ones, masks >> 3 * w
+        w2, w3, w4, both = 2 * w, 3 * w, 4 * w, (1 << 2 * w) - 1
+
+        def settle(m: int) -> int:
+            gate_false, gate_unknown, met_false = m & ones, m >> w & ones, m >> w2 & ones
+            needs_info = (gate_unknown | (m >> w3 & ones & ~met_false)) & ~gate_false
+            potential = met_false & ~gate_false & ~gate_unknown
+            return gate_false | needs_info << w | potential << w2 | (m >> w4 & both) << w3
+
+        return settle
 
 
 class RowScorer:
@@ -144,8 +195,9 @@ class RowScorer:
         catalog = self.catalog = job.rules.first()
         self.benefits = catalog.benefits
         self.ids = [b.id for b in self.benefits]
-        self.fields = _Fields(max(64, len(self.benefits)))
+        fields = self.fields = _Fields(max(64, len(self.benefits)))
         self.audit = f"{catalog.rules_sha256},{__version__}"
+        header, overrides = job.header, job.overrides
         # Every top-level condition of every line, as (line bit, gate or not, condition), sorted by the keys
         # it reads: one key (the common case), several keys, or none (facts the profile does not record).
         self.single: dict[str, list[tuple[int, bool, Condition]]] = {}
@@ -168,16 +220,6 @@ class RowScorer:
                         multi.setdefault(keys, []).append(entry)
                     else:
                         constant.append(entry)
-        # clusters of keys read together by one condition, with their columns (None: not in the file, or set)
-        self.multi = [
-            (
-                keys,
-                [job.header.keys.index(k) if k in job.header.keys and k not in job.overrides else None for k in keys],
-                entries,
-                _Memo(),
-            )
-            for keys, entries in multi.items()
-        ]
         self.thresholds: dict[str, list[tuple[str, Decimal]]] = {}
         for key, entries in self.single.items():
             if KEYS[key].type in ("money", "count"):
@@ -187,57 +229,77 @@ class RowScorer:
                             self.thresholds.setdefault(key, []).append((leaf.op, getattr(leaf, leaf.op)))
         self.sides = _Memo()
         self.unknown = {key: self._masks(entries, {key: None}) for key, entries in self.single.items()}
-        self.base = self._masks(constant, {}) | self.fields.pack(others, 0, 0, 0)
-        for key in self.single:
-            if key not in job.header.keys and key not in job.overrides:
-                self.base |= self.unknown[key]
         self.windows: dict[dt.date, int] = {}
-        self.fixed_window = self._window(job.as_of or job.today)
-        # Columns of few distinct values (yes/no, choices) are read together, keyed by their texts: a
-        # spreadsheet repeats such combinations. Lists, figures and dates are read column by column, each
-        # with its own cache; name and credit code differ on every row and are parsed as they come.
-        used = [(i, key) for i, key in enumerate(job.header.keys) if key is not None and key not in job.overrides]
-        self.bundles = []
-        members = [(i, key, job.header.cells[i]) for i, key in used if KEYS[key].type in ("bool", "choice")]
-        if members:
-            getter = operator.itemgetter(*[i for i, _, _ in members])
-            self.bundles.append((getter, [(key, heading) for _, key, heading in members], _Memo()))
-        self.columns = [
-            (i, key, job.header.cells[i], _Memo(), self.unknown.get(key, 0))
-            for i, key in used
-            if key not in ("name", "credit_code") and KEYS[key].type not in ("bool", "choice")
-        ]
-        self.overrides = {
-            key: self._masks(self.single[key], {key: value}) if key in self.single else 0
-            for key, value in job.overrides.items()
-        }
-        self.override_masks = functools.reduce(operator.or_, self.overrides.values(), 0)
-        self.width = len(job.header.cells)
-        self.text_columns = [
-            (key, job.header.keys.index(key), parser_for(key))
-            for key in ("name", "credit_code")
-            if key in job.header.keys and key not in job.overrides
-        ]
-        self.name_heading = job.header.cells[job.header.keys.index("name")]
-        self.name_index = job.header.keys.index("name")
-        self.code_index = job.header.keys.index("credit_code") if "credit_code" in job.header.keys else None
-        self.groups = _Memo(_GROUP_LIMIT)
+        dated = "application_date" in header.keys and "application_date" not in overrides and job.as_of is None
+        self.today_window = fields.expired(self._window(job.as_of or job.today))
+        base = self._masks(constant, {}) | fields.pack(others)
+        if not dated:
+            as_of = job.as_of or overrides.get("application_date") or job.today
+            base |= fields.expired(self._window(as_of))
+        for key in self.single:
+            if key not in header.keys and key not in overrides:
+                base |= self.unknown[key]
+        for key, value in overrides.items():
+            if key in self.single:
+                base |= self._masks(self.single[key], {key: value})
+        self.base = base
+        self.dated = dated
+        # Columns of few distinct values (yes/no, choices) are looked up together, keyed by their texts: a
+        # spreadsheet repeats such combinations. Every other column has its own memo of texts. Name and
+        # credit code differ on every row and are checked as they come.
+        self.width = len(header.cells)
+        used = [(i, key) for i, key in enumerate(header.keys) if key is not None and key not in overrides]
+        self.headings = {key: header.cells[i] for i, key in used}
+        self.column_memos = {key: _Memo() for _, key in used}
+        bundled = [(i, key) for i, key in used if KEYS[key].type in ("bool", "choice")]
+        self.bundle = (
+            (operator.itemgetter(*[i for i, _ in bundled]), [key for _, key in bundled], _Memo(4 * _CACHE_LIMIT))
+            if bundled
+            else None
+        )
         self.cash = [b.kind == "cash" for b in self.benefits]
         self.risk = [b.kind == "risk_sharing" for b in self.benefits]
         self.dynamic: dict[int, str] = {}  # line -> the key its amount depends on
-        self.fixed: dict[int, tuple[str, str, Decimal | None]] = {}
-        self.amounts: dict[int, _Memo] = {}
         for index, benefit in enumerate(self.benefits):
             keys = benefit.amount.keys()
             if keys:
                 (self.dynamic[index],) = keys
-                self.amounts[index] = _Memo()
-            self.fixed[index] = self.cells(index, compute(benefit.amount, {}))
-        # per line: (index, bit, the figure its amount reads or None, fixed cells, pays cash)
-        self.line_table = [
-            (index, 1 << index, self.dynamic.get(index), self.fixed[index], self.cash[index])
-            for index in range(len(self.benefits))
+        self.figure_keys = set(self.dynamic.values())
+        self.known_bits = {  # per figure: the lines whose amount it decides (risk shares show no amount)
+            key: fields.known(sum(1 << i for i, k in self.dynamic.items() if k == key and not self.risk[i]))
+            for key in self.figure_keys
+        }
+        for key, value in overrides.items():
+            if key in self.known_bits and value is not None:
+                self.base |= self.known_bits[key]
+        self.columns = [
+            (i, key, key in self.figure_keys)
+            for i, key in used
+            if key not in ("name", "credit_code") or key in self.single
         ]
+        self.columns.sort(key=lambda column: column[2])  # figures last: the first column starts the masks
+        self.name_index = header.keys.index("name")
+        self.code_index = header.keys.index("credit_code") if "credit_code" in header.keys else None
+        self.check_name = "name" not in overrides
+        self.check_code = self.code_index is not None and "credit_code" not in overrides
+        # clusters of keys read together by one condition, with their columns (None: not in the file, or set)
+        self.multi = [
+            (keys, [header.keys.index(k) if k in header.keys and k not in overrides else None for k in keys], entries)
+            for keys, entries in multi.items()
+        ]
+        self.multi_memos = [_Memo() for _ in self.multi]
+        self.settle = fields.settler()
+        self.groups = _Memo(_GROUP_LIMIT)
+        self.fixed = [self.cells(index, compute(benefit.amount, {})) for index, benefit in enumerate(self.benefits)]
+        self.amounts: dict[int, _Memo] = {index: _Memo() for index in self.dynamic}
+        # per block of lines: the mask of its bits in every status field, its lines, and its memo of parts
+        self.blocks = []
+        for start in range(0, len(self.benefits), _BLOCK):
+            lines = range(start, min(start + _BLOCK, len(self.benefits)))
+            bits = sum(1 << i for i in lines)
+            w = fields.width
+            self.blocks.append((sum(bits << k * w for k in range(5)), lines, _Memo()))
+        self.failures: dict[int, str] = {}
 
     # -- outcomes as masks ---------------------------------------------------------------------------------------
 
@@ -273,123 +335,146 @@ class RowScorer:
             self.windows[as_of] = mask
         return mask
 
-    # -- parsing -------------------------------------------------------------------------------------------------
+    # -- cells ---------------------------------------------------------------------------------------------------
 
-    def _cell(self, key: str, text: str, check_bytes: bool) -> tuple[bool, Any, int]:
-        """(True, value, masks) with value None for a blank cell, or (False, message, 0)."""
-        stripped = text.strip()
-        if not stripped:
-            return True, None, self.unknown.get(key, 0)
-        if check_bytes and UNDECODABLE in stripped:
-            return False, _BAD_BYTES, 0
-        try:
-            value = parse_value(key, stripped)
-        except ValueError as exc:
-            return False, value_problem(stripped, exc), 0
-        if key not in self.single:
-            return True, value, 0
-        if key in self.thresholds:  # a figure: only which side of each threshold it falls on matters
-            side = tuple(compare(value, op, limit) for op, limit in self.thresholds[key])
-            found = self.sides.get((key, side))
-            if found is None:
-                found = self.sides.remember((key, side), self._masks(self.single[key], {key: value}))
-            return True, value, found
-        return True, value, self._masks(self.single[key], {key: value})
-
-    def _bundle(self, members: list[tuple[str, str]], texts: Any, check_bytes: bool) -> tuple[Any, int, list[str]]:
-        """Several cells read at once: their values (in member order, None where bad), masks and problems."""
-        if len(members) == 1:
-            texts = (texts,)
-        values: list[Any] = []
-        masks = 0
-        errors: list[str] = []
-        for (key, heading), text in zip(members, texts, strict=True):
-            ok, value, cell_masks = self._cell(key, text, check_bytes)
-            if not ok:
-                errors.append(f"{heading}: {value}")
-                value = None
-            masks |= cell_masks
-            values.append(value)
-        return tuple(values), masks, errors
-
-    def _text_cell(self, parser: Callable[[object], Any], text: str, check_bytes: bool) -> tuple[Any, str | None]:
-        """(value, None), or (None, problem) for a name or credit code."""
+    def value(self, key: str, text: str, check_bytes: bool) -> tuple[Any, str | None]:
+        """(value, None) with value None for a blank cell, or (None, problem)."""
         stripped = text.strip()
         if not stripped:
             return None, None
         if check_bytes and UNDECODABLE in stripped:
             return None, _BAD_BYTES
         try:
-            return parser(stripped), None
+            return parse_value(key, stripped), None
         except ValueError as exc:
             return None, value_problem(stripped, exc)
 
-    def parse(self, rows: list[list[str]], check_bytes: bool) -> _Parsed:
-        """Rows of the right width, read column by column: each distinct text of a column is parsed once, and
-        the walks over the cells run inside map() and zip(), not in Python loops."""
+    def _cell(self, key: str, text: str, check_bytes: bool) -> tuple[int, Any]:
+        """A cell's masks (with the "bad" bit for a cell that cannot be read) and its value."""
+        value, problem = self.value(key, text, check_bytes)
+        if problem is not None:
+            return self.fields.bad, None
+        masks = 0
+        if value is None:
+            masks = self.unknown.get(key, 0)
+        elif key in self.thresholds:  # a figure: only which side of each threshold it falls on matters
+            side = (key, tuple(compare(value, op, limit) for op, limit in self.thresholds[key]))
+            masks = self.sides.get(side)
+            if masks is None:
+                masks = self.sides.remember(side, self._masks(self.single[key], {key: value}))
+        elif key in self.single:
+            masks = self._masks(self.single[key], {key: value})
+        if value is not None and key in self.known_bits:
+            masks |= self.known_bits[key]
+        if key == "application_date" and self.dated:
+            masks |= self.today_window if value is None else self.fields.expired(self._window(value))
+        return masks, value
+
+    def _column_cell(self, key: str, text: str, *, check_bytes: bool) -> Any:
+        """What a column's memo keeps for a text: the masks, with the value too for a figure."""
+        masks, value = self._cell(key, text, check_bytes)
+        return (masks, value) if key in self.figure_keys else masks
+
+    def _bundle_masks(self, texts: tuple[str, ...], *, check_bytes: bool) -> int:
+        assert self.bundle is not None
+        masks = self.base  # what every row has, joined to the first lookup of each row
+        for key, text in zip(self.bundle[1], texts, strict=True):
+            memo = self.column_memos[key]
+            found = memo.get(text)
+            if found is None:
+                found = memo.remember(text, self._column_cell(key, text, check_bytes=check_bytes))
+            masks |= found
+        return masks
+
+    # -- a chunk -------------------------------------------------------------------------------------------------
+
+    def parse(self, rows: list[list[str]], check_bytes: bool) -> Parsed:
+        """Rows of the right width, read column by column (each distinct text of a column is read once, and
+        the walks over the cells run inside map() and zip(), not in Python loops), settled into groups."""
         count = len(rows)
-        values: dict[str, list[Any]] = {}
-        masks = [self.base | self.override_masks] * count
-        errors: dict[int, list[str]] = {}
+        parsed = Parsed(count, [], {}, {}, [], [])
         if not count:
-            return _Parsed(values, masks, errors, 0)
+            return parsed
         columns = list(zip(*rows, strict=True))
-        first, second, third = operator.itemgetter(0), operator.itemgetter(1), operator.itemgetter(2)
-        for getter, members, memo in self.bundles:
-            texts = list(map(getter, rows))
-            found = list(map(memo.get, texts))
-            if None in found:
-                for i, hit in enumerate(found):
-                    if hit is None:
-                        found[i] = memo.remember(texts[i], self._bundle(members, texts[i], check_bytes))
-            masks = list(map(operator.or_, masks, map(second, found)))  # a bundle: (values, masks, problems)
-            if any(map(third, found)):
-                for i, hit in enumerate(found):
-                    if hit[2]:
-                        errors.setdefault(i, []).extend(hit[2])
-            for (key, _), column in zip(members, zip(*map(first, found), strict=True), strict=True):
-                values[key] = list(column)
-        for index, key, heading, cache, _ in self.columns:
-            texts = columns[index]
-            found = list(map(cache.get, texts))
-            if None in found:
-                for i, hit in enumerate(found):
-                    if hit is None:
-                        found[i] = cache.remember(texts[i], self._cell(key, texts[i], check_bytes))
-            masks = list(map(operator.or_, masks, map(third, found)))  # a cell: (ok, value or problem, masks)
-            if not all(map(first, found)):
-                for i, (ok, problem, _) in enumerate(found):
-                    if not ok:
-                        errors.setdefault(i, []).append(f"{heading}: {problem}")
-                found = [hit if hit[0] else (True, None, 0) for hit in found]
-            values[key] = list(map(second, found))
-        for key, index, parser in self.text_columns:
-            heading = self.job.header.cells[index]
-            found_text = [self._text_cell(parser, text, check_bytes) for text in columns[index]]
-            for i, (_, problem) in enumerate(found_text):
-                if problem is not None:
-                    errors.setdefault(i, []).append(f"{heading}: {problem}")
-            values[key] = list(map(first, found_text))
-        for key, value in self.job.overrides.items():
-            values[key] = [value] * count
-        parsed = _Parsed(values, masks, errors, count)
-        for key_names, indexes, entries, memo in self.multi:
-            # keyed by the cells as typed: the same texts always parse to the same values
+        masks: list[int] | None = None
+        if self.bundle is not None:
+            getter, members, memo = self.bundle
+            texts = list(map(getter, rows)) if len(members) > 1 else [(text,) for text in map(getter, rows)]
+            masks = _lookup(memo, texts, functools.partial(self._bundle_masks, check_bytes=check_bytes))
+        first, second = operator.itemgetter(0), operator.itemgetter(1)
+        for index, key, is_figure in self.columns:
+            make = functools.partial(self._column_cell, key, check_bytes=check_bytes)
+            found = _lookup(self.column_memos[key], columns[index], make)
+            if is_figure:
+                parsed.figures[key] = list(map(second, found))
+                found = list(map(first, found))
+            masks = found if masks is None else list(map(operator.or_, masks, found))
+        if masks is None:
+            masks = [self.base] * count
+        elif self.bundle is None:
+            masks = list(map(operator.or_, masks, itertools.repeat(self.base)))
+        for (keys, indexes, entries), memo in zip(self.multi, self.multi_memos, strict=True):
+            # keyed by the cells as typed: the same texts always give the same values
             combos = list(zip(*[columns[i] if i is not None else [None] * count for i in indexes], strict=True))
-            found_masks = list(map(memo.get, combos))
-            if None in found_masks:
-                for i, hit in enumerate(found_masks):
-                    if hit is None:
-                        found_masks[i] = memo.remember(
-                            combos[i], self._masks(entries, {k: parsed.get(i, k) for k in key_names})
-                        )
-            parsed.masks = list(map(operator.or_, parsed.masks, found_masks))
-        names = values.get("name", [None] * count)
-        if None in names:
-            for i, name in enumerate(names):
-                if name is None and not any(e.startswith(f"{self.name_heading}:") for e in errors.get(i, [])):
-                    errors.setdefault(i, []).append(f"{self.name_heading}: is empty; every firm needs its name")
+            make = functools.partial(self._multi_masks, keys, entries=entries, check_bytes=check_bytes)
+            masks = list(map(operator.or_, masks, _lookup(memo, combos, make)))
+        for key, value in self.job.overrides.items():
+            if key in self.figure_keys:
+                parsed.figures[key] = [value] * count
+        parsed.names = names = [text.strip() for text in columns[self.name_index]]
+        if self.code_index is not None:
+            parsed.codes = codes = [text.strip() for text in columns[self.code_index]]
+        else:
+            parsed.codes = codes = [""] * count
+        bad = self.fields.bad
+        suspects: set[int] = set()
+        if max(masks) >= bad:
+            suspects.update(i for i, m in enumerate(masks) if m >= bad)
+        if self.check_name and ("" in names or check_bytes):
+            suspects.update(i for i, name in enumerate(names) if not name or (check_bytes and UNDECODABLE in name))
+        if self.check_code:
+            suspects.update(i for i, code in enumerate(codes) if code and not _valid_code(code))
+        groups = self._groups(list(map(self.settle, masks)))
+        for i in sorted(suspects):
+            problems = self._problems(rows[i], check_bytes)
+            if problems:
+                parsed.problems[i] = problems
+                groups[i] = None
+        parsed.groups = groups
         return parsed
+
+    def _multi_masks(
+        self, keys: tuple[str, ...], texts: tuple[str | None, ...], *, entries: list[Any], check_bytes: bool
+    ) -> int:
+        values = {}
+        for key, text in zip(keys, texts, strict=True):
+            value = self.job.overrides.get(key) if text is None else self.value(key, text, check_bytes)[0]
+            values[key] = value
+        return self._masks(entries, values)
+
+    def _problems(self, row: list[str], check_bytes: bool) -> list[str]:
+        """Every problem of one row's cells, as 'heading: problem'."""
+        problems = []
+        for index, key in enumerate(self.job.header.keys):
+            if key is None or key in self.job.overrides:
+                continue
+            heading, text = self.job.header.cells[index], row[index]
+            _, problem = self.value(key, text, check_bytes)
+            if problem is None and key == "name" and not text.strip():
+                problem = _EMPTY_NAME
+            if problem is not None:
+                problems.append(f"{heading}: {problem}")
+        return problems
+
+    def values(self, row: list[str]) -> dict[str, Any]:
+        """One valid row's values (with the --set ones), for the engine."""
+        values = dict(self.job.overrides)
+        for key, text in zip(self.job.header.keys, row, strict=True):
+            if key is not None and key not in self.job.overrides:
+                value, _ = self.value(key, text, False)
+                if value is not None:
+                    values[key] = value
+        return values
 
     def ragged(self, row: list[str]) -> str:
         if not any(cell.strip() for cell in row):
@@ -401,36 +486,59 @@ class RowScorer:
             + "; check for a stray comma or a missing cell"
         )
 
-    # -- scoring -------------------------------------------------------------------------------------------------
+    # -- groups --------------------------------------------------------------------------------------------------
 
-    def cells(self, index: int, amount: Amount) -> tuple[str, str, Decimal | None]:
-        if self.risk[index]:
-            return "", "", None
-        return cny(amount.max) or "", cny(amount.min) or "", amount.max
+    def _groups(self, statuses: list[int]) -> list[Group | None]:
+        return _lookup(self.groups, statuses, self._group)
 
-    def _amount(self, index: int, figure: Any) -> tuple[str, str, Decimal | None]:
-        """A line's amount cells for a row's figure, remembered per figure (amounts repeat)."""
-        memo = self.amounts[index]
-        cells = memo.get(figure)
-        if cells is None:
-            amount = compute(self.benefits[index].amount, {self.dynamic[index]: figure})
-            cells = memo.remember(figure, self.cells(index, amount))
-        return cells  # type: ignore[no-any-return]
+    def count(self, groups: list[Group | None], stats: Stats) -> None:
+        """Eligible firms per line, and the sums of their fixed amounts, counted once per group."""
+        firms, sums = stats.eligible_firms, stats.eligible_sums
+        for group, rows in collections.Counter(groups).items():
+            if group is None:
+                continue
+            for part in group.parts:
+                for index, high in part.eligible_highs:
+                    firms[index] += rows
+                    if high is not None:
+                        sums[index] += high * rows
+                for index in part.eligible_dynamic:
+                    firms[index] += rows
 
-    def _group(self, ineligible: int, needs_info: int, potential_mask: int, expired: int) -> Group:
-        """The output cells of every row with these statuses."""
-        cells: list[str] = []
-        lines: list[tuple[str, str, str]] = []
-        dynamic: list[tuple[int, str, bool, bool]] = []
+    def _group(self, statuses: int) -> Group:
+        """The output cells of every row with these statuses, from the parts of its blocks."""
+        parts = []
+        for bits, lines, memo in self.blocks:
+            key = statuses & bits
+            part = memo.get(key)
+            if part is None:
+                part = memo.remember(key, self._part(statuses, lines))
+            parts.append(part)
+        text = "".join([part.text for part in parts])
         eligible = potential = Decimal(0)
-        eligible_highs: list[tuple[int, Decimal | None]] = []
-        long = self.job.long
-        for index, bit, figure_key, (high_cell, low_cell, high), cash in self.line_table:
+        dynamic = []
+        for part in parts:
+            eligible += part.eligible_static
+            potential += part.potential_static
+            dynamic += part.dynamic
+        totals = f"{cny(eligible)},{cny(potential)}"
+        if dynamic:
+            return Group(None, text.split(_SLOT), dynamic, eligible, potential, totals, tuple(parts))
+        return Group(text + totals, [], dynamic, eligible, potential, totals, tuple(parts))
+
+    def _part(self, statuses: int, lines: range) -> _Part:
+        w = self.fields.width
+        ones = (1 << w) - 1
+        ineligible, needs_info, potential_mask, expired, known = (statuses >> k * w & ones for k in range(5))
+        cells: list[str] = []
+        part = _Part("", [], Decimal(0), Decimal(0), [], [], [])
+        for index in lines:
+            bit = 1 << index
+            high_cell, low_cell, high = self.fixed[index]
             if ineligible & bit:  # no amount to show for a line the firm cannot receive
                 status: Status = "expired" if expired & bit else "ineligible"
                 cells += [status, ""]
-                if long:
-                    lines.append((status, "", ""))
+                part.lines.append((status, "", ""))
                 continue
             if needs_info & bit:
                 status = "needs_info"
@@ -440,76 +548,106 @@ class RowScorer:
                 status = "eligible"
             if expired & bit:
                 status = "expired"
-            if figure_key is not None:
-                dynamic.append((index, figure_key, status == "eligible", status == "potential"))
-                high_cell = low_cell = _SLOT
-            else:
+            if known & bit:  # the amount depends on the row's figure
+                part.dynamic.append((index, self.dynamic[index], status == "eligible", status == "potential"))
                 if status == "eligible":
-                    eligible_highs.append((index, high))
-                    if cash and high is not None:
-                        eligible += high
-                elif status == "potential" and cash and high is not None:
-                    potential += high
+                    part.eligible_dynamic.append(index)
+                high_cell = low_cell = _SLOT
+            elif status == "eligible":
+                part.eligible_highs.append((index, high))
+                if self.cash[index] and high is not None:
+                    part.eligible_static += high
+            elif status == "potential" and self.cash[index] and high is not None:
+                part.potential_static += high
             cells += [status, high_cell]
-            if long:
-                lines.append((status, high_cell, low_cell))
-        segments = ",".join([*cells, ""]).split(_SLOT)
-        totals = f"{cny(eligible)},{cny(potential)}"
-        return Group(segments, dynamic, eligible, potential, totals, eligible_highs, lines)
+            part.lines.append((status, high_cell, low_cell))
+        part.text = "".join(f"{cell}," for cell in cells)
+        return part
 
-    def score(self, parsed: _Parsed, row: int, stats: Stats) -> tuple[str, Group]:
-        """The row's wide cells joined (after the fixed columns), and its group."""
-        gate_false, gate_unknown, met_false, met_unknown = self.fields.unpack(parsed.masks[row])
-        as_of = self.job.as_of or parsed.get(row, "application_date")
-        expired = self._window(as_of) if as_of is not None else self.fixed_window
-        # As the engine settles a line: gate false -> ineligible; gate unknown -> needs info;
-        # else met false -> potential; met unknown -> needs info; else eligible.
-        needs_info = (gate_unknown | (met_unknown & ~met_false)) & ~gate_false
-        potential = met_false & ~gate_false & ~gate_unknown
-        key = (gate_false, needs_info, potential, expired)
-        group = self.groups.get(key)
+    # -- amounts -------------------------------------------------------------------------------------------------
+
+    def cells(self, index: int, amount: Amount) -> tuple[str, str, Decimal | None]:
+        if self.risk[index]:
+            return "", "", None
+        return cny(amount.max) or "", cny(amount.min) or "", amount.max
+
+    def _amount(self, index: int, figure: Any) -> tuple[str, str, Decimal | None]:
+        """A line's amount cells for a row's figure, remembered per figure (amounts repeat)."""
+        if figure is None:
+            return self.fixed[index]
+        memo = self.amounts[index]
+        cells = memo.get(figure)
+        if cells is None:
+            amount = compute(self.benefits[index].amount, {self.dynamic[index]: figure})
+            cells = memo.remember(figure, self.cells(index, amount))
+        return cells  # type: ignore[no-any-return]
+
+    def bodies(self, parsed: Parsed, stats: Stats) -> list[str | None]:
+        """Each row's wide cells and totals (None for a row with problems, or whose figures no rule can use:
+        those are in ``failures``)."""
+        self.failures = {}
+        body = functools.partial(self._body, parsed.figures, stats.eligible_sums)
+        bodies = [
+            group.text if group is not None and group.text is not None else body(group, row)
+            for row, group in enumerate(parsed.groups)
+        ]
+        for row in self.failures:
+            parsed.groups[row] = None
+        self.count(parsed.groups, stats)
+        return bodies
+
+    def _body(self, figures: dict[str, list[Any]], sums: list[Decimal], group: Group | None, row: int) -> str | None:
         if group is None:
-            group = self.groups.remember(key, self._group(*key))
-        group.rows += 1
-        if not group.dynamic:
-            return group.segments[0] + group.totals, group
+            return None
         eligible_total, potential_total = group.eligible_static, group.potential_static
         counted = False
         segments = group.segments
         pieces = [segments[0]]
-        fixed, amount, cash = self.fixed, self._amount, self.cash
-        firms, sums = stats.eligible_firms, stats.eligible_sums
-        columns = parsed.values
-        for slot, (index, figure_key, is_eligible, is_potential) in enumerate(group.dynamic, start=1):
-            column = columns.get(figure_key)
-            figure = column[row] if column is not None else None
-            high_cell, _, high = fixed[index] if figure is None else amount(index, figure)
-            pieces += (high_cell, segments[slot])
-            if is_eligible:
-                firms[index] += 1
+        cash = self.cash
+        eligible_highs = []
+        try:
+            for slot, (index, figure_key, is_eligible, is_potential) in enumerate(group.dynamic, start=1):
+                column = figures.get(figure_key)
+                high_cell, _, high = self._amount(index, None if column is None else column[row])
+                pieces += (high_cell, segments[slot])
                 if high is not None:
-                    sums[index] += high
-            if high is not None and cash[index] and (is_eligible or is_potential):
-                counted = True
-                if is_eligible:
-                    eligible_total += high
-                else:
-                    potential_total += high
-        if counted:
-            pieces.append(f"{cny(eligible_total)},{cny(potential_total)}")
-        else:
-            pieces.append(group.totals)
-        return "".join(pieces), group
+                    if is_eligible:
+                        eligible_highs.append((index, high))
+                    if cash[index] and (is_eligible or is_potential):
+                        counted = True
+                        if is_eligible:
+                            eligible_total += high
+                        else:
+                            potential_total += high
+        except ArithmeticError as exc:  # a figure no rule can use: the row, not the run, fails
+            self.failures[row] = f"a figure cannot be used: {exc}"
+            return None
+        for index, high in eligible_highs:
+            sums[index] += high
+        pieces.append(f"{cny(eligible_total)},{cny(potential_total)}" if counted else group.totals)
+        return "".join(pieces)
 
-    def long_cells(self, group: Group, parsed: _Parsed, row: int) -> list[tuple[str, str, str]]:
-        lines = group.lines.copy()
+    def long_cells(self, group: Group, parsed: Parsed, row: int) -> list[tuple[str, str, str]]:
+        lines = [line for part in group.parts for line in part.lines]
         for index, figure_key, _, _ in group.dynamic:
-            figure = parsed.get(row, figure_key)
-            high_cell, low_cell, _ = self.fixed[index] if figure is None else self._amount(index, figure)
+            column = parsed.figures.get(figure_key)
+            high_cell, low_cell, _ = self._amount(index, None if column is None else column[row])
             lines[index] = (lines[index][0], high_cell, low_cell)
         return lines
 
-    # -- a chunk of rows -----------------------------------------------------------------------------------------
+
+def _valid_code(code: str) -> bool:
+    """A well-formed credit code, upper case (anything else is checked by the full parser)."""
+    return _CODE.fullmatch(code) is not None and code[17] == check_character(code[:17])
+
+
+def safe_cell(text: str) -> str:
+    """A cell as it goes into CSV output: neutralised against formulas, quoted as csv.writer would."""
+    if _UNSAFE.search(text) is None:
+        return text
+    if text.startswith(("=", "+", "-", "@", "\t", "\r")):
+        text = "'" + text
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if re.search(r'[",\r\n]', text) else text
 
 
 def visible_row(row: list[str]) -> list[str]:

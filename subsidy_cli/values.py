@@ -20,6 +20,7 @@ _UNITS = {
     "亿元": Decimal(100_000_000),
 }
 _NUMBER = re.compile(r"^([+-]?\d+(?:\.\d+)?)\s*(万元|亿元|万|亿|元)?$")
+_PLAIN = re.compile(r"([0-9]{1,8})(万元|亿元|万|亿|元)\Z")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:万元|亿元|万|亿|元)?$")
 LIMIT = Decimal("1e16")  # ten thousand trillion yuan: anything larger is a typing slip
 _TRUE = {"true", "yes", "y", "1", "是", "有", "t"}
@@ -46,6 +47,9 @@ def parse_decimal_with_units(value: object, what: str = "amount") -> Decimal:
         raise ValueError(f"expected a number, got {value!r}")
     if value.isascii() and value.isdigit() and len(value) < 16:  # the common case in spreadsheets, much faster
         return Decimal(value)
+    plain = _PLAIN.match(value)  # ASCII digits with a unit, e.g. 200万: as below, without normalising first
+    if plain:
+        return Decimal(plain.group(1)) * _UNITS[plain.group(2)]
     text = normalise_text(value).replace(" ", "")
     text = text.removeprefix("¥").removeprefix("￥").removeprefix("CNY")
     if "," in text:
@@ -75,6 +79,8 @@ def parse_money(value: object) -> Decimal:
 
 def parse_count(value: object) -> int:
     """A whole number of things; accepts ``3000万`` for 30,000,000."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 16:  # the common case
+        return int(value)
     if isinstance(value, str) and normalise_text(value).endswith("元"):
         raise ValueError(f"{value!r} is a count, not an amount of money")
     number = parse_decimal_with_units(value, what="whole number")

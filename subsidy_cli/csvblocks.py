@@ -1,0 +1,163 @@
+"""A CSV byte stream cut into blocks of whole rows, so that rows can be decoded, read and scored in
+worker processes while the main process only moves bytes.
+
+A block ends only after a line break outside quoted cells (an even number of quote characters since
+the block began), so its rows read exactly as they would in the whole file; each block knows the
+number of its first line. The bytes of LF, CR and the double quote must never occur inside another
+character, which holds for ASCII-compatible encodings without shift states (UTF-8, GB18030, GBK, Big5,
+Shift_JIS, Latin-1...); ``check_encoding`` refuses the others.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from .csvio import BadRow, InputError, decode_errors
+
+BLOCK_BYTES = 1 << 19
+FORCE_BYTES = 1 << 23  # an unclosed quote: past this, a block is cut at a line break regardless
+_STATEFUL = ("hz", "iso2022", "utf_7", "utf-7")
+_PROBE = '\r\n",;|abcXYZ019'
+
+
+def check_encoding(name: str) -> None:
+    """Raise InputError for an encoding whose bytes cannot be cut at line breaks."""
+    codec = codecs.lookup(name).name.replace("-", "_")
+    if codec == "utf_8_sig":  # its encoder writes a BOM first; its bytes are UTF-8's
+        return
+    try:
+        ascii_safe = _PROBE.encode(name) == _PROBE.encode("ascii")
+    except UnicodeError:
+        ascii_safe = False
+    if codec.startswith(_STATEFUL) or not ascii_safe:
+        raise InputError(
+            f"--encoding: {name!r} is not an encoding for CSV files from Excel or WPS; "
+            "re-save the file as 'CSV UTF-8', or pass --encoding gb18030"
+        )
+
+
+@dataclass(frozen=True)
+class Block:
+    """Whole rows of a CSV file, as bytes, and the number of the first line they start on."""
+
+    data: bytes
+    first_line: int
+
+
+def line_breaks(data: bytes) -> int:
+    """Lines ended in ``data``, counted as the csv module counts them (CR LF, LF and lone CR each end one)."""
+    return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
+
+
+def _cut(data: bytes, final: bool) -> int:
+    """Where a block can end: just after the last line break outside quotes (0: nowhere yet)."""
+    if final:
+        return len(data)
+    end = len(data)
+    quotes = previous = -1
+    while True:
+        lf, cr = data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)
+        if lf < 0 and cr < 0:
+            return 0
+        if cr > lf:  # a lone CR ends a line only if the next byte is known and is not LF
+            if cr + 1 >= len(data):
+                end = cr
+                continue
+            cut = cr + 1
+        else:
+            cut = lf + 1
+        quotes = data.count(b'"', 0, cut) if quotes < 0 else quotes - data.count(b'"', cut, previous)
+        previous = cut
+        if quotes % 2 == 0:
+            return cut
+        if len(data) > FORCE_BYTES:
+            return cut
+        end = cut - 1
+
+
+def blocks(raw: BinaryIO, first_line: int, carry: bytes = b"", size: int = BLOCK_BYTES) -> Iterator[Block]:
+    """The rest of a stream as blocks of whole rows; ``carry`` is what was read already and not yet used."""
+    pending = carry
+    line = first_line
+    while True:
+        more = raw.read(size)
+        final = not more
+        pending += more
+        if not pending:
+            return
+        if len(pending) < size and not final:
+            continue
+        cut = _cut(pending, final)
+        if cut:
+            block, pending = pending[:cut], pending[cut:]
+            yield Block(block, line)
+            line += line_breaks(block)
+        if final:
+            if pending:
+                yield Block(pending, line)
+            return
+
+
+def split_first_row(data: bytes, encoding: str) -> tuple[list[str], int]:
+    """The first row of a block (the header), and how many bytes it takes."""
+    text = decode(data, encoding)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    try:
+        row = next(reader, [])
+    except csv.Error as exc:
+        raise InputError(f"the header row cannot be read as CSV: {exc}") from None
+    offset = 0
+    for _ in range(reader.line_num):
+        offset = _after_line(data, offset)
+    return row, offset
+
+
+def _after_line(data: bytes, offset: int) -> int:
+    """Just after the line break that ends the line starting at ``offset`` (the end if none does)."""
+    lf, cr = data.find(b"\n", offset), data.find(b"\r", offset)
+    if cr < 0 or 0 <= lf < cr:
+        return len(data) if lf < 0 else lf + 1
+    return cr + 2 if data[cr + 1 : cr + 2] == b"\n" else cr + 1
+
+
+def decode(data: bytes, encoding: str) -> str:
+    """Bytes as text; bytes the encoding cannot read are kept (as lone surrogates) and counted."""
+    try:
+        return data.decode(encoding, errors="subsidy-count")
+    except UnicodeError as exc:  # a decoder that fails outright (no error handler applies)
+        raise InputError(f"cannot be read as {encoding}: {exc}; pass --encoding") from None
+
+
+def read_block(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool]:
+    """A block's rows with the line each starts on, and whether it had bytes the encoding cannot read.
+    A row the csv module cannot split comes as a BadRow, and reading goes on with the next line."""
+    before = decode_errors()
+    text = decode(block.data, encoding)
+    bad_bytes = decode_errors() > before
+    first = block.first_line
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    try:
+        rows = list(reader)
+        if reader.line_num == len(rows):  # one line a row: the common case
+            return list(range(first, first + len(rows))), rows, bad_bytes
+    except csv.Error:
+        pass
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
+    lines: list[int] = []
+    rows = []
+    previous = 0
+    while True:
+        try:
+            row: list[str] = next(reader)
+        except StopIteration:
+            return lines, rows, bad_bytes
+        except csv.Error as exc:
+            row = BadRow(f"cannot be read as CSV: {exc}")
+        lines.append(first + previous)
+        rows.append(row)
+        previous = reader.line_num
