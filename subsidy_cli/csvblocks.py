@@ -19,7 +19,7 @@ from typing import BinaryIO
 
 from .csvio import BadRow, InputError, decode_errors
 
-BLOCK_BYTES = 1 << 19
+BLOCK_BYTES = 1 << 20
 FORCE_BYTES = 1 << 23  # an unclosed quote: past this, a block is cut at a line break regardless
 _STATEFUL = ("hz", "iso2022", "utf_7", "utf-7")
 _PROBE = '\r\n",;|abcXYZ019'

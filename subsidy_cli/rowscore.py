@@ -129,11 +129,13 @@ class Group:
     """What every row with one set of statuses shares (compared by identity)."""
 
     text: str | None  # the wide cells and totals, when no amount depends on the row
-    segments: list[str]  # the wide cells, split where a row's own amounts go (when some do)
-    dynamic: list[tuple[int, str, bool, bool]]
+    head: str  # else: the wide cells up to the first amount the row decides,
+    slots: list[tuple[int, str, Any, str, bool, bool]]  # then per such amount (line, figure key, its memo, the
+    # cells after it, eligible, counts towards a total)
     eligible_static: Decimal
     potential_static: Decimal
     totals: str  # the two total cells when no amount the row decides counts towards them
+    eligible: list[tuple[int, Decimal | None]]  # eligible lines, with their fixed amount (None: none, or the row's)
     parts: tuple[_Part, ...]
 
 
@@ -144,7 +146,7 @@ class Parsed:
     count: int
     groups: list[Group | None]  # None for a row with problems
     problems: dict[int, list[str]]  # row -> its problems (only rows that have some)
-    figures: dict[str, list[Any]]  # key -> a row's figure (or None), for amounts a row decides
+    figures: dict[str, Any]  # key -> each row's text of that figure (amounts a row decides are remembered per text)
     names: list[str]  # as typed, stripped
     codes: list[str]
 
@@ -275,9 +277,8 @@ class RowScorer:
         self.columns = [
             (i, key, key in self.figure_keys)
             for i, key in used
-            if key not in ("name", "credit_code") or key in self.single
+            if (i, key) not in bundled and (key not in ("name", "credit_code") or key in self.single)
         ]
-        self.columns.sort(key=lambda column: column[2])  # figures last: the first column starts the masks
         self.name_index = header.keys.index("name")
         self.code_index = header.keys.index("credit_code") if "credit_code" in header.keys else None
         self.check_name = "name" not in overrides
@@ -370,14 +371,13 @@ class RowScorer:
             masks |= self.today_window if value is None else self.fields.expired(self._window(value))
         return masks, value
 
-    def _column_cell(self, key: str, text: str, *, check_bytes: bool) -> Any:
-        """What a column's memo keeps for a text: the masks, with the value too for a figure."""
-        masks, value = self._cell(key, text, check_bytes)
-        return (masks, value) if key in self.figure_keys else masks
+    def _column_cell(self, key: str, text: str, *, check_bytes: bool) -> int:
+        """What a column's memo keeps for a text: its masks."""
+        return self._cell(key, text, check_bytes)[0]
 
     def _bundle_masks(self, texts: tuple[str, ...], *, check_bytes: bool) -> int:
         assert self.bundle is not None
-        masks = self.base  # what every row has, joined to the first lookup of each row
+        masks = 0
         for key, text in zip(self.bundle[1], texts, strict=True):
             memo = self.column_memos[key]
             found = memo.get(text)
@@ -401,29 +401,29 @@ class RowScorer:
             getter, members, memo = self.bundle
             texts = list(map(getter, rows)) if len(members) > 1 else [(text,) for text in map(getter, rows)]
             masks = _lookup(memo, texts, functools.partial(self._bundle_masks, check_bytes=check_bytes))
-        first, second = operator.itemgetter(0), operator.itemgetter(1)
+        constant = self.base  # what every row of the chunk has: joined to the rows' masks at the end
         for index, key, is_figure in self.columns:
+            texts = columns[index]
             make = functools.partial(self._column_cell, key, check_bytes=check_bytes)
-            found = _lookup(self.column_memos[key], columns[index], make)
             if is_figure:
-                parsed.figures[key] = list(map(second, found))
-                found = list(map(first, found))
+                parsed.figures[key] = texts
+            if not any(texts):  # a column left blank (in this chunk at least): one cell for every row
+                constant |= _lookup(self.column_memos[key], [""], make)[0]
+                continue
+            found = _lookup(self.column_memos[key], texts, make)
             masks = found if masks is None else list(map(operator.or_, masks, found))
-        if masks is None:
-            masks = [self.base] * count
-        elif self.bundle is None:
-            masks = list(map(operator.or_, masks, itertools.repeat(self.base)))
+        masks = [constant] * count if masks is None else list(map(operator.or_, masks, itertools.repeat(constant)))
         for (keys, indexes, entries), memo in zip(self.multi, self.multi_memos, strict=True):
             # keyed by the cells as typed: the same texts always give the same values
             combos = list(zip(*[columns[i] if i is not None else [None] * count for i in indexes], strict=True))
             make = functools.partial(self._multi_masks, keys, entries=entries, check_bytes=check_bytes)
             masks = list(map(operator.or_, masks, _lookup(memo, combos, make)))
-        for key, value in self.job.overrides.items():
-            if key in self.figure_keys:
-                parsed.figures[key] = [value] * count
-        parsed.names = names = [text.strip() for text in columns[self.name_index]]
+        for key in self.job.overrides:
+            if key in self.figure_keys:  # the --set value, whatever the text
+                parsed.figures[key] = itertools.repeat("")
+        parsed.names = names = list(map(str.strip, columns[self.name_index]))
         if self.code_index is not None:
-            parsed.codes = codes = [text.strip() for text in columns[self.code_index]]
+            parsed.codes = codes = list(map(str.strip, columns[self.code_index]))
         else:
             parsed.codes = codes = [""] * count
         bad = self.fields.bad
@@ -495,15 +495,11 @@ class RowScorer:
         """Eligible firms per line, and the sums of their fixed amounts, counted once per group."""
         firms, sums = stats.eligible_firms, stats.eligible_sums
         for group, rows in collections.Counter(groups).items():
-            if group is None:
-                continue
-            for part in group.parts:
-                for index, high in part.eligible_highs:
+            if group is not None:
+                for index, high in group.eligible:
                     firms[index] += rows
                     if high is not None:
                         sums[index] += high * rows
-                for index in part.eligible_dynamic:
-                    firms[index] += rows
 
     def _group(self, statuses: int) -> Group:
         """The output cells of every row with these statuses, from the parts of its blocks."""
@@ -522,9 +518,16 @@ class RowScorer:
             potential += part.potential_static
             dynamic += part.dynamic
         totals = f"{cny(eligible)},{cny(potential)}"
-        if dynamic:
-            return Group(None, text.split(_SLOT), dynamic, eligible, potential, totals, tuple(parts))
-        return Group(text + totals, [], dynamic, eligible, potential, totals, tuple(parts))
+        lines = [*(line for part in parts for line in part.eligible_highs)]
+        lines += [(index, None) for part in parts for index in part.eligible_dynamic]
+        if not dynamic:
+            return Group(text + totals, "", [], eligible, potential, totals, lines, tuple(parts))
+        head, *after = text.split(_SLOT)
+        slots = [
+            (index, key, self.amounts[index], cells, is_eligible, self.cash[index] and (is_eligible or is_potential))
+            for (index, key, is_eligible, is_potential), cells in zip(dynamic, after, strict=True)
+        ]
+        return Group(None, head, slots, eligible, potential, totals, lines, tuple(parts))
 
     def _part(self, statuses: int, lines: range) -> _Part:
         w = self.fields.width
@@ -571,15 +574,14 @@ class RowScorer:
             return "", "", None
         return cny(amount.max) or "", cny(amount.min) or "", amount.max
 
-    def _amount(self, index: int, figure: Any) -> tuple[str, str, Decimal | None]:
-        """A line's amount cells for a row's figure, remembered per figure (amounts repeat)."""
-        if figure is None:
-            return self.fixed[index]
+    def _amount(self, index: int, key: str, text: str) -> tuple[str, str, Decimal | None]:
+        """A line's amount cells for a row's figure, as typed (or set), remembered per text (amounts repeat)."""
         memo = self.amounts[index]
-        cells = memo.get(figure)
+        cells = memo.get(text)
         if cells is None:
-            amount = compute(self.benefits[index].amount, {self.dynamic[index]: figure})
-            cells = memo.remember(figure, self.cells(index, amount))
+            figure = self.job.overrides[key] if key in self.job.overrides else self.value(key, text, False)[0]
+            amount = compute(self.benefits[index].amount, {key: figure})
+            cells = memo.remember(text, self.cells(index, amount))
         return cells  # type: ignore[no-any-return]
 
     def bodies(self, parsed: Parsed, stats: Stats) -> list[str | None]:
@@ -596,24 +598,24 @@ class RowScorer:
         self.count(parsed.groups, stats)
         return bodies
 
-    def _body(self, figures: dict[str, list[Any]], sums: list[Decimal], group: Group | None, row: int) -> str | None:
+    def _body(self, figures: dict[str, Any], sums: list[Decimal], group: Group | None, row: int) -> str | None:
+        """The wide cells and totals of a row whose group has amounts the row decides."""
         if group is None:
             return None
         eligible_total, potential_total = group.eligible_static, group.potential_static
         counted = False
-        segments = group.segments
-        pieces = [segments[0]]
-        cash = self.cash
-        eligible_highs = []
+        pieces = [group.head]
+        highs = []
         try:
-            for slot, (index, figure_key, is_eligible, is_potential) in enumerate(group.dynamic, start=1):
-                column = figures.get(figure_key)
-                high_cell, _, high = self._amount(index, None if column is None else column[row])
-                pieces += (high_cell, segments[slot])
+            for index, key, memo, after, is_eligible, counts in group.slots:
+                text = figures[key][row]
+                cells = memo.get(text)
+                high_cell, _, high = self._amount(index, key, text) if cells is None else cells
+                pieces += (high_cell, after)
                 if high is not None:
                     if is_eligible:
-                        eligible_highs.append((index, high))
-                    if cash[index] and (is_eligible or is_potential):
+                        highs.append((index, high))
+                    if counts:
                         counted = True
                         if is_eligible:
                             eligible_total += high
@@ -622,16 +624,15 @@ class RowScorer:
         except ArithmeticError as exc:  # a figure no rule can use: the row, not the run, fails
             self.failures[row] = f"a figure cannot be used: {exc}"
             return None
-        for index, high in eligible_highs:
+        for index, high in highs:
             sums[index] += high
         pieces.append(f"{cny(eligible_total)},{cny(potential_total)}" if counted else group.totals)
         return "".join(pieces)
 
     def long_cells(self, group: Group, parsed: Parsed, row: int) -> list[tuple[str, str, str]]:
         lines = [line for part in group.parts for line in part.lines]
-        for index, figure_key, _, _ in group.dynamic:
-            column = parsed.figures.get(figure_key)
-            high_cell, low_cell, _ = self._amount(index, None if column is None else column[row])
+        for index, key, *_ in group.slots:
+            high_cell, low_cell, _ = self._amount(index, key, parsed.figures[key][row])
             lines[index] = (lines[index][0], high_cell, low_cell)
         return lines
 

@@ -7,10 +7,12 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from subsidy_cli.creditcode import check_character, validate_credit_code
+from subsidy_cli.creditcode import ALPHABET, check_character, validate_credit_code, weighted_check_character
 from subsidy_cli.profile import KEYS, Profile, ProfileError, build_profile, profile_to_dict
-from subsidy_cli.values import parse_bool, parse_count, parse_date, parse_list, parse_money
+from subsidy_cli.values import parse_bool, parse_count, parse_date, parse_decimal_with_units, parse_list, parse_money
 
 
 @pytest.mark.parametrize(
@@ -73,6 +75,25 @@ def test_credit_code() -> None:
         validate_credit_code("91350100M000100YI3")
     with pytest.raises(ValueError, match="last character should be '3'"):
         validate_credit_code("91350100M000100Y44")
+
+
+@given(st.text(alphabet=ALPHABET, min_size=17, max_size=17))
+def test_check_character_is_the_standards_weighted_sum(first17: str) -> None:
+    assert check_character(first17) == weighted_check_character(first17)
+
+
+@given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["", "元", "万", "万元", "亿", "亿元"]))
+def test_plain_amounts_read_as_the_general_parser_reads_them(number: int, unit: str) -> None:
+    """The fast path for ASCII digits with a unit gives what normalising and the full grammar give."""
+    text = f"{number}{unit}"
+    try:
+        expected = parse_decimal_with_units(f" {text} ")  # the space takes the general path
+    except ValueError:
+        with pytest.raises(ValueError):
+            parse_decimal_with_units(text)
+        return
+    got = parse_decimal_with_units(text)
+    assert got == expected and str(got) == str(expected)
 
 
 def test_districts_accept_chinese_names_and_slugs() -> None:
