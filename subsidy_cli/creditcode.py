@@ -11,12 +11,26 @@ _WELL_FORMED = re.compile(f"[{ALPHABET}]{{18}}")
 _WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)  # 3**i mod 31
 # The weights are the powers of 3 modulo 31, and 34 = 3 (mod 31): so the weighted sum, modulo 31, is the
 # characters' values read as one base-34 number, last character first. int() does that at C speed.
-_BASE34 = str.maketrans({char: "0123456789abcdefghijklmnopqrstu"[value] for char, value in _VALUE.items()})
+# Bytes outside the alphabet become "!", which int() refuses.
+_BASE34 = bytes(
+    ord("0123456789abcdefghijklmnopqrstu"[_VALUE[chr(byte)]]) if chr(byte) in _VALUE else ord("!")
+    for byte in range(256)
+)
 
 
 def check_character(first17: str) -> str:
     """The 18th character that GB 32100-2015 computes from the first 17 (which must be in ALPHABET)."""
-    return ALPHABET[-int(first17[::-1].translate(_BASE34), 34) % 31]
+    return ALPHABET[-int(first17.encode("ascii")[::-1].translate(_BASE34), 34) % 31]
+
+
+def is_valid(code: str) -> bool:
+    """Whether ``code`` is a valid credit code as printed (upper case, no spaces): the fast test."""
+    if len(code) != 18 or not code.isascii():
+        return False
+    try:
+        return code[17] == ALPHABET[-int(code.encode()[16::-1].translate(_BASE34), 34) % 31]
+    except ValueError:  # a character outside the alphabet
+        return False
 
 
 def weighted_check_character(first17: str) -> str:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 from .amounts import Amount, compute
 from .conditions import Condition, compare, evaluate
-from .creditcode import check_character
+from .creditcode import is_valid
 from .csvio import UNDECODABLE, BadRow, has_undecodable, visible
 from .engine import Status
 from .formats import cny
@@ -43,12 +43,11 @@ if TYPE_CHECKING:
     from .batch import Job
 
 _CACHE_LIMIT = 4_096  # entries per column, per amount line and per memo: a few MB in all, whatever the input
-_GROUP_LIMIT = 8_192
-_BLOCK = 8  # lines per block of a group
+_GROUP_LIMIT = 32_768
+_BLOCKS = 4  # a group is made of the parts of this many blocks of lines
 _SLOT = "\x00"
 _BAD_BYTES = "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding"
 _EMPTY_NAME = "is empty; every firm needs its name"
-_CODE = re.compile("[0-9ABCDEFGHJKLMNPQRTUWXY]{18}")
 _UNSAFE = re.compile(r'^[=+\-@\t\r]|[",\r\n]')  # a cell that needs neutralising or quoting in CSV
 
 
@@ -115,7 +114,8 @@ class Stats:
 class _Part:
     """What rows share on one block of lines: their cells (with slots for amounts a row decides) and sums."""
 
-    text: str  # the block's cells, each followed by a comma; _SLOT where a row's own amount goes
+    text: str  # the block's cells, each followed by a comma
+    segments: list[str]  # the same, split where a row's own amounts go
     dynamic: list[tuple[int, str, bool, bool]]  # (line, key, eligible, potential) for amounts the row decides
     eligible_static: Decimal
     potential_static: Decimal
@@ -124,18 +124,18 @@ class _Part:
     lines: list[tuple[str, str, str]]  # per line (status, max, min), for --long
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Group:
-    """What every row with one set of statuses shares (compared by identity)."""
+    """What every row with one set of statuses shares (compared by identity). It refers to its parts' texts
+    rather than copying them, so that many groups can be remembered."""
 
-    text: str | None  # the wide cells and totals, when no amount depends on the row
-    head: str  # else: the wide cells up to the first amount the row decides,
-    slots: list[tuple[int, str, Any, str, bool, bool]]  # then per such amount (line, figure key, its memo, the
-    # cells after it, eligible, counts towards a total)
+    static: tuple[str, ...] | None  # the wide cells and totals, when no amount depends on the row
+    head: tuple[str, ...]  # else: the wide cells up to the first amount the row decides,
+    slots: list[tuple[int, str, Any, tuple[str, ...], bool, bool]]  # then per such amount (line, figure key,
+    # its memo, the cells after it, eligible, counts towards a total)
     eligible_static: Decimal
     potential_static: Decimal
     totals: str  # the two total cells when no amount the row decides counts towards them
-    eligible: list[tuple[int, Decimal | None]]  # eligible lines, with their fixed amount (None: none, or the row's)
     parts: tuple[_Part, ...]
 
 
@@ -291,15 +291,18 @@ class RowScorer:
         self.multi_memos = [_Memo() for _ in self.multi]
         self.settle = fields.settler()
         self.groups = _Memo(_GROUP_LIMIT)
+        self.parts = _Memo(_BLOCKS * _CACHE_LIMIT)
         self.fixed = [self.cells(index, compute(benefit.amount, {})) for index, benefit in enumerate(self.benefits)]
         self.amounts: dict[int, _Memo] = {index: _Memo() for index in self.dynamic}
         # per block of lines: the mask of its bits in every status field, its lines, and its memo of parts
         self.blocks = []
-        for start in range(0, len(self.benefits), _BLOCK):
-            lines = range(start, min(start + _BLOCK, len(self.benefits)))
+        size = -(-len(self.benefits) // _BLOCKS)
+        for start in range(0, len(self.benefits), size):
+            lines = range(start, min(start + size, len(self.benefits)))
             bits = sum(1 << i for i in lines)
             w = fields.width
-            self.blocks.append((sum(bits << k * w for k in range(5)), lines, _Memo()))
+            # the block's bits in every field of the masks (but "bad"), and its parts keyed by those bits
+            self.blocks.append((sum(bits << k * w for k in range(6)), lines, _Memo()))
         self.failures: dict[int, str] = {}
 
     # -- outcomes as masks ---------------------------------------------------------------------------------------
@@ -433,8 +436,8 @@ class RowScorer:
         if self.check_name and ("" in names or check_bytes):
             suspects.update(i for i, name in enumerate(names) if not name or (check_bytes and UNDECODABLE in name))
         if self.check_code:
-            suspects.update(i for i, code in enumerate(codes) if code and not _valid_code(code))
-        groups = self._groups(list(map(self.settle, masks)))
+            suspects.update(i for i, code in enumerate(codes) if code and not is_valid(code))
+        groups = self._groups(masks)
         for i in sorted(suspects):
             problems = self._problems(rows[i], check_bytes)
             if problems:
@@ -488,29 +491,33 @@ class RowScorer:
 
     # -- groups --------------------------------------------------------------------------------------------------
 
-    def _groups(self, statuses: list[int]) -> list[Group | None]:
-        return _lookup(self.groups, statuses, self._group)
-
-    def count(self, groups: list[Group | None], stats: Stats) -> None:
-        """Eligible firms per line, and the sums of their fixed amounts, counted once per group."""
-        firms, sums = stats.eligible_firms, stats.eligible_sums
-        for group, rows in collections.Counter(groups).items():
-            if group is not None:
-                for index, high in group.eligible:
-                    firms[index] += rows
-                    if high is not None:
-                        sums[index] += high * rows
-
-    def _group(self, statuses: int) -> Group:
-        """The output cells of every row with these statuses, from the parts of its blocks."""
+    def _groups(self, masks: list[int]) -> list[Group | None]:
+        """Each row's group: the parts its masks give each block of lines (remembered per block, so the
+        masks are settled once per distinct part), then the group those parts make."""
         parts = []
         for bits, lines, memo in self.blocks:
-            key = statuses & bits
-            part = memo.get(key)
-            if part is None:
-                part = memo.remember(key, self._part(statuses, lines))
-            parts.append(part)
-        text = "".join([part.text for part in parts])
+            make = functools.partial(self._part, lines=lines)
+            parts.append(_lookup(memo, list(map(operator.and_, masks, itertools.repeat(bits))), make))
+        return _lookup(self.groups, list(zip(*parts, strict=True)), self._group)
+
+    def count(self, groups: list[Group | None], stats: Stats) -> None:
+        """Eligible firms per line, and the sums of their fixed amounts, counted once per part."""
+        firms, sums = stats.eligible_firms, stats.eligible_sums
+        part_rows: collections.Counter[_Part] = collections.Counter()
+        for group, rows in collections.Counter(groups).items():
+            if group is not None:
+                for part in group.parts:
+                    part_rows[part] += rows
+        for part, rows in part_rows.items():
+            for index, high in part.eligible_highs:
+                firms[index] += rows
+                if high is not None:
+                    sums[index] += high * rows
+            for index in part.eligible_dynamic:
+                firms[index] += rows
+
+    def _group(self, parts: tuple[_Part, ...]) -> Group:
+        """The output cells of every row whose blocks have these parts."""
         eligible = potential = Decimal(0)
         dynamic = []
         for part in parts:
@@ -518,23 +525,35 @@ class RowScorer:
             potential += part.potential_static
             dynamic += part.dynamic
         totals = f"{cny(eligible)},{cny(potential)}"
-        lines = [*(line for part in parts for line in part.eligible_highs)]
-        lines += [(index, None) for part in parts for index in part.eligible_dynamic]
         if not dynamic:
-            return Group(text + totals, "", [], eligible, potential, totals, lines, tuple(parts))
-        head, *after = text.split(_SLOT)
+            return Group((*(part.text for part in parts), totals), (), [], eligible, potential, totals, parts)
+        pieces: list[list[str]] = [[]]  # the texts between amounts the row decides
+        for part in parts:
+            first, *rest = part.segments
+            pieces[-1].append(first)
+            pieces += [[segment] for segment in rest]
+        cash, amounts = self.cash, self.amounts
         slots = [
-            (index, key, self.amounts[index], cells, is_eligible, self.cash[index] and (is_eligible or is_potential))
-            for (index, key, is_eligible, is_potential), cells in zip(dynamic, after, strict=True)
+            (index, key, amounts[index], tuple(after), is_eligible, cash[index] and (is_eligible or is_potential))
+            for (index, key, is_eligible, is_potential), after in zip(dynamic, pieces[1:], strict=True)
         ]
-        return Group(None, head, slots, eligible, potential, totals, lines, tuple(parts))
+        return Group(None, tuple(pieces[0]), slots, eligible, potential, totals, parts)
 
-    def _part(self, statuses: int, lines: range) -> _Part:
+    def _part(self, masks: int, *, lines: range) -> _Part:
+        """The cells and sums of one block of lines, from the rows' masks on those lines (one object for
+        one set of statuses, so that groups can be keyed by their parts)."""
+        statuses = self.settle(masks)
+        part = self.parts.get(statuses)
+        if part is None:
+            part = self.parts.remember(statuses, self._new_part(statuses, lines))
+        return part  # type: ignore[no-any-return]
+
+    def _new_part(self, statuses: int, lines: range) -> _Part:
         w = self.fields.width
         ones = (1 << w) - 1
         ineligible, needs_info, potential_mask, expired, known = (statuses >> k * w & ones for k in range(5))
         cells: list[str] = []
-        part = _Part("", [], Decimal(0), Decimal(0), [], [], [])
+        part = _Part("", [], [], Decimal(0), Decimal(0), [], [], [])
         for index in lines:
             bit = 1 << index
             high_cell, low_cell, high = self.fixed[index]
@@ -565,6 +584,7 @@ class RowScorer:
             cells += [status, high_cell]
             part.lines.append((status, high_cell, low_cell))
         part.text = "".join(f"{cell}," for cell in cells)
+        part.segments = part.text.split(_SLOT)
         return part
 
     # -- amounts -------------------------------------------------------------------------------------------------
@@ -589,8 +609,9 @@ class RowScorer:
         those are in ``failures``)."""
         self.failures = {}
         body = functools.partial(self._body, parsed.figures, stats.eligible_sums)
+        join = "".join
         bodies = [
-            group.text if group is not None and group.text is not None else body(group, row)
+            join(group.static) if group is not None and group.static is not None else body(group, row)
             for row, group in enumerate(parsed.groups)
         ]
         for row in self.failures:
@@ -604,14 +625,15 @@ class RowScorer:
             return None
         eligible_total, potential_total = group.eligible_static, group.potential_static
         counted = False
-        pieces = [group.head]
+        pieces = [*group.head]
         highs = []
         try:
             for index, key, memo, after, is_eligible, counts in group.slots:
                 text = figures[key][row]
                 cells = memo.get(text)
                 high_cell, _, high = self._amount(index, key, text) if cells is None else cells
-                pieces += (high_cell, after)
+                pieces.append(high_cell)
+                pieces += after
                 if high is not None:
                     if is_eligible:
                         highs.append((index, high))
@@ -635,11 +657,6 @@ class RowScorer:
             high_cell, low_cell, _ = self._amount(index, key, parsed.figures[key][row])
             lines[index] = (lines[index][0], high_cell, low_cell)
         return lines
-
-
-def _valid_code(code: str) -> bool:
-    """A well-formed credit code, upper case (anything else is checked by the full parser)."""
-    return _CODE.fullmatch(code) is not None and code[17] == check_character(code[:17])
 
 
 def safe_cell(text: str) -> str:

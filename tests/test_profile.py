@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from subsidy_cli.creditcode import ALPHABET, check_character, validate_credit_code, weighted_check_character
+from subsidy_cli.creditcode import ALPHABET, check_character, is_valid, validate_credit_code, weighted_check_character
 from subsidy_cli.profile import KEYS, Profile, ProfileError, build_profile, profile_to_dict
 from subsidy_cli.values import parse_bool, parse_count, parse_date, parse_decimal_with_units, parse_list, parse_money
 
@@ -80,6 +80,17 @@ def test_credit_code() -> None:
 @given(st.text(alphabet=ALPHABET, min_size=17, max_size=17))
 def test_check_character_is_the_standards_weighted_sum(first17: str) -> None:
     assert check_character(first17) == weighted_check_character(first17)
+
+
+@given(st.text(alphabet=ALPHABET + "IOSVZaz _!é", min_size=17, max_size=19), st.booleans())
+def test_fast_credit_code_test_agrees_with_the_validator(text: str, fix_check: bool) -> None:
+    if fix_check and len(text) == 18 and all(c in ALPHABET for c in text[:17]):
+        text = text[:17] + check_character(text[:17])
+    try:
+        printed = validate_credit_code(text) == text
+    except ValueError:
+        printed = False
+    assert is_valid(text) == printed
 
 
 @given(st.integers(min_value=0, max_value=10**9), st.sampled_from(["", "元", "万", "万元", "亿", "亿元"]))
