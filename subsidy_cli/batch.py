@@ -24,7 +24,7 @@ from .engine import Assessment, assess_rules, evaluation_date
 from .formats import assessment_dict, cny
 from .layers import Rules
 from .profile import Profile
-from .rowscore import RowScorer, Stats, safe_cell, visible_row
+from .rowscore import RowScorer, Stats, safe_cell, safe_cells, visible_row
 
 OutputFormat = Literal["csv", "jsonl"]
 FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
@@ -89,13 +89,13 @@ class ChunkWriter:
         if check_bytes:  # bytes the encoding could not read are shown as \ufffd[xx], never dropped
             rows = [visible_row(row) for row in rows]
         width = self.width
-        whole = [row for row in rows if len(row) == width and not isinstance(row, BadRow)]
+        whole = rows if set(map(len, rows)) <= {width} else [row for row in rows if len(row) == width]
         parsed = self.scorer.parse(whole, check_bytes)
         plain = not (self.job.output_format == "jsonl" or self.general or self.job.long)
         bodies = self.scorer.bodies(parsed, stats) if not (self.job.output_format == "jsonl" or self.general) else []
         audit = self.audit
         if plain and len(whole) == len(rows) and not parsed.problems and not self.scorer.failures:
-            names, codes = list(map(safe_cell, parsed.names)), list(map(safe_cell, parsed.codes))
+            names, codes = safe_cells(parsed.names), parsed.codes  # valid credit codes need no care
             text = "".join(
                 [
                     f"{line},{name},{code},valid,,{body},{audit}\r\n"

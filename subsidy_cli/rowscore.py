@@ -43,12 +43,14 @@ if TYPE_CHECKING:
     from .batch import Job
 
 _CACHE_LIMIT = 4_096  # entries per column, per amount line and per memo: a few MB in all, whatever the input
-_GROUP_LIMIT = 32_768
+_GROUP_LIMIT = 16_384
+_FIGURE_LIMIT = 16_384  # texts per figure column: amounts of money take many values
 _BLOCKS = 4  # a group is made of the parts of this many blocks of lines
 _SLOT = "\x00"
 _BAD_BYTES = "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding"
 _EMPTY_NAME = "is empty; every firm needs its name"
 _UNSAFE = re.compile(r'^[=+\-@\t\r]|[",\r\n]')  # a cell that needs neutralising or quoting in CSV
+_UNSAFE_ANY = re.compile(r'(?:^|\x00)[=+\-@\t\r]|[",\r\n]')  # the same, in cells joined by NUL
 
 
 def _leaves(cond: Condition) -> Iterator[Condition]:
@@ -131,8 +133,8 @@ class Group:
 
     static: tuple[str, ...] | None  # the wide cells and totals, when no amount depends on the row
     head: tuple[str, ...]  # else: the wide cells up to the first amount the row decides,
-    slots: list[tuple[int, str, Any, tuple[str, ...], bool, bool]]  # then per such amount (line, figure key,
-    # its memo, the cells after it, eligible, counts towards a total)
+    slots: list[tuple[int, str, int, tuple[str, ...], bool, bool]]  # then per such amount (line, figure key,
+    # its place in the figure's amounts, the cells after it, eligible, counts towards a total)
     eligible_static: Decimal
     potential_static: Decimal
     totals: str  # the two total cells when no amount the row decides counts towards them
@@ -149,6 +151,7 @@ class Parsed:
     figures: dict[str, Any]  # key -> each row's text of that figure (amounts a row decides are remembered per text)
     names: list[str]  # as typed, stripped
     codes: list[str]
+    parts: list[list[_Part]] = field(default_factory=list)  # per block of lines: each row's part
 
 
 @dataclass(frozen=True)
@@ -252,7 +255,9 @@ class RowScorer:
         self.width = len(header.cells)
         used = [(i, key) for i, key in enumerate(header.keys) if key is not None and key not in overrides]
         self.headings = {key: header.cells[i] for i, key in used}
-        self.column_memos = {key: _Memo() for _, key in used}
+        self.column_memos = {
+            key: _Memo(_FIGURE_LIMIT if KEYS[key].type in ("money", "count") else _CACHE_LIMIT) for _, key in used
+        }
         bundled = [(i, key) for i, key in used if KEYS[key].type in ("bool", "choice")]
         self.bundle = (
             (operator.itemgetter(*[i for i, _ in bundled]), [key for _, key in bundled], _Memo(4 * _CACHE_LIMIT))
@@ -293,7 +298,11 @@ class RowScorer:
         self.groups = _Memo(_GROUP_LIMIT)
         self.parts = _Memo(_BLOCKS * _CACHE_LIMIT)
         self.fixed = [self.cells(index, compute(benefit.amount, {})) for index, benefit in enumerate(self.benefits)]
-        self.amounts: dict[int, _Memo] = {index: _Memo() for index in self.dynamic}
+        # per figure: the amount cells of every line it decides, remembered per text (amounts repeat)
+        self.amounts = {key: _Memo(2 * _CACHE_LIMIT) for key in self.figure_keys}
+        self.shared: dict[Any, Any] = {}  # equal values that groups hold, kept once (sums, totals, slots)
+        self.amount_lines = {key: [i for i, k in self.dynamic.items() if k == key] for key in self.figure_keys}
+        self.amount_position = {i: lines.index(i) for lines in self.amount_lines.values() for i in lines}
         # per block of lines: the mask of its bits in every status field, its lines, and its memo of parts
         self.blocks = []
         size = -(-len(self.benefits) // _BLOCKS)
@@ -361,15 +370,16 @@ class RowScorer:
         masks = 0
         if value is None:
             masks = self.unknown.get(key, 0)
-        elif key in self.thresholds:  # a figure: only which side of each threshold it falls on matters
-            side = (key, tuple(compare(value, op, limit) for op, limit in self.thresholds[key]))
+        elif KEYS[key].type in ("money", "count"):  # a figure: which side of each threshold it falls on matters,
+            # and that it is known; one int per side, shared by every text on that side (memos of figures are long)
+            side = (key, tuple(compare(value, op, limit) for op, limit in self.thresholds.get(key, ())))
             masks = self.sides.get(side)
             if masks is None:
-                masks = self.sides.remember(side, self._masks(self.single[key], {key: value}))
-        elif key in self.single:
-            masks = self._masks(self.single[key], {key: value})
-        if value is not None and key in self.known_bits:
-            masks |= self.known_bits[key]
+                found = self._masks(self.single[key], {key: value}) if key in self.single else 0
+                masks = self.sides.remember(side, found | self.known_bits.get(key, 0))
+        else:
+            masks = self._masks(self.single[key], {key: value}) if key in self.single else 0
+            masks |= self.known_bits.get(key, 0)
         if key == "application_date" and self.dated:
             masks |= self.today_window if value is None else self.fields.expired(self._window(value))
         return masks, value
@@ -437,7 +447,7 @@ class RowScorer:
             suspects.update(i for i, name in enumerate(names) if not name or (check_bytes and UNDECODABLE in name))
         if self.check_code:
             suspects.update(i for i, code in enumerate(codes) if code and not is_valid(code))
-        groups = self._groups(masks)
+        groups, parsed.parts = self._groups(masks)
         for i in sorted(suspects):
             problems = self._problems(rows[i], check_bytes)
             if problems:
@@ -491,30 +501,33 @@ class RowScorer:
 
     # -- groups --------------------------------------------------------------------------------------------------
 
-    def _groups(self, masks: list[int]) -> list[Group | None]:
+    def _groups(self, masks: list[int]) -> tuple[list[Group | None], list[list[_Part]]]:
         """Each row's group: the parts its masks give each block of lines (remembered per block, so the
         masks are settled once per distinct part), then the group those parts make."""
         parts = []
         for bits, lines, memo in self.blocks:
             make = functools.partial(self._part, lines=lines)
             parts.append(_lookup(memo, list(map(operator.and_, masks, itertools.repeat(bits))), make))
-        return _lookup(self.groups, list(zip(*parts, strict=True)), self._group)
+        return _lookup(self.groups, list(zip(*parts, strict=True)), self._group), parts
 
-    def count(self, groups: list[Group | None], stats: Stats) -> None:
+    def count(self, parsed: Parsed, stats: Stats) -> None:
         """Eligible firms per line, and the sums of their fixed amounts, counted once per part."""
-        firms, sums = stats.eligible_firms, stats.eligible_sums
         part_rows: collections.Counter[_Part] = collections.Counter()
-        for group, rows in collections.Counter(groups).items():
-            if group is not None:
-                for part in group.parts:
-                    part_rows[part] += rows
+        for parts in parsed.parts:
+            part_rows.update(parts)
+        if None in parsed.groups:  # rows with problems are not counted
+            for row, group in enumerate(parsed.groups):
+                if group is None:
+                    part_rows.subtract(parts[row] for parts in parsed.parts)
+        firms, sums = stats.eligible_firms, stats.eligible_sums
         for part, rows in part_rows.items():
-            for index, high in part.eligible_highs:
-                firms[index] += rows
-                if high is not None:
-                    sums[index] += high * rows
-            for index in part.eligible_dynamic:
-                firms[index] += rows
+            if rows:
+                for index, high in part.eligible_highs:
+                    firms[index] += rows
+                    if high is not None:
+                        sums[index] += high * rows
+                for index in part.eligible_dynamic:
+                    firms[index] += rows
 
     def _group(self, parts: tuple[_Part, ...]) -> Group:
         """The output cells of every row whose blocks have these parts."""
@@ -524,7 +537,9 @@ class RowScorer:
             eligible += part.eligible_static
             potential += part.potential_static
             dynamic += part.dynamic
-        totals = f"{cny(eligible)},{cny(potential)}"
+        share = self._share
+        eligible, potential = share(eligible), share(potential)
+        totals = share(f"{cny(eligible)},{cny(potential)}")
         if not dynamic:
             return Group((*(part.text for part in parts), totals), (), [], eligible, potential, totals, parts)
         pieces: list[list[str]] = [[]]  # the texts between amounts the row decides
@@ -532,12 +547,17 @@ class RowScorer:
             first, *rest = part.segments
             pieces[-1].append(first)
             pieces += [[segment] for segment in rest]
-        cash, amounts = self.cash, self.amounts
-        slots = [
-            (index, key, amounts[index], tuple(after), is_eligible, cash[index] and (is_eligible or is_potential))
-            for (index, key, is_eligible, is_potential), after in zip(dynamic, pieces[1:], strict=True)
-        ]
-        return Group(None, tuple(pieces[0]), slots, eligible, potential, totals, parts)
+        slots = []
+        for (index, key, is_eligible, is_potential), after in zip(dynamic, pieces[1:], strict=True):
+            counts = self.cash[index] and (is_eligible or is_potential)
+            slots.append(share((index, key, self.amount_position[index], tuple(after), is_eligible, counts)))
+        return Group(None, share(tuple(pieces[0])), slots, eligible, potential, totals, parts)
+
+    def _share(self, value: Any) -> Any:
+        """``value``, or an equal one already held (groups repeat sums, totals and slots)."""
+        if len(self.shared) > _GROUP_LIMIT:
+            self.shared.clear()
+        return self.shared.setdefault(value, value)
 
     def _part(self, masks: int, *, lines: range) -> _Part:
         """The cells and sums of one block of lines, from the rows' masks on those lines (one object for
@@ -560,7 +580,8 @@ class RowScorer:
             if ineligible & bit:  # no amount to show for a line the firm cannot receive
                 status: Status = "expired" if expired & bit else "ineligible"
                 cells += [status, ""]
-                part.lines.append((status, "", ""))
+                if self.job.long:
+                    part.lines.append((status, "", ""))
                 continue
             if needs_info & bit:
                 status = "needs_info"
@@ -582,7 +603,8 @@ class RowScorer:
             elif status == "potential" and self.cash[index] and high is not None:
                 part.potential_static += high
             cells += [status, high_cell]
-            part.lines.append((status, high_cell, low_cell))
+            if self.job.long:
+                part.lines.append((status, high_cell, low_cell))
         part.text = "".join(f"{cell}," for cell in cells)
         part.segments = part.text.split(_SLOT)
         return part
@@ -594,15 +616,18 @@ class RowScorer:
             return "", "", None
         return cny(amount.max) or "", cny(amount.min) or "", amount.max
 
-    def _amount(self, index: int, key: str, text: str) -> tuple[str, str, Decimal | None]:
-        """A line's amount cells for a row's figure, as typed (or set), remembered per text (amounts repeat)."""
-        memo = self.amounts[index]
-        cells = memo.get(text)
-        if cells is None:
-            figure = self.job.overrides[key] if key in self.job.overrides else self.value(key, text, False)[0]
-            amount = compute(self.benefits[index].amount, {key: figure})
-            cells = memo.remember(text, self.cells(index, amount))
-        return cells  # type: ignore[no-any-return]
+    def _figure(self, key: str, text: str) -> Any:
+        return self.job.overrides[key] if key in self.job.overrides else self.value(key, text, False)[0]
+
+    def _amounts(self, key: str, text: str) -> tuple[tuple[str, Decimal | None], ...]:
+        """The maximum (cell, value) of every line a row's figure decides, as typed (or set), in the order of
+        ``amount_lines``; remembered per text."""
+        figure = self._figure(key, text)
+        found = []
+        for index in self.amount_lines[key]:
+            high_cell, _, high = self.cells(index, compute(self.benefits[index].amount, {key: figure}))
+            found.append((high_cell, high))
+        return self.amounts[key].remember(text, tuple(found))  # type: ignore[no-any-return]
 
     def bodies(self, parsed: Parsed, stats: Stats) -> list[str | None]:
         """Each row's wide cells and totals (None for a row with problems, or whose figures no rule can use:
@@ -616,7 +641,7 @@ class RowScorer:
         ]
         for row in self.failures:
             parsed.groups[row] = None
-        self.count(parsed.groups, stats)
+        self.count(parsed, stats)
         return bodies
 
     def _body(self, figures: dict[str, Any], sums: list[Decimal], group: Group | None, row: int) -> str | None:
@@ -626,12 +651,13 @@ class RowScorer:
         eligible_total, potential_total = group.eligible_static, group.potential_static
         counted = False
         pieces = [*group.head]
+        amounts = self.amounts
         highs = []
         try:
-            for index, key, memo, after, is_eligible, counts in group.slots:
+            for index, key, position, after, is_eligible, counts in group.slots:
                 text = figures[key][row]
-                cells = memo.get(text)
-                high_cell, _, high = self._amount(index, key, text) if cells is None else cells
+                cells = amounts[key].get(text) or self._amounts(key, text)
+                high_cell, high = cells[position]
                 pieces.append(high_cell)
                 pieces += after
                 if high is not None:
@@ -654,9 +680,17 @@ class RowScorer:
     def long_cells(self, group: Group, parsed: Parsed, row: int) -> list[tuple[str, str, str]]:
         lines = [line for part in group.parts for line in part.lines]
         for index, key, *_ in group.slots:
-            high_cell, low_cell, _ = self._amount(index, key, parsed.figures[key][row])
+            figure = self._figure(key, parsed.figures[key][row])
+            high_cell, low_cell, _ = self.cells(index, compute(self.benefits[index].amount, {key: figure}))
             lines[index] = (lines[index][0], high_cell, low_cell)
         return lines
+
+
+def safe_cells(cells: list[str]) -> list[str]:
+    """Cells as they go into CSV output (``safe_cell`` of each); one scan when none needs changing."""
+    if _UNSAFE_ANY.search("\x00".join(cells)) is None:
+        return cells
+    return list(map(safe_cell, cells))
 
 
 def safe_cell(text: str) -> str:

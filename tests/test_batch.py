@@ -20,6 +20,7 @@ import subsidy_cli
 from subsidy_cli import csvio
 from subsidy_cli.cli import app
 from subsidy_cli.profile import KEYS
+from subsidy_cli.rowscore import safe_cell, safe_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMS = ROOT / "samples" / "firms.csv"
@@ -256,6 +257,19 @@ def test_formula_cells_are_neutralised(tmp_path: Path) -> None:
     for line in out.splitlines()[1:]:
         for cell in next(csv.reader([line])):
             assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+
+
+def test_formula_and_quote_names_in_an_all_valid_file(tmp_path: Path) -> None:
+    """Every row valid (the fast path): names that need care still get it."""
+    text = 'name,district\n"=1+1",kunshan\n"a,b",kunshan\n"say ""hi""",kunshan\n@x,kunshan\nplain,kunshan\n'
+    code, out, _ = batch(str(write(tmp_path / "in.csv", text)), "--as-of", "2022-01-01")
+    assert code == 0
+    assert [r["name"] for r in rows_of(out)] == ["'=1+1", "a,b", 'say "hi"', "'@x", "plain"]
+
+
+@given(st.lists(st.text(alphabet='ab=+-@\t\r\n",\x00公', max_size=6), max_size=8))
+def test_safe_cells_is_safe_cell_of_each(cells: list[str]) -> None:
+    assert safe_cells(cells) == [safe_cell(cell) for cell in cells]
 
 
 def test_stdin_and_output_file(tmp_path: Path) -> None:
