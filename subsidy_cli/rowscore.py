@@ -116,8 +116,8 @@ class Stats:
 class _Part:
     """What rows share on one block of lines: their cells (with slots for amounts a row decides) and sums."""
 
-    text: str  # the block's cells, each followed by a comma
-    segments: list[str]  # the same, split where a row's own amounts go
+    text: bytes  # the block's cells, each followed by a comma (UTF-8, as written out)
+    segments: list[bytes]  # the same, split where a row's own amounts go
     dynamic: list[tuple[int, str, bool, bool]]  # (line, key, eligible, potential) for amounts the row decides
     eligible_static: Decimal
     potential_static: Decimal
@@ -131,13 +131,13 @@ class Group:
     """What every row with one set of statuses shares (compared by identity). It refers to its parts' texts
     rather than copying them, so that many groups can be remembered."""
 
-    static: tuple[str, ...] | None  # the wide cells and totals, when no amount depends on the row
-    head: tuple[str, ...]  # else: the wide cells up to the first amount the row decides,
-    slots: list[tuple[int, str, int, tuple[str, ...], bool, bool]]  # then per such amount (line, figure key,
+    static: tuple[bytes, ...] | None  # the wide cells and totals, when no amount depends on the row
+    head: tuple[bytes, ...]  # else: the wide cells up to the first amount the row decides,
+    slots: list[tuple[int, str, int, tuple[bytes, ...], bool, bool]]  # then per such amount (line, figure key,
     # its place in the figure's amounts, the cells after it, eligible, counts towards a total)
     eligible_static: Decimal
     potential_static: Decimal
-    totals: str  # the two total cells when no amount the row decides counts towards them
+    totals: bytes  # the two total cells when no amount the row decides counts towards them
     parts: tuple[_Part, ...]
 
 
@@ -539,10 +539,10 @@ class RowScorer:
             dynamic += part.dynamic
         share = self._share
         eligible, potential = share(eligible), share(potential)
-        totals = share(f"{cny(eligible)},{cny(potential)}")
+        totals = share(f"{cny(eligible)},{cny(potential)}".encode())
         if not dynamic:
             return Group((*(part.text for part in parts), totals), (), [], eligible, potential, totals, parts)
-        pieces: list[list[str]] = [[]]  # the texts between amounts the row decides
+        pieces: list[list[bytes]] = [[]]  # the texts between amounts the row decides
         for part in parts:
             first, *rest = part.segments
             pieces[-1].append(first)
@@ -605,8 +605,8 @@ class RowScorer:
             cells += [status, high_cell]
             if self.job.long:
                 part.lines.append((status, high_cell, low_cell))
-        part.text = "".join(f"{cell}," for cell in cells)
-        part.segments = part.text.split(_SLOT)
+        part.text = "".join(f"{cell}," for cell in cells).encode()
+        part.segments = part.text.split(_SLOT.encode())
         return part
 
     # -- amounts -------------------------------------------------------------------------------------------------
@@ -619,22 +619,22 @@ class RowScorer:
     def _figure(self, key: str, text: str) -> Any:
         return self.job.overrides[key] if key in self.job.overrides else self.value(key, text, False)[0]
 
-    def _amounts(self, key: str, text: str) -> tuple[tuple[str, Decimal | None], ...]:
+    def _amounts(self, key: str, text: str) -> tuple[tuple[bytes, Decimal | None], ...]:
         """The maximum (cell, value) of every line a row's figure decides, as typed (or set), in the order of
         ``amount_lines``; remembered per text."""
         figure = self._figure(key, text)
         found = []
         for index in self.amount_lines[key]:
             high_cell, _, high = self.cells(index, compute(self.benefits[index].amount, {key: figure}))
-            found.append((high_cell, high))
+            found.append((high_cell.encode(), high))
         return self.amounts[key].remember(text, tuple(found))  # type: ignore[no-any-return]
 
-    def bodies(self, parsed: Parsed, stats: Stats) -> list[str | None]:
+    def bodies(self, parsed: Parsed, stats: Stats) -> list[bytes | None]:
         """Each row's wide cells and totals (None for a row with problems, or whose figures no rule can use:
         those are in ``failures``)."""
         self.failures = {}
         body = functools.partial(self._body, parsed.figures, stats.eligible_sums)
-        join = "".join
+        join = b"".join
         bodies = [
             join(group.static) if group is not None and group.static is not None else body(group, row)
             for row, group in enumerate(parsed.groups)
@@ -644,7 +644,7 @@ class RowScorer:
         self.count(parsed, stats)
         return bodies
 
-    def _body(self, figures: dict[str, Any], sums: list[Decimal], group: Group | None, row: int) -> str | None:
+    def _body(self, figures: dict[str, Any], sums: list[Decimal], group: Group | None, row: int) -> bytes | None:
         """The wide cells and totals of a row whose group has amounts the row decides."""
         if group is None:
             return None
@@ -674,8 +674,8 @@ class RowScorer:
             return None
         for index, high in highs:
             sums[index] += high
-        pieces.append(f"{cny(eligible_total)},{cny(potential_total)}" if counted else group.totals)
-        return "".join(pieces)
+        pieces.append(f"{cny(eligible_total)},{cny(potential_total)}".encode() if counted else group.totals)
+        return b"".join(pieces)
 
     def long_cells(self, group: Group, parsed: Parsed, row: int) -> list[tuple[str, str, str]]:
         lines = [line for part in group.parts for line in part.lines]
