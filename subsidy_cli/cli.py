@@ -621,8 +621,7 @@ def batch(
 
                 csv_module.writer(out, lineterminator="\r\n").writerow(header_row(catalog, long))
             out.flush()
-            for data, chunk_stats in score_stream(job, itertools.chain([rest], stream), jobs):
-                out.buffer.write(data)
+            for chunk_stats in score_stream(job, itertools.chain([rest], stream), jobs, out.buffer):
                 stats.merge(chunk_stats)
                 progress(stats.rows)
     except InputError as exc:
