@@ -15,7 +15,9 @@ import io
 import itertools
 import json
 import os
+import queue
 import shutil
+import signal
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -205,8 +207,6 @@ class ChunkWriter:
 
 # -- running it ----------------------------------------------------------------------------------------------------
 
-_WORKER: ChunkWriter | None = None
-
 
 def _quiet_gc() -> None:
     """Rows allocate many short-lived containers; what lives on (the catalogue, caches) need not be rescanned."""
@@ -214,20 +214,24 @@ def _quiet_gc() -> None:
     gc.set_threshold(50_000, 50, 100)
 
 
-def _init_worker(job: Job) -> None:
-    global _WORKER
-    _WORKER = ChunkWriter(job)
+def _serve(job: Job, tasks: Any, results: Any) -> None:
+    """A worker process: score (number, block, spool) tasks until a None, writing each block's output to its
+    spool file, which the main process copies into the output in the kernel (os.sendfile): sending
+    megabytes back through a pipe costs more than the scoring. Reports (number, stats, error)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops us
+    writer = ChunkWriter(job)
     _quiet_gc()
-
-
-def _work(block: Block, spool: str) -> Stats:
-    """Score a block in a worker; its output goes to a spool file, which the main process copies into the
-    output in the kernel (os.sendfile): sending megabytes back through a pipe costs more than the scoring."""
-    assert _WORKER is not None
-    data, stats = _WORKER.run_block(block)
-    with open(spool, "wb") as handle:
-        handle.write(data)
-    return stats
+    for number, block, spool in iter(tasks.get, None):
+        try:
+            data, stats = writer.run_block(block)
+            with open(spool, "wb") as handle:
+                handle.write(data)
+        except InputError as exc:
+            results.put((number, None, exc))
+        except Exception as exc:  # reported to the main process, which stops the run
+            results.put((number, None, RuntimeError(f"{type(exc).__name__}: {exc}")))
+        else:
+            results.put((number, stats, None))
 
 
 def _append(out: BinaryIO, path: str) -> None:
@@ -255,8 +259,8 @@ def _append(out: BinaryIO, path: str) -> None:
 
 def score_stream(job: Job, blocks: Iterable[Block], jobs: int, out: BinaryIO) -> Iterator[Stats]:
     """Score blocks of input and write their output to ``out`` in input order, yielding each block's stats.
-    The blocks are decoded, read and scored where they are scored (with ``jobs`` processes, at most ``2 *
-    jobs`` blocks in flight), so the main process only moves bytes."""
+    With ``jobs`` > 1, worker processes decode, read and score the blocks (at most ``2 * jobs`` in flight),
+    so the main process only moves bytes."""
     if jobs <= 1:
         scorer = ChunkWriter(job)
         _quiet_gc()
@@ -265,27 +269,70 @@ def score_stream(job: Job, blocks: Iterable[Block], jobs: int, out: BinaryIO) ->
             out.write(data)
             yield stats
         return
-    import multiprocessing
-    from collections import deque
-
-    ChunkWriter(job)  # fail here, not in workers that a pool would restart forever
-    with (
-        tempfile.TemporaryDirectory(prefix="subsidy-batch-") as folder,
-        multiprocessing.get_context().Pool(jobs, initializer=_init_worker, initargs=(job,)) as pool,
-    ):
-        pending: deque[tuple[Any, str]] = deque()
-
-        def finish() -> Stats:
-            result, spool = pending.popleft()
-            stats = result.get()
+    ChunkWriter(job)  # fail here, before any process starts
+    with tempfile.TemporaryDirectory(prefix="subsidy-batch-") as folder, _Workers(job, jobs) as workers:
+        numbered = enumerate(blocks)
+        sent = written = 0
+        while True:
+            for number, block in itertools.islice(numbered, 2 * jobs - (sent - written)):
+                workers.send(number, block, os.path.join(folder, f"{number}.out"))
+                sent += 1
+            if written == sent:
+                return
+            stats = workers.result(written)
+            spool = os.path.join(folder, f"{written}.out")
             _append(out, spool)
             os.unlink(spool)
-            return stats  # type: ignore[no-any-return]
+            written += 1
+            yield stats
 
-        for number, block in enumerate(blocks):
-            spool = os.path.join(folder, f"{number}.out")
-            pending.append((pool.apply_async(_work, (block, spool)), spool))
-            if len(pending) >= 2 * jobs:
-                yield finish()
-        while pending:
-            yield finish()
+
+class _Workers:
+    """Worker processes that score blocks (a pool of our own: multiprocessing.Pool can start new workers
+    while it is being stopped, and those then hang on forever)."""
+
+    def __init__(self, job: Job, count: int) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context()
+        self.tasks, self.results = context.Queue(), context.Queue()
+        self.processes = [
+            context.Process(target=_serve, args=(job, self.tasks, self.results), daemon=True) for _ in range(count)
+        ]
+        self.done: dict[int, Stats] = {}
+
+    def __enter__(self) -> _Workers:
+        for process in self.processes:
+            process.start()
+        return self
+
+    def send(self, number: int, block: Block, spool: str) -> None:
+        self.tasks.put((number, block, spool))
+
+    def result(self, number: int) -> Stats:
+        """The stats of block ``number``, once it is scored (raising what its worker raised)."""
+        while number not in self.done:
+            try:
+                found, stats, error = self.results.get(timeout=0.5)
+            except queue.Empty:
+                if not all(process.is_alive() for process in self.processes):
+                    raise RuntimeError("a worker process stopped unexpectedly") from None
+                continue
+            if error is not None:
+                raise error
+            self.done[found] = stats
+        return self.done.pop(number)
+
+    def __exit__(self, kind: object, *_: object) -> None:
+        if kind is None:  # finished: let the workers end
+            for _ in self.processes:
+                self.tasks.put(None)
+            for process in self.processes:
+                process.join(timeout=5)
+        else:  # interrupted or failed: nothing of theirs is wanted
+            self.tasks.cancel_join_thread()
+            self.results.cancel_join_thread()
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -361,15 +362,19 @@ def test_interrupted_write_leaves_no_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="signals")
-def test_interrupted_run_leaves_no_partial_output(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_interrupted_run_leaves_no_partial_output(tmp_path: Path, jobs: str) -> None:
     source = tmp_path / "big.csv"
     lines = FIRMS.read_text(encoding="utf-8").splitlines()
     source.write_text("\n".join([lines[0], *(lines[1:] * 4000)]) + "\n", encoding="utf-8")
     target = tmp_path / "out.csv"
+    spools = tmp_path / "tmp"  # where --jobs keeps each block's output until it is copied
+    spools.mkdir()
     process = subprocess.Popen(
-        [sys.executable, "-m", "subsidy_cli", "batch", str(source), "-o", str(target)],
+        [sys.executable, "-m", "subsidy_cli", "batch", str(source), "-o", str(target), "--jobs", jobs],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(spools)},
     )
     deadline = time.monotonic() + 20
     while not any(p.name.endswith(".partial") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
@@ -378,7 +383,8 @@ def test_interrupted_run_leaves_no_partial_output(tmp_path: Path) -> None:
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130, err
     assert b"Traceback" not in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.csv", "tmp"]
+    assert list(spools.iterdir()) == []
 
 
 # --- property: one output row per input row, in order ------------------------------------------------------------
