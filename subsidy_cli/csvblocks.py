@@ -80,8 +80,10 @@ def _cut(data: bytes, final: bool) -> int:
         end = cut - 1
 
 
-def blocks(raw: BinaryIO, first_line: int, carry: bytes = b"", size: int = BLOCK_BYTES) -> Iterator[Block]:
-    """The rest of a stream as blocks of whole rows; ``carry`` is what was read already and not yet used."""
+def blocks(raw: BinaryIO, first_line: int, carry: bytes = b"", size: int | None = None) -> Iterator[Block]:
+    """The rest of a stream as blocks of whole rows (of about ``size`` bytes, default BLOCK_BYTES); ``carry``
+    is what was read already and not yet used."""
+    size = size or BLOCK_BYTES
     pending = carry
     line = first_line
     while True:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import subsidy_cli
-from subsidy_cli import csvio
+from subsidy_cli import csvblocks, csvio
 from subsidy_cli.cli import app
 from subsidy_cli.profile import KEYS
 from subsidy_cli.rowscore import safe_cell, safe_cells
@@ -333,15 +333,26 @@ def test_set_and_as_of_apply_to_every_row() -> None:
     assert code == 2 and "--set: sme: 'maybe' is not yes or no" in err
 
 
-def test_jobs_2_output_is_identical(tmp_path: Path) -> None:
+@pytest.mark.parametrize("jobs", ["2", "3"])
+def test_jobs_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: str) -> None:
+    monkeypatch.setattr(csvblocks, "BLOCK_BYTES", 16_384)  # many blocks, some with invalid rows
     one, two = tmp_path / "one.csv", tmp_path / "two.csv"
     big = tmp_path / "big.csv"
     lines = FIRMS.read_text(encoding="utf-8").splitlines()
-    big.write_text("\n".join([lines[0], *(lines[1:] * 100)]) + "\n", encoding="utf-8")
-    assert batch(str(big), "-o", str(one))[0] == 0
-    assert batch(str(big), "-o", str(two), "--jobs", "2")[0] == 0
+    body = [*(lines[1:] * 100)]
+    body[1234:1234] = ["ragged,row", '"a quoted\nname",kunshan', "bad,,,,,maybe"]
+    big.write_text("\n".join([lines[0], *body]) + "\n", encoding="utf-8")
+    assert batch(str(big), "-o", str(one))[0] == 1
+    assert batch(str(big), "-o", str(two), "--jobs", jobs)[0] == 1
     assert one.read_bytes() == two.read_bytes()
-    assert len(rows_of(one.read_text(encoding="utf-8"))) == 5000
+    rows = rows_of(one.read_text(encoding="utf-8"))
+    assert len(rows) == 5003 and [int(r["line"]) for r in rows] == sorted(int(r["line"]) for r in rows)
+    assert sum(r["row_status"] == "invalid" for r in rows) == 3
+
+
+def test_encodings_that_cannot_be_cut_at_line_breaks_are_refused(tmp_path: Path) -> None:
+    code, out, err = batch(str(write(tmp_path / "in.csv", "name\nx\n")), "--encoding", "cp500")
+    assert code == 2 and out == "" and "'cp500' is not an encoding for CSV files from Excel or WPS" in err
 
 
 def test_csv_template_headers_round_trip(tmp_path: Path) -> None:
