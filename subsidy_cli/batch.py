@@ -1,8 +1,9 @@
 """Batch scoring: rows of a county's CSV in, one output row per input row, in order, streaming.
 
-A chunk of rows is read and scored by ``rowscore.RowScorer`` (the fast path, which never disagrees with
-the engine) and written here as CSV or JSONL text; chunks are scored in this process or in a pool,
-at most a few in flight, and come back in input order.
+The input comes as blocks of whole rows (``csvblocks``). A block is decoded, read and scored by
+``rowscore.RowScorer`` (the fast path, which never disagrees with the engine) and written here as CSV
+or JSONL; blocks are scored in this process or in worker processes, at most a few in flight, and their
+output is written in input order.
 """
 
 from __future__ import annotations
