@@ -236,26 +236,33 @@ def _serve(job: Job, tasks: Any, results: Any) -> None:
 
 
 def _append(out: BinaryIO, path: str) -> None:
-    """Copy a spool file onto the end of ``out``, in the kernel where the platform allows."""
+    """Copy a spool file onto the end of ``out``: in the kernel where the platform allows, else by reading."""
     with open(path, "rb") as source:
-        size = os.fstat(source.fileno()).st_size
         try:
-            target = out.fileno()
-        except (AttributeError, OSError, ValueError):  # not a real file (a test's captured stdout)
-            shutil.copyfileobj(source, out)  # type: ignore[misc]
-            return
-        out.flush()
-        offset = 0
-        try:
-            while offset < size:
-                sent = os.sendfile(target, source.fileno(), offset, size - offset)
-                if not sent:
-                    break
-                offset += sent
-        except OSError as exc:
-            if offset or exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
-                raise
-            shutil.copyfileobj(source, out)  # type: ignore[misc]
+            target = out.fileno() if hasattr(os, "sendfile") else None
+        except (OSError, ValueError):  # not a real file (a test's captured stdout)
+            target = None
+        if target is not None:
+            out.flush()
+            if _send(target, source.fileno()):
+                return
+        shutil.copyfileobj(source, out)  # type: ignore[misc]
+
+
+def _send(target: int, source: int) -> bool:
+    """os.sendfile the whole of ``source``; False if this pair of files cannot (nothing was sent then)."""
+    size, offset = os.fstat(source).st_size, 0
+    try:
+        while offset < size:
+            sent = os.sendfile(target, source, offset, size - offset)
+            if not sent:
+                raise OSError(errno.EIO, f"the output took {offset} of {size} bytes")
+            offset += sent
+    except OSError as exc:
+        if offset or exc.errno not in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+            raise
+        return False
+    return True
 
 
 def score_stream(job: Job, blocks: Iterable[Block], jobs: int, out: BinaryIO) -> Iterator[Stats]:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import subsidy_cli
+from subsidy_cli import batch as batch_module
 from subsidy_cli import csvblocks, csvio
 from subsidy_cli.cli import app
 from subsidy_cli.profile import KEYS
@@ -348,6 +349,20 @@ def test_jobs_output_is_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     rows = rows_of(one.read_text(encoding="utf-8"))
     assert len(rows) == 5003 and [int(r["line"]) for r in rows] == sorted(int(r["line"]) for r in rows)
     assert sum(r["row_status"] == "invalid" for r in rows) == 3
+
+
+@pytest.mark.parametrize("sendfile", [True, False])
+def test_spool_files_are_appended_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sendfile: bool) -> None:
+    if not sendfile:  # as on Windows
+        monkeypatch.delattr(os, "sendfile", raising=False)
+    spool = tmp_path / "0.out"
+    spool.write_bytes(bytes(range(256)) * 5000)
+    target = tmp_path / "out.csv"
+    with target.open("wb") as handle:
+        handle.write(b"header\r\n")
+        batch_module._append(handle, str(spool))
+        handle.write(b"end")
+    assert target.read_bytes() == b"header\r\n" + spool.read_bytes() + b"end"
 
 
 def test_encodings_that_cannot_be_cut_at_line_breaks_are_refused(tmp_path: Path) -> None:
