@@ -7,10 +7,11 @@ the date is in the line's window. Almost every condition reads one key, so the o
 gives every line are worked out once per distinct text and kept as bit masks (one bit a line: "gate
 false here", "gate unknown here", ...), packed into one int; a row's outcomes are the OR of its cells'
 masks. Conditions that read several keys at once (e.g. "an enterprise, or a university") are worked
-out per combination of texts. The masks are then settled by the same rules as ``engine.settle`` into
-one int of statuses, and rows with the same statuses share their output cells (a "group", built from
-blocks of lines that are remembered separately, so a new group is cheap). Amounts that depend on a
-row's own figures are filled in per row, remembered per figure.
+out per combination of texts. The lines are split into a few blocks; a row's masks on each block are
+settled by the same rules as ``engine.settle`` into a "part" (the block's output cells and sums),
+remembered per block, and rows whose blocks have the same parts share a "group" (its cells and totals).
+Amounts that depend on a row's own figures are filled in per row, remembered per figure text. Output
+cells are kept as UTF-8 bytes, ready to write.
 
 Every condition is evaluated by the engine's own evaluator, and tests compare batch with check firm by
 firm. Every memory is bounded, so memory stays flat.
@@ -42,9 +43,10 @@ from .profile import KEYS, parse_value, value_problem
 if TYPE_CHECKING:
     from .batch import Job
 
-_CACHE_LIMIT = 4_096  # entries per column, per amount line and per memo: a few MB in all, whatever the input
-_GROUP_LIMIT = 16_384
-_FIGURE_LIMIT = 16_384  # texts per figure column: amounts of money take many values
+# Every memo is bounded (a few MB in all, whatever the input; the batch benchmark checks the total):
+_CACHE_LIMIT = 4_096  # entries per column of words, per block of lines, per cluster of keys
+_GROUP_LIMIT = 8_192  # groups refer to their parts' cells, so each is small
+_FIGURE_LIMIT = 8_192  # texts per column of figures: amounts of money take many values
 _BLOCKS = 4  # a group is made of the parts of this many blocks of lines
 _SLOT = "\x00"
 _BAD_BYTES = "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding"
