@@ -8,6 +8,7 @@ output is written in input order.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import errno
@@ -220,6 +221,8 @@ def _serve(job: Job, tasks: Any, results: Any) -> None:
     spool file, which the main process copies into the output in the kernel (os.sendfile): sending
     megabytes back through a pipe costs more than the scoring. Reports (number, stats, error)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops us
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held while we were started
     writer = ChunkWriter(job)
     _quiet_gc()
     for number, block, spool in iter(tasks.get, None):
@@ -310,8 +313,13 @@ class _Workers:
         self.done: dict[int, Stats] = {}
 
     def __enter__(self) -> _Workers:
-        for process in self.processes:
-            process.start()
+        try:
+            with _sigint_held():  # a Ctrl-C mid-start would leave a started worker unknown to us
+                for process in self.processes:
+                    process.start()
+        except BaseException:  # the held Ctrl-C arrives here: stop what started
+            self.__exit__(KeyboardInterrupt)
+            raise
         return self
 
     def send(self, number: int, block: Block, spool: str) -> None:
@@ -332,15 +340,30 @@ class _Workers:
         return self.done.pop(number)
 
     def __exit__(self, kind: object, *_: object) -> None:
+        started = [process for process in self.processes if process.pid is not None]
         if kind is None:  # finished: let the workers end
-            for _ in self.processes:
+            for _ in started:
                 self.tasks.put(None)
-            for process in self.processes:
+            for process in started:
                 process.join(timeout=5)
         else:  # interrupted or failed: nothing of theirs is wanted
             self.tasks.cancel_join_thread()
             self.results.cancel_join_thread()
-        for process in self.processes:
+        for process in started:
             if process.is_alive():
                 process.terminate()
             process.join()
+
+
+@contextlib.contextmanager
+def _sigint_held() -> Iterator[None]:
+    """Hold SIGINT back (where the platform can) until the block ends; a worker started inside inherits the
+    hold and lets go once it ignores SIGINT."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
