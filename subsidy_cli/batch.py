@@ -100,10 +100,11 @@ class ChunkWriter:
         width = self.width
         whole = rows if set(map(len, rows)) <= {width} else [row for row in rows if len(row) == width]
         parsed = self.scorer.parse(whole, check_bytes)
-        plain = not (self.job.output_format == "jsonl" or self.general or self.job.long)
-        bodies = self.scorer.bodies(parsed, stats) if not (self.job.output_format == "jsonl" or self.general) else []
+        by_engine = self.job.output_format == "jsonl" or self.general  # judged by the engine, row by row
+        bodies = [] if by_engine else self.scorer.bodies(parsed, stats)
         audit = self.audit
-        if plain and len(whole) == len(rows) and not parsed.problems and not self.scorer.failures:
+        all_valid = len(whole) == len(rows) and not parsed.problems and not self.scorer.failures
+        if all_valid and not (by_engine or self.job.long):  # the common case, at speed
             names, codes = safe_cells(parsed.names), parsed.codes  # valid credit codes need no care
             heads = [f"{line},{name},{code},valid,," for line, name, code in zip(lines, names, codes, strict=True)]
             data = "\x00".join(heads).encode().split(b"\x00")  # one encoding for the chunk, unless a name has NUL

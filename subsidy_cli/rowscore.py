@@ -145,9 +145,8 @@ class Group:
 
 @dataclass
 class Parsed:
-    """A chunk's rows of the right width, read column by column."""
+    """A block's rows of the right width, read column by column."""
 
-    count: int
     groups: list[Group | None]  # None for a row with problems
     problems: dict[int, list[str]]  # row -> its problems (only rows that have some)
     figures: dict[str, Any]  # key -> each row's text of that figure (amounts a row decides are remembered per text)
@@ -407,7 +406,7 @@ class RowScorer:
         """Rows of the right width, read column by column (each distinct text of a column is read once, and
         the walks over the cells run inside map() and zip(), not in Python loops), settled into groups."""
         count = len(rows)
-        parsed = Parsed(count, [], {}, {}, [], [])
+        parsed = Parsed([], {}, {}, [], [])
         if not count:
             return parsed
         columns = list(zip(*rows, strict=True))
