@@ -87,7 +87,9 @@ class ChunkWriter:
             lines, rows, bad_bytes = read_block(block, self.job.encoding)
         except InputError as exc:
             raise InputError(f"{self.job.source}: {exc}") from None
-        return self.run(lines, rows, bad_bytes)
+        data, stats = self.run(lines, rows, bad_bytes)
+        stats.input_bytes = len(block.data)
+        return data, stats
 
     def run(self, lines: list[int], rows: list[list[str]], check_bytes: bool) -> tuple[bytes, Stats]:
         """One chunk of rows as output (UTF-8). Valid rows are joined by hand, as bytes: their computed cells

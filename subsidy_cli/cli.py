@@ -615,7 +615,8 @@ def batch(
     )
     stats = Stats()
     try:
-        with atomic_output(output, excel) as out, render.batch_progress() as progress:
+        size = os.stat(source).st_size if source != "-" and os.path.isfile(source) else None
+        with atomic_output(output, excel) as out, render.batch_progress(size) as progress:
             if output_format is BatchFormat.csv:
                 import csv as csv_module
 
@@ -623,7 +624,7 @@ def batch(
             out.flush()
             for chunk_stats in score_stream(job, itertools.chain([rest], stream), jobs, out.buffer):
                 stats.merge(chunk_stats)
-                progress(stats.rows)
+                progress(stats.rows, offset + stats.input_bytes)
     except InputError as exc:
         _fail(str(exc).splitlines(), EXIT_USAGE)
     except BrokenPipeError:

@@ -315,22 +315,33 @@ def _layers(console: Console, rules: Rules, benefit: Benefit, lang: str) -> None
 
 
 @contextlib.contextmanager
-def batch_progress() -> Iterator[Callable[[int], None]]:
-    """A row counter on stderr while a batch runs, only when stderr is a terminal."""
+def batch_progress(total_bytes: int | None = None) -> Iterator[Callable[[int, int], None]]:
+    """Progress on stderr while a batch runs, only when stderr is a terminal: the rows scored and the time
+    taken, and, when the input's size is known, a bar of the bytes read and the time left. The callback
+    takes (rows, bytes read)."""
     if not sys.stderr.isatty():
-        yield lambda rows: None
+        yield lambda rows, done: None
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        ProgressColumn,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.completed:,} rows"),
-        TimeElapsedColumn(),
-        console=make_console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("scoring", total=None)
-        yield lambda rows: progress.update(task, completed=rows)
+    columns: list[ProgressColumn] = [SpinnerColumn(), TextColumn("{task.fields[rows]:,} rows")]
+    if total_bytes:
+        columns += [BarColumn(), TaskProgressColumn()]
+    columns.append(TimeElapsedColumn())
+    if total_bytes:
+        columns.append(TimeRemainingColumn())
+    with Progress(*columns, console=make_console(stderr=True), transient=True) as progress:
+        task = progress.add_task("scoring", total=total_bytes or None, rows=0)
+        yield lambda rows, done: progress.update(task, completed=done, rows=rows)
 
 
 def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds: float, lang: str) -> None:

@@ -96,6 +96,7 @@ class Stats:
 
     rows: int = 0
     invalid: int = 0
+    input_bytes: int = 0  # of the rows read (for progress)
     eligible_firms: list[int] = field(default_factory=list)
     eligible_sums: list[Decimal] = field(default_factory=list)
 
@@ -106,6 +107,7 @@ class Stats:
     def merge(self, other: Stats) -> None:
         self.rows += other.rows
         self.invalid += other.invalid
+        self.input_bytes += other.input_bytes
         if not self.eligible_firms:
             self.eligible_firms = [0] * len(other.eligible_firms)
             self.eligible_sums = [Decimal(0)] * len(other.eligible_sums)

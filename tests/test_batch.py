@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 
 import subsidy_cli
 from subsidy_cli import batch as batch_module
-from subsidy_cli import csvblocks, csvio
+from subsidy_cli import csvblocks, csvio, render
 from subsidy_cli.cli import app
 from subsidy_cli.profile import KEYS
 from subsidy_cli.rowscore import safe_cell, safe_cells
@@ -272,6 +272,29 @@ def test_formula_and_quote_names_in_an_all_valid_file(tmp_path: Path) -> None:
 @given(st.lists(st.text(alphabet='ab=+-@\t\r\n",\x00公', max_size=6), max_size=8))
 def test_safe_cells_is_safe_cell_of_each(cells: list[str]) -> None:
     assert safe_cells(cells) == [safe_cell(cell) for cell in cells]
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize(("size", "expected"), [(1000, ["1,234 rows", "50%"]), (None, ["1,234 rows"])])
+def test_progress_on_a_terminal(monkeypatch: pytest.MonkeyPatch, size: int | None, expected: list[str]) -> None:
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    with render.batch_progress(size) as progress:
+        progress(1234, 500)
+    shown = terminal.getvalue()
+    assert all(text in shown for text in expected), shown
+    assert ("%" in shown) == (size is not None)
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "stderr", io.StringIO())
+    with render.batch_progress(1000) as progress:
+        progress(1234, 500)
+    assert sys.stderr.getvalue() == ""
 
 
 def test_stdin_and_output_file(tmp_path: Path) -> None:
