@@ -436,7 +436,7 @@ class RowScorer:
             masks = list(map(operator.or_, masks, _lookup(memo, combos, make)))
         for key in self.job.overrides:
             if key in self.figure_keys:  # the --set value, whatever the text
-                parsed.figures[key] = itertools.repeat("")
+                parsed.figures[key] = [""] * count
         parsed.names = names = list(map(str.strip, columns[self.name_index]))
         if self.code_index is not None:
             parsed.codes = codes = list(map(str.strip, columns[self.code_index]))
@@ -566,9 +566,10 @@ class RowScorer:
         """The cells and sums of one block of lines, from the rows' masks on those lines (one object for
         one set of statuses, so that groups can be keyed by their parts)."""
         statuses = self.settle(masks)
-        part = self.parts.get(statuses)
+        key = (lines.start, statuses)  # statuses of different blocks can be equal (0: all eligible)
+        part = self.parts.get(key)
         if part is None:
-            part = self.parts.remember(statuses, self._new_part(statuses, lines))
+            part = self.parts.remember(key, self._new_part(statuses, lines))
         return part  # type: ignore[no-any-return]
 
     def _new_part(self, statuses: int, lines: range) -> _Part:

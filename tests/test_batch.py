@@ -10,9 +10,12 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
+import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -77,20 +80,48 @@ def test_wide_columns() -> None:
     assert {r["rules_sha256"] for r in rows} == {subsidy_cli.evaluate({"name": "x"})["rules_sha256"]}
 
 
-def test_batch_agrees_with_check_for_every_sample_firm() -> None:
-    """The batch fast path and the engine must never disagree."""
-    out = rows_of(batch(str(FIRMS))[1])
+def assert_agrees_with_check(out: str, sets: dict[str, str] | None = None, **options: Any) -> None:
+    """Every sample firm's batch row says what `check` (the engine) says: statuses, maxima and totals."""
+    rows = rows_of(out)
     with FIRMS.open(encoding="utf-8", newline="") as handle:
         firms = list(csv.DictReader(handle))
-    for row, firm in zip(out, firms, strict=True):
-        document = subsidy_cli.evaluate({k: v for k, v in firm.items() if v})
+    assert len(rows) == len(firms)
+    for row, firm in zip(rows, firms, strict=True):
+        document = subsidy_cli.evaluate({**{k: v for k, v in firm.items() if v}, **(sets or {})}, **options)
         for result in document["results"]:
             benefit = result["benefit"]
             assert row[f"{benefit}_status"] == result["status"], (firm["name"], benefit)
             expected = "" if result["status_if_in_force"] == "ineligible" else (result["max_award_cny"] or "")
             assert row[f"{benefit}_max_cny"] == expected, (firm["name"], benefit)
-        assert row["eligible_cash_max_cny"] == document["totals"]["eligible_cash_max_cny"]
-        assert row["potential_cash_max_cny"] == document["totals"]["potential_cash_max_cny"]
+        assert row["eligible_cash_max_cny"] == document["totals"]["eligible_cash_max_cny"], firm["name"]
+        assert row["potential_cash_max_cny"] == document["totals"]["potential_cash_max_cny"], firm["name"]
+
+
+def test_batch_agrees_with_check_for_every_sample_firm() -> None:
+    """The batch fast path and the engine must never disagree."""
+    assert_agrees_with_check(batch(str(FIRMS))[1])
+
+
+@pytest.mark.parametrize("sets", [{"retrofit_loan_cny": "100万"}, {"security_contract_cny": "900000", "sme": "否"}])
+def test_set_figures_agree_with_check(sets: dict[str, str]) -> None:
+    args = [arg for key, value in sets.items() for arg in ("--set", f"{key}={value}")]
+    code, out, _ = batch(str(FIRMS), "--as-of", "2022-06-30", *args)
+    assert code == 0
+    assert_agrees_with_check(out, sets, as_of="2022-06-30")
+    long = rows_of(batch(str(FIRMS), "--as-of", "2022-06-30", "--long", *args)[1])
+    assert len(long) == 50 * len(IDS)
+
+
+@pytest.mark.parametrize("kept", [["5a", "5b"], ["5a", "5b", "6", "7"], ["1a", "4", "5a", "5b", "16a", "18c", "22a"]])
+def test_smaller_catalogues_agree_with_check(tmp_path: Path, kept: list[str]) -> None:
+    """Blocks of lines whose statuses are alike (all eligible) must keep their own cells."""
+    data = tomllib.loads((ROOT / "measures.toml").read_text(encoding="utf-8"))
+    data["benefit"] = [benefit for benefit in data["benefit"] if benefit["id"] in kept]
+    measures = tmp_path / "measures.toml"
+    measures.write_text(tomli_w.dumps(data), encoding="utf-8")
+    code, out, _ = batch(str(FIRMS), "--as-of", "2022-06-30", "--measures", str(measures))
+    assert code == 0
+    assert_agrees_with_check(out, as_of="2022-06-30", measures=measures)
 
 
 def test_bom_is_read_as_utf8(tmp_path: Path) -> None:
