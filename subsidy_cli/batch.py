@@ -97,8 +97,6 @@ class ChunkWriter:
         row; only the name and credit code need encoding."""
         stats = Stats.empty(len(self.benefits))
         stats.rows = len(rows)
-        if check_bytes:  # bytes the encoding could not read are shown as \ufffd[xx], never dropped
-            rows = [visible_row(row) for row in rows]
         width = self.width
         whole = rows if set(map(len, rows)) <= {width} else [row for row in rows if len(row) == width]
         parsed = self.scorer.parse(whole, check_bytes)
@@ -118,18 +116,19 @@ class ChunkWriter:
         write = buffer.write
         position = -1
         for line, row in zip(lines, rows, strict=True):
-            name = row[self.name_index].strip() if self.name_index < len(row) else ""
-            code = row[self.code_index].strip() if self.code_index is not None and self.code_index < len(row) else ""
+            shown = visible_row(row) if check_bytes else row  # bytes the encoding could not read: \ufffd[xx]
+            name = shown[self.name_index].strip() if self.name_index < len(shown) else ""
+            code = shown[self.code_index].strip() if self.code_index is not None and self.code_index < len(row) else ""
             if len(row) != width or isinstance(row, BadRow):
-                problem = row.error if isinstance(row, BadRow) else self.scorer.ragged(row)
-                self._invalid(line, name, code, [problem], row, buffer, stats)
+                problem = row.error if isinstance(row, BadRow) else self.scorer.ragged(shown)
+                self._invalid(line, name, code, [problem], shown, buffer, stats)
                 continue
             position += 1
             problems = parsed.problems.get(position)
             if problems is None and position in self.scorer.failures:
                 problems = [self.scorer.failures[position]]
             if problems:
-                self._invalid(line, name, code, problems, row, buffer, stats)
+                self._invalid(line, name, code, problems, shown, buffer, stats)
                 continue
             head = f"{line},{safe_cell(name)},{safe_cell(code)},valid,"
             if self.job.output_format == "jsonl":

@@ -9,6 +9,7 @@ import contextlib
 import csv
 import io
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -50,8 +51,12 @@ def decode_errors() -> int:
 UNDECODABLE = "\ufffd"
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")
+
+
 def has_undecodable(text: str) -> bool:
-    return any("\udc80" <= char <= "\udcff" for char in text)
+    """Whether ``text`` holds bytes its encoding could not read (kept as lone surrogates)."""
+    return _UNDECODED.search(text) is not None
 
 
 def visible(text: str) -> str:

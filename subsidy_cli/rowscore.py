@@ -35,7 +35,7 @@ from . import __version__
 from .amounts import Amount, compute
 from .conditions import Condition, compare, evaluate
 from .creditcode import is_valid
-from .csvio import UNDECODABLE, BadRow, has_undecodable, visible
+from .csvio import BadRow, has_undecodable, visible
 from .engine import Status
 from .formats import cny
 from .profile import KEYS, parse_value, value_problem
@@ -358,7 +358,7 @@ class RowScorer:
         stripped = text.strip()
         if not stripped:
             return None, None
-        if check_bytes and UNDECODABLE in stripped:
+        if check_bytes and has_undecodable(stripped):
             return None, _BAD_BYTES
         try:
             return parse_value(key, stripped), None
@@ -447,7 +447,7 @@ class RowScorer:
         if max(masks) >= bad:
             suspects.update(i for i, m in enumerate(masks) if m >= bad)
         if self.check_name and ("" in names or check_bytes):
-            suspects.update(i for i, name in enumerate(names) if not name or (check_bytes and UNDECODABLE in name))
+            suspects.update(i for i, name in enumerate(names) if not name or (check_bytes and has_undecodable(name)))
         if self.check_code:
             suspects.update(i for i, code in enumerate(codes) if code and not is_valid(code))
         groups, parsed.parts = self._groups(masks)

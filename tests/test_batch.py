@@ -44,6 +44,11 @@ def rows_of(text: str) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+def write_bytes(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
 def write(path: Path, text: str, encoding: str = "utf-8", newline: str = "\n") -> Path:
     path.write_bytes(text.replace("\n", newline).encode(encoding))
     return path
@@ -156,6 +161,21 @@ def test_bytes_that_go_bad_after_the_sniffed_prefix_make_that_row_invalid(
     assert bad["row_status"] == "invalid" and "not valid in the file's encoding" in bad["row_errors"]
     assert bad["name"].startswith("\ufffd[b1]")  # the bytes are shown, not dropped
     assert rows[21]["row_status"] == "valid"
+
+
+def test_only_cells_with_bad_bytes_are_invalid_wherever_they_fall(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A real U+FFFD is a character like any other, before or after a bad byte, in any block."""
+    monkeypatch.setattr(csvblocks, "BLOCK_BYTES", 64)
+    filler = b"".join(b"f%d,kunshan\n" % i for i in range(30))
+    data = b"name,district\nbad\xff,kunshan\nnear\xef\xbf\xbd,kunshan\n" + filler + b"far\xef\xbf\xbd,kunshan\n"
+    code, out, _ = batch(str(write_bytes(tmp_path / "in.csv", data)), "--as-of", "2022-01-01", "--encoding", "utf-8")
+    rows = rows_of(out)
+    assert code == 1 and len(rows) == 33
+    assert rows[0]["row_status"] == "invalid" and rows[0]["name"] == "bad\ufffd[ff]"
+    assert [r["row_status"] for r in rows[1:]] == ["valid"] * 32
+    assert rows[1]["name"] == "near\ufffd" and rows[-1]["name"] == "far\ufffd"
 
 
 @pytest.mark.parametrize(
