@@ -582,7 +582,7 @@ def batch(
     try:
         csv_input = open_raw(source, encoding)
         check_encoding(csv_input.encoding)
-        stream = blocks(csv_input.raw, 1)
+        stream = blocks(csv_input.raw, csv_input.encoding)
         first = next(stream, None)
         cells, offset = split_first_row(first.data, csv_input.encoding) if first else ([], 0)
         if not any(cell.strip() for cell in cells):

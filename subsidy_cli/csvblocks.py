@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -20,7 +21,6 @@ from typing import BinaryIO
 from .csvio import BadRow, InputError, decode_errors
 
 BLOCK_BYTES = 1 << 20
-FORCE_BYTES = 1 << 23  # an unclosed quote: past this, a block is cut at a line break regardless
 _STATEFUL = ("hz", "iso2022", "utf_7", "utf-7")
 _PROBE = '\r\n",;|abcXYZ019'
 
@@ -54,38 +54,65 @@ def line_breaks(data: bytes) -> int:
     return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
 
 
-def _cut(data: bytes, final: bool) -> int:
-    """Where a block can end: just after the last line break outside quotes (0: nowhere yet)."""
+# Whole rows as the csv module reads them (strict=False), matched in one pass of the regex engine: a cell is
+# either quoted (a quote at its start; "" inside is a quote; the next lone quote closes it, and text after
+# that, quotes included, belongs to the cell) or not (its quotes are text). Possessive, as the csv module
+# never goes back.
+_CELL = rb'(?:"(?:[^"]++|"")*+"[^,\r\n]*+|[^",\r\n][^,\r\n]*+|)'
+_ROWS = re.compile(rb"(?:" + _CELL + rb"(?:," + _CELL + rb")*+(?:\r\n|\r|\n))*+")
+
+
+def _line_end(data: bytes, end: int) -> int:
+    """Just after the last line break before ``end`` (0: none). A CR at the very end of the data does not
+    count: the LF that may follow it is not read yet."""
+    lf, cr = data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)
+    if cr > lf and cr + 1 >= len(data):
+        return _line_end(data, cr)
+    return max(lf, cr) + 1
+
+
+def _cut(data: bytes, final: bool, start: int, encoding: str) -> int:
+    """Where a block can end: just after the last whole row (0: nowhere yet). ``start`` skips a byte-order
+    mark that the decoder drops."""
     if final:
         return len(data)
-    end = len(data)
-    quotes = previous = -1
+    if b'"' not in data:
+        return _line_end(data, len(data))
+    end = _ROWS.match(data, start, len(data) - data.endswith(b"\r")).end()  # (a CR at the end may need its LF)
+    if end > start:
+        return end
+    if len(data) > 2 * csv.field_size_limit():  # a quote that never closes: where the csv module gives up
+        return _cut_by_reading(data, encoding)
+    return 0
+
+
+def _cut_by_reading(data: bytes, encoding: str) -> int:
+    """The same, found by reading the rows with the csv module: for cells it cannot read whole (longer
+    than its field size limit), where rows end depends on where it gave up."""
+    reader = csv.reader(io.StringIO(data.decode(encoding, errors="surrogateescape"), newline=""), strict=False)
+    ends = []  # lines read after each row (or failed row)
     while True:
-        lf, cr = data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)
-        if lf < 0 and cr < 0:
-            return 0
-        if cr > lf:  # a lone CR ends a line only if the next byte is known and is not LF
-            if cr + 1 >= len(data):
-                end = cr
-                continue
-            cut = cr + 1
-        else:
-            cut = lf + 1
-        quotes = data.count(b'"', 0, cut) if quotes < 0 else quotes - data.count(b'"', cut, previous)
-        previous = cut
-        if quotes % 2 == 0:
-            return cut
-        if len(data) > FORCE_BYTES:
-            return cut
-        end = cut - 1
+        try:
+            next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            pass
+        ends.append(reader.line_num)
+    if len(ends) < 2:  # the last row may go on in the next block
+        return 0
+    offset = 0
+    for _ in range(ends[-2]):
+        offset = _after_line(data, offset)
+    return offset
 
 
-def blocks(raw: BinaryIO, first_line: int, carry: bytes = b"", size: int | None = None) -> Iterator[Block]:
-    """The rest of a stream as blocks of whole rows (of about ``size`` bytes, default BLOCK_BYTES); ``carry``
-    is what was read already and not yet used."""
+def blocks(raw: BinaryIO, encoding: str, first_line: int = 1, size: int | None = None) -> Iterator[Block]:
+    """A stream, from its start, as blocks of whole rows of about ``size`` bytes (default BLOCK_BYTES)."""
     size = size or BLOCK_BYTES
-    pending = carry
+    pending = b""
     line = first_line
+    start = 3 if encoding.replace("_", "-").lower() == "utf-8-sig" else 0  # the BOM, in the first block
     while True:
         more = raw.read(size)
         final = not more
@@ -94,11 +121,12 @@ def blocks(raw: BinaryIO, first_line: int, carry: bytes = b"", size: int | None 
             return
         if len(pending) < size and not final:
             continue
-        cut = _cut(pending, final)
+        cut = _cut(pending, final, start if pending.startswith(codecs.BOM_UTF8) else 0, encoding)
         if cut:
             block, pending = pending[:cut], pending[cut:]
             yield Block(block, line)
             line += line_breaks(block)
+            start = 0
         if final:
             if pending:
                 yield Block(pending, line)

@@ -3,6 +3,7 @@ the whole file at once, however small the blocks."""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -24,7 +25,7 @@ def whole(text: str) -> list[tuple[int, list[str]]]:
 
 def in_blocks(data: bytes, size: int, encoding: str = "utf-8") -> list[tuple[int, list[str]]]:
     found = []
-    for block in blocks(io.BytesIO(data), 1, size=size):
+    for block in blocks(io.BytesIO(data), encoding, size=size):
         lines, block_rows, _ = read_block(block, encoding)
         found += zip(lines, block_rows, strict=True)
     return found
@@ -39,6 +40,31 @@ def test_blocks_read_as_the_whole_file(table: list[list[str]], ending: str, size
     assert in_blocks(text.encode("utf-8"), size) == whole(text)
 
 
+@settings(max_examples=500)
+@given(st.text(alphabet='ab,"\r\n ', max_size=60), st.integers(min_value=1, max_value=30))
+def test_blocks_read_as_the_whole_file_even_with_stray_quotes(text: str, size: int) -> None:
+    """Quotes where CSV does not expect them (5" pipes, "a"b) are text to the csv module; the cuts agree."""
+    assert in_blocks(text.encode("utf-8"), size) == whole(text)
+
+
+def test_a_stray_quote_does_not_move_where_rows_end() -> None:
+    text = 'name\nAcme 5" pipes\n' + "".join(f"firm{i}\n" for i in range(50)) + '"Multi\nLine\nCo"\nlast\n'
+    for size in (7, 50, 300):
+        assert in_blocks(text.encode(), size) == whole(text)
+
+
+def test_cells_longer_than_the_csv_field_limit_end_rows_where_the_csv_module_gives_up() -> None:
+    text = "a\n" + '"' + "x\n" * 70_000 + '",b\n' + "".join(f'r{i},"q\n{i}"\n' for i in range(30_000))
+    assert in_blocks(text.encode(), 4096) == whole(text)
+    unclosed = "a\n" + '"' + "x\n" * 70_000 + "".join(f"r{i},s\n" for i in range(60_000))
+    assert in_blocks(unclosed.encode(), 4096) == whole(unclosed)
+
+
+def test_a_byte_order_mark_is_not_a_character_of_the_first_cell() -> None:
+    data = codecs.BOM_UTF8 + b'"na\nme",x\n"a\nb",c\n'
+    assert in_blocks(data, 4, "utf-8-sig") == [(1, ["na\nme", "x"]), (3, ["a\nb", "c"])]
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
 def test_a_block_never_ends_inside_a_quoted_cell_or_a_character(encoding: str) -> None:
     text = 'name,district\r\n"苏州\r\n甲,""乙""",昆山市\r\n丙,"吴江\n区"\r\n'
@@ -51,7 +77,7 @@ def test_a_block_never_ends_inside_a_quoted_cell_or_a_character(encoding: str) -
 def test_a_lone_cr_at_the_end_of_what_was_read_waits_for_the_next_byte() -> None:
     data = b"a\rb\r\nc\r\nd\r"
     for size in range(1, len(data) + 1):
-        cut = [block.data for block in blocks(io.BytesIO(data), 1, size=size)]
+        cut = [block.data for block in blocks(io.BytesIO(data), "utf-8", size=size)]
         assert b"".join(cut) == data
         assert not any(a.endswith(b"\r") and b.startswith(b"\n") for a, b in itertools.pairwise(cut)), cut
         assert in_blocks(data, size) == whole(data.decode())
@@ -59,7 +85,7 @@ def test_a_lone_cr_at_the_end_of_what_was_read_waits_for_the_next_byte() -> None
 
 def test_line_numbers_carry_across_blocks() -> None:
     data = b"x\n" * 5 + b'"multi\nline"\n' + b"y\n"
-    found = [block.first_line for block in blocks(io.BytesIO(data), 1, size=3)]
+    found = [block.first_line for block in blocks(io.BytesIO(data), "utf-8", size=3)]
     assert found == sorted(found) and found[0] == 1
     assert [line for line, _ in in_blocks(data, 3)] == [1, 2, 3, 4, 5, 6, 8]
     assert line_breaks(b"a\r\nb\rc\n") == 3
