@@ -1,9 +1,9 @@
 """A CSV byte stream cut into blocks of whole rows, so that rows can be decoded, read and scored in
 worker processes while the main process only moves bytes.
 
-A block ends only after a line break outside quoted cells (an even number of quote characters since
-the block began), so its rows read exactly as they would in the whole file; each block knows the
-number of its first line. The bytes of LF, CR and the double quote must never occur inside another
+A block ends only where the csv module ends a row (found by a regex that reads cells as it does, in one
+pass), so its rows read exactly as they would in the whole file; each block knows the number of its
+first line. The bytes of LF, CR, the comma and the double quote must never occur inside another
 character, which holds for ASCII-compatible encodings without shift states (UTF-8, GB18030, GBK, Big5,
 Shift_JIS, Latin-1...); ``check_encoding`` refuses the others.
 """
