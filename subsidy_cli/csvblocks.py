@@ -13,15 +13,18 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .csvio import BadRow, InputError, decode_errors
+from .csvio import FIELD_LIMIT, BadRow, InputError, allow_long_cells, decode_errors
 
 BLOCK_BYTES = 1 << 20
-_STATEFUL = ("hz", "iso2022", "utf_7", "utf-7")
+_BREAK = re.compile(rb"\r\n|\r|\n")
+# Encodings whose escapes or shift states can make other bytes stand for a quote, comma or line break
+_ESCAPING = ("hz", "iso2022", "utf_7", "raw_unicode_escape", "unicode_escape", "idna", "punycode")
 _PROBE = '\r\n",;|abcXYZ019'
 
 
@@ -34,7 +37,7 @@ def check_encoding(name: str) -> None:
         ascii_safe = _PROBE.encode(name) == _PROBE.encode("ascii")
     except UnicodeError:
         ascii_safe = False
-    if codec.startswith(_STATEFUL) or not ascii_safe:
+    if codec.startswith(_ESCAPING) or not ascii_safe:
         raise InputError(
             f"--encoding: {name!r} is not an encoding for CSV files from Excel or WPS; "
             "re-save the file as 'CSV UTF-8', or pass --encoding gb18030"
@@ -79,17 +82,20 @@ def _cut(data: bytes, final: bool, start: int, encoding: str) -> int:
     if b'"' not in data:
         return _line_end(data, len(data))
     end = _ROWS.match(data, start, len(data) - data.endswith(b"\r")).end()  # (a CR at the end may need its LF)
+    if end - start > FIELD_LIMIT:  # a cell in these rows may be longer than the csv module reads
+        return _cut_by_reading(data, start, encoding)
     if end > start:
         return end
-    if len(data) > 2 * csv.field_size_limit():  # a quote that never closes: where the csv module gives up
-        return _cut_by_reading(data, encoding)
+    if len(data) > 2 * FIELD_LIMIT:  # a quote that never closes: where the csv module gives up on it
+        return _cut_by_reading(data, start, encoding)
     return 0
 
 
-def _cut_by_reading(data: bytes, encoding: str) -> int:
+def _cut_by_reading(data: bytes, start: int, encoding: str) -> int:
     """The same, found by reading the rows with the csv module: for cells it cannot read whole (longer
     than its field size limit), where rows end depends on where it gave up."""
-    reader = csv.reader(io.StringIO(data.decode(encoding, errors="surrogateescape"), newline=""), strict=False)
+    text = data[start:].decode(_rows_encoding(encoding), errors="surrogateescape")
+    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     ends = []  # lines read after each row (or failed row)
     while True:
         try:
@@ -101,20 +107,19 @@ def _cut_by_reading(data: bytes, encoding: str) -> int:
         ends.append(reader.line_num)
     if len(ends) < 2:  # the last row may go on in the next block
         return 0
-    offset = 0
-    for _ in range(ends[-2]):
-        offset = _after_line(data, offset)
-    return offset
+    last = next(itertools.islice(_BREAK.finditer(data, start), ends[-2] - 1, None))  # that row's line break
+    return last.end()
 
 
 def blocks(raw: BinaryIO, encoding: str, first_line: int = 1, size: int | None = None) -> Iterator[Block]:
     """A stream, from its start, as blocks of whole rows of about ``size`` bytes (default BLOCK_BYTES)."""
+    allow_long_cells()
     size = size or BLOCK_BYTES
     pending = b""
     line = first_line
-    start = 3 if encoding.replace("_", "-").lower() == "utf-8-sig" else 0  # the BOM, in the first block
+    start = 3 if _rows_encoding(encoding) != encoding else 0  # the BOM, in the first block
     while True:
-        more = raw.read(size)
+        more = raw.read(max(size, len(pending)))  # no row ends yet: read as much again, not a little more
         final = not more
         pending += more
         if not pending:
@@ -133,8 +138,14 @@ def blocks(raw: BinaryIO, encoding: str, first_line: int = 1, size: int | None =
             return
 
 
+def _rows_encoding(encoding: str) -> str:
+    """The encoding to read rows with: a UTF-8 byte-order mark is dropped at the start of the file only."""
+    return "utf-8" if codecs.lookup(encoding).name == "utf-8-sig" else encoding
+
+
 def split_first_row(data: bytes, encoding: str) -> tuple[list[str], int]:
-    """The first row of a block (the header), and how many bytes it takes."""
+    """The first row of the file (the header), and how many bytes it takes."""
+    allow_long_cells()
     text = decode(data, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     try:
@@ -166,8 +177,9 @@ def decode(data: bytes, encoding: str) -> str:
 def read_block(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool]:
     """A block's rows with the line each starts on, and whether it had bytes the encoding cannot read.
     A row the csv module cannot split comes as a BadRow, and reading goes on with the next line."""
+    allow_long_cells()
     before = decode_errors()
-    text = decode(block.data, encoding)
+    text = decode(block.data, encoding if block.first_line == 1 else _rows_encoding(encoding))
     bad_bytes = decode_errors() > before
     first = block.first_line
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)

@@ -7,11 +7,13 @@ import codecs
 import csv
 import io
 import itertools
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from subsidy_cli import csvblocks, csvio
 from subsidy_cli.csvblocks import Block, blocks, check_encoding, line_breaks, read_block, split_first_row
 from subsidy_cli.csvio import InputError, read_rows
 
@@ -53,11 +55,49 @@ def test_a_stray_quote_does_not_move_where_rows_end() -> None:
         assert in_blocks(text.encode(), size) == whole(text)
 
 
-def test_cells_longer_than_the_csv_field_limit_end_rows_where_the_csv_module_gives_up() -> None:
-    text = "a\n" + '"' + "x\n" * 70_000 + '",b\n' + "".join(f'r{i},"q\n{i}"\n' for i in range(30_000))
-    assert in_blocks(text.encode(), 4096) == whole(text)
-    unclosed = "a\n" + '"' + "x\n" * 70_000 + "".join(f"r{i},s\n" for i in range(60_000))
-    assert in_blocks(unclosed.encode(), 4096) == whole(unclosed)
+@pytest.fixture
+def small_field_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
+    """The csv module's field size limit (and ours) made tiny, so that cells pass it."""
+    limit = 8
+    saved = csv.field_size_limit()
+    monkeypatch.setattr(csvio, "FIELD_LIMIT", limit)
+    monkeypatch.setattr(csvblocks, "FIELD_LIMIT", limit)
+    csv.field_size_limit(limit)
+    yield limit
+    csv.field_size_limit(saved)
+
+
+@settings(max_examples=500)
+@given(st.text(alphabet='ab,"\r\n x', max_size=80), st.integers(min_value=1, max_value=30))
+def test_cells_past_the_field_limit_end_rows_where_the_csv_module_gives_up(text: str, size: int) -> None:
+    saved = csv.field_size_limit()
+    original = csvio.FIELD_LIMIT, csvblocks.FIELD_LIMIT
+    csvio.FIELD_LIMIT = csvblocks.FIELD_LIMIT = 8
+    csv.field_size_limit(8)
+    try:
+        assert in_blocks(text.encode("utf-8"), size) == whole(text)
+    finally:
+        csv.field_size_limit(saved)
+        csvio.FIELD_LIMIT, csvblocks.FIELD_LIMIT = original
+
+
+def test_long_cells_are_read_whole(small_field_limit: int) -> None:
+    text = "a\n" + '"' + "x\n" * 40 + '",b\n' + "".join(f'r{i},"q\n{i}"\n' for i in range(300))
+    assert in_blocks(text.encode(), 64) == whole(text)
+    unclosed = "a\n" + '"' + "x\n" * 40 + "".join(f"r{i},s\n" for i in range(300))
+    assert in_blocks(unclosed.encode(), 64) == whole(unclosed)
+
+
+def test_a_quote_that_never_closes_is_cut_in_linear_time() -> None:
+    data = b'h\n"' + b"\n" * 400_000 + b"x,y\n" * 100_000
+    found = in_blocks(data, 4096)
+    assert found == whole(data.decode())
+
+
+def test_a_zero_width_no_break_space_after_the_first_block_is_kept() -> None:
+    data = codecs.BOM_UTF8 + b'a\n\xef\xbb\xbf"x\ny"\n' + "\ufeff,b\n".encode()
+    for size in range(1, 12):
+        assert in_blocks(data, size, "utf-8-sig") == whole(data.decode("utf-8-sig")), size
 
 
 def test_a_byte_order_mark_is_not_a_character_of_the_first_cell() -> None:
@@ -106,7 +146,9 @@ def test_undecodable_bytes_are_counted_per_block() -> None:
     assert not read_block(Block(b"ok\n", 1), "utf-8")[2]
 
 
-@pytest.mark.parametrize("encoding", ["cp500", "hz", "iso2022_jp", "utf-7"])
+@pytest.mark.parametrize(
+    "encoding", ["cp500", "hz", "iso2022_jp", "utf-7", "raw_unicode_escape", "unicode_escape", "idna", "punycode"]
+)
 def test_encodings_that_cannot_be_cut_at_line_breaks_are_refused(encoding: str) -> None:
     with pytest.raises(InputError, match="re-save the file as 'CSV UTF-8'"):
         check_encoding(encoding)
