@@ -19,9 +19,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .csvio import FIELD_LIMIT, BadRow, InputError, allow_long_cells, decode_errors
+from .csvio import BadRow, InputError, decode_errors
 
 BLOCK_BYTES = 1 << 20
+# The regex below reads rows at most this long (or the csv module's field size limit, if less): in them,
+# no cell can be longer than the csv module reads. Where it gives up on a cell, it goes on at the next
+# line, which only reading can follow; rows that long are left to the csv module itself.
+_WINDOW = 1 << 16
 _BREAK = re.compile(rb"\r\n|\r|\n")
 # Encodings whose escapes or shift states can make other bytes stand for a quote, comma or line break
 _ESCAPING = ("hz", "iso2022", "utf_7", "raw_unicode_escape", "unicode_escape", "idna", "punycode")
@@ -81,14 +85,20 @@ def _cut(data: bytes, final: bool, start: int, encoding: str) -> int:
         return len(data)
     if b'"' not in data:
         return _line_end(data, len(data))
-    end = _ROWS.match(data, start, len(data) - data.endswith(b"\r")).end()  # (a CR at the end may need its LF)
-    if end - start > FIELD_LIMIT:  # a cell in these rows may be longer than the csv module reads
-        return _cut_by_reading(data, start, encoding)
-    if end > start:
-        return end
-    if len(data) > 2 * FIELD_LIMIT:  # a quote that never closes: where the csv module gives up on it
-        return _cut_by_reading(data, start, encoding)
-    return 0
+    window = min(_WINDOW, csv.field_size_limit())
+    end = len(data) - data.endswith(b"\r")  # a CR at the end may need the LF that is not read yet
+    position = start
+    while True:
+        stop = min(position + window, end)
+        if stop < end and data[stop - 1] == 13:  # never between the CR and LF of one line break
+            stop -= 1
+        found = _ROWS.match(data, position, stop).end()
+        if found > position:
+            position = found
+        elif stop >= end:  # what is left is the start of a row that goes on in the next block
+            return position if position > start else 0
+        else:  # a row longer than the window
+            return _cut_by_reading(data, start, encoding)
 
 
 def _cut_by_reading(data: bytes, start: int, encoding: str) -> int:
@@ -113,7 +123,6 @@ def _cut_by_reading(data: bytes, start: int, encoding: str) -> int:
 
 def blocks(raw: BinaryIO, encoding: str, first_line: int = 1, size: int | None = None) -> Iterator[Block]:
     """A stream, from its start, as blocks of whole rows of about ``size`` bytes (default BLOCK_BYTES)."""
-    allow_long_cells()
     size = size or BLOCK_BYTES
     pending = b""
     line = first_line
@@ -145,7 +154,6 @@ def _rows_encoding(encoding: str) -> str:
 
 def split_first_row(data: bytes, encoding: str) -> tuple[list[str], int]:
     """The first row of the file (the header), and how many bytes it takes."""
-    allow_long_cells()
     text = decode(data, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     try:
@@ -177,7 +185,6 @@ def decode(data: bytes, encoding: str) -> str:
 def read_block(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool]:
     """A block's rows with the line each starts on, and whether it had bytes the encoding cannot read.
     A row the csv module cannot split comes as a BadRow, and reading goes on with the next line."""
-    allow_long_cells()
     before = decode_errors()
     text = decode(block.data, encoding if block.first_line == 1 else _rows_encoding(encoding))
     bad_bytes = decode_errors() > before

@@ -202,22 +202,9 @@ class BadRow(list[str]):
         self.error = error
 
 
-# The csv module gives up on a cell longer than its field size limit (131,072 characters unless raised),
-# and where it goes on after that cannot be known without reading. We read cells up to 16 MB whole (and
-# csvblocks finds where rows end by reading wherever a cell may be longer).
-FIELD_LIMIT = 1 << 24
-
-
-def allow_long_cells() -> None:
-    """Let the csv module read cells up to FIELD_LIMIT characters (all our CSV reading does so)."""
-    if csv.field_size_limit() < FIELD_LIMIT:
-        csv.field_size_limit(FIELD_LIMIT)
-
-
 def read_rows(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
     """Rows with the physical line each starts on (a quoted cell may span lines). A row the reader cannot
     split comes as a BadRow, and reading goes on with the next line."""
-    allow_long_cells()
     reader = csv.reader(stream, strict=False)
     previous = 0
     while True:

@@ -13,7 +13,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from subsidy_cli import csvblocks, csvio
 from subsidy_cli.csvblocks import Block, blocks, check_encoding, line_breaks, read_block, split_first_row
 from subsidy_cli.csvio import InputError, read_rows
 
@@ -56,36 +55,36 @@ def test_a_stray_quote_does_not_move_where_rows_end() -> None:
 
 
 @pytest.fixture
-def small_field_limit(monkeypatch: pytest.MonkeyPatch) -> Iterator[int]:
-    """The csv module's field size limit (and ours) made tiny, so that cells pass it."""
-    limit = 8
-    saved = csv.field_size_limit()
-    monkeypatch.setattr(csvio, "FIELD_LIMIT", limit)
-    monkeypatch.setattr(csvblocks, "FIELD_LIMIT", limit)
-    csv.field_size_limit(limit)
-    yield limit
+def small_field_limit() -> Iterator[int]:
+    """The csv module's field size limit made tiny, so that cells pass it."""
+    saved = csv.field_size_limit(8)
+    yield 8
     csv.field_size_limit(saved)
 
 
-@settings(max_examples=500)
-@given(st.text(alphabet='ab,"\r\n x', max_size=80), st.integers(min_value=1, max_value=30))
+pieces = st.lists(st.sampled_from(["a", "xxxxxxx", ",", '"', '""', "\r", "\n", "\r\n", " "]), max_size=40).map("".join)
+
+
+@settings(max_examples=1000)
+@given(pieces, st.integers(min_value=1, max_value=30))
 def test_cells_past_the_field_limit_end_rows_where_the_csv_module_gives_up(text: str, size: int) -> None:
-    saved = csv.field_size_limit()
-    original = csvio.FIELD_LIMIT, csvblocks.FIELD_LIMIT
-    csvio.FIELD_LIMIT = csvblocks.FIELD_LIMIT = 8
-    csv.field_size_limit(8)
+    saved = csv.field_size_limit(8)
     try:
         assert in_blocks(text.encode("utf-8"), size) == whole(text)
     finally:
         csv.field_size_limit(saved)
-        csvio.FIELD_LIMIT, csvblocks.FIELD_LIMIT = original
 
 
-def test_long_cells_are_read_whole(small_field_limit: int) -> None:
+def test_long_cells_are_read_as_the_csv_module_reads_them(small_field_limit: int) -> None:
     text = "a\n" + '"' + "x\n" * 40 + '",b\n' + "".join(f'r{i},"q\n{i}"\n' for i in range(300))
     assert in_blocks(text.encode(), 64) == whole(text)
     unclosed = "a\n" + '"' + "x\n" * 40 + "".join(f"r{i},s\n" for i in range(300))
     assert in_blocks(unclosed.encode(), 64) == whole(unclosed)
+
+
+def test_a_cell_longer_than_the_default_field_limit() -> None:
+    text = "a\n" + '"' + "x\n" * 70_000 + '",b\n' + "".join(f'r{i},"q\n{i}"\n' for i in range(30_000))
+    assert in_blocks(text.encode(), 1 << 20) == whole(text)
 
 
 def test_a_quote_that_never_closes_is_cut_in_linear_time() -> None:
