@@ -28,12 +28,12 @@ from typing import Any, BinaryIO, Literal
 from . import __version__
 from .catalog import Catalog
 from .csvblocks import Block, read_block
-from .csvio import BadRow, Header, InputError, neutralise
+from .csvio import BadRow, Header, InputError, neutralise, safe_cell, safe_cells, visible_row
 from .engine import Assessment, assess_rules, evaluation_date
 from .formats import assessment_dict, cny
 from .layers import Rules
 from .profile import Profile
-from .rowscore import RowScorer, Stats, safe_cell, safe_cells, visible_row
+from .rowscore import RowScorer, Stats
 
 OutputFormat = Literal["csv", "jsonl"]
 FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
@@ -115,10 +115,10 @@ class ChunkWriter:
         buffer = io.StringIO()
         write = buffer.write
         position = -1
+        identity = (self.name_index, self.code_index)
         for line, row in zip(lines, rows, strict=True):
             shown = visible_row(row) if check_bytes else row  # bytes the encoding could not read: \ufffd[xx]
-            name = shown[self.name_index].strip() if self.name_index < len(shown) else ""
-            code = shown[self.code_index].strip() if self.code_index is not None and self.code_index < len(row) else ""
+            name, code = (shown[i].strip() if i is not None and i < len(shown) else "" for i in identity)
             if len(row) != width or isinstance(row, BadRow):
                 problem = row.error if isinstance(row, BadRow) else self.scorer.ragged(shown)
                 self._invalid(line, name, code, [problem], shown, buffer, stats)

@@ -292,6 +292,34 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
+_STARTS = "".join(map(re.escape, FORMULA_STARTS))
+_NEEDS_QUOTES = re.compile(r'[",\r\n]')  # as csv.writer (QUOTE_MINIMAL) sees it
+_UNSAFE = re.compile(f'^[{_STARTS}]|[",\r\n]')  # a cell that needs neutralising or quoting
+_UNSAFE_ANY = re.compile(f'(?:^|\x00)[{_STARTS}]|[",\r\n]')  # the same, in cells joined by NUL
+
+
+def safe_cell(text: str) -> str:
+    """A cell as it goes into CSV output: neutralised against formulas, quoted as csv.writer would."""
+    if _UNSAFE.search(text) is None:
+        return text
+    text = neutralise(text)
+    return f'"{text.replace(chr(34), chr(34) * 2)}"' if _NEEDS_QUOTES.search(text) else text
+
+
+def safe_cells(cells: list[str]) -> list[str]:
+    """Cells as they go into CSV output (``safe_cell`` of each); one scan when none needs changing."""
+    if _UNSAFE_ANY.search("\x00".join(cells)) is None:
+        return cells
+    return list(map(safe_cell, cells))
+
+
+def visible_row(row: list[str]) -> list[str]:
+    """A row with each cell's undecodable bytes made visible (``visible``)."""
+    if isinstance(row, BadRow) or not any(map(has_undecodable, row)):
+        return row
+    return [visible(cell) if has_undecodable(cell) else cell for cell in row]
+
+
 def same_file(output: str, source: str) -> bool:
     if source == "-" or output == "-":
         return False

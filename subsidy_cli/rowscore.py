@@ -24,7 +24,6 @@ import datetime as dt
 import functools
 import itertools
 import operator
-import re
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from . import __version__
 from .amounts import Amount, compute
 from .conditions import Condition, compare, evaluate
 from .creditcode import is_valid
-from .csvio import BadRow, has_undecodable, visible
+from .csvio import has_undecodable
 from .engine import Status
 from .formats import cny
 from .profile import KEYS, parse_value, value_problem
@@ -51,8 +50,6 @@ _BLOCKS = 4  # a group is made of the parts of this many blocks of lines
 _SLOT = "\x00"
 _BAD_BYTES = "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding"
 _EMPTY_NAME = "is empty; every firm needs its name"
-_UNSAFE = re.compile(r'^[=+\-@\t\r]|[",\r\n]')  # a cell that needs neutralising or quoting in CSV
-_UNSAFE_ANY = re.compile(r'(?:^|\x00)[=+\-@\t\r]|[",\r\n]')  # the same, in cells joined by NUL
 
 
 def _leaves(cond: Condition) -> Iterator[Condition]:
@@ -257,7 +254,6 @@ class RowScorer:
         # credit code differ on every row and are checked as they come.
         self.width = len(header.cells)
         used = [(i, key) for i, key in enumerate(header.keys) if key is not None and key not in overrides]
-        self.headings = {key: header.cells[i] for i, key in used}
         self.column_memos = {
             key: _Memo(_FIGURE_LIMIT if KEYS[key].type in ("money", "count") else _CACHE_LIMIT) for _, key in used
         }
@@ -688,25 +684,3 @@ class RowScorer:
             high_cell, low_cell, _ = self.cells(index, compute(self.benefits[index].amount, {key: figure}))
             lines[index] = (lines[index][0], high_cell, low_cell)
         return lines
-
-
-def safe_cells(cells: list[str]) -> list[str]:
-    """Cells as they go into CSV output (``safe_cell`` of each); one scan when none needs changing."""
-    if _UNSAFE_ANY.search("\x00".join(cells)) is None:
-        return cells
-    return list(map(safe_cell, cells))
-
-
-def safe_cell(text: str) -> str:
-    """A cell as it goes into CSV output: neutralised against formulas, quoted as csv.writer would."""
-    if _UNSAFE.search(text) is None:
-        return text
-    if text.startswith(("=", "+", "-", "@", "\t", "\r")):
-        text = "'" + text
-    return f'"{text.replace(chr(34), chr(34) * 2)}"' if re.search(r'[",\r\n]', text) else text
-
-
-def visible_row(row: list[str]) -> list[str]:
-    if isinstance(row, BadRow) or not any(map(has_undecodable, row)):
-        return row
-    return [visible(cell) if has_undecodable(cell) else cell for cell in row]

@@ -24,8 +24,8 @@ import subsidy_cli
 from subsidy_cli import batch as batch_module
 from subsidy_cli import csvblocks, csvio, render
 from subsidy_cli.cli import app
+from subsidy_cli.csvio import safe_cell, safe_cells
 from subsidy_cli.profile import KEYS
-from subsidy_cli.rowscore import safe_cell, safe_cells
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMS = ROOT / "samples" / "firms.csv"
