@@ -598,20 +598,10 @@ def batch(
     from . import render
     from .batch import Stats
 
-    # the rows after the header; a BOM is read once, with the header
-    rest = Block(first.data[offset:], 1 + line_breaks(first.data[:offset]))
-    encoding_of_rows = "utf-8" if csv_input.encoding == "utf-8-sig" else csv_input.encoding
+    rest = Block(first.data[offset:], 1 + line_breaks(first.data[:offset]))  # the rows after the header
+    today = dt.date.today()
     job = Job(
-        rules,
-        header,
-        fixed,
-        date,
-        dt.date.today(),
-        output_format.value,
-        long,
-        language,
-        encoding_of_rows,
-        csv_input.name,
+        rules, header, fixed, date, today, output_format.value, long, language, csv_input.encoding, csv_input.name
     )
     stats = Stats()
     try:

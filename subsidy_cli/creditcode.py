@@ -28,7 +28,7 @@ def is_valid(code: str) -> bool:
     if len(code) != 18 or not code.isascii():
         return False
     try:
-        return code[17] == ALPHABET[-int(code.encode()[16::-1].translate(_BASE34), 34) % 31]
+        return code[17] == check_character(code[:17])
     except ValueError:  # a character outside the alphabet
         return False
 
