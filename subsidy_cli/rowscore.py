@@ -74,6 +74,11 @@ class _Memo(dict[Any, Any]):
         self[key] = value
         return value
 
+    def recall(self, key: Any, make: Callable[[Any], Any]) -> Any:
+        """What the memo holds for ``key``, made and remembered if it holds nothing yet."""
+        found = self.get(key)
+        return self.remember(key, make(key)) if found is None else found
+
 
 def _lookup(memo: _Memo, keys: list[Any], make: Callable[[Any], Any]) -> list[Any]:
     """What ``memo`` holds for each key, made (once per key) where it holds nothing yet."""
@@ -81,9 +86,7 @@ def _lookup(memo: _Memo, keys: list[Any], make: Callable[[Any], Any]) -> list[An
     if None in found:
         for i, hit in enumerate(found):
             if hit is None:
-                key = keys[i]
-                hit = memo.get(key)
-                found[i] = memo.remember(key, make(key)) if hit is None else hit
+                found[i] = memo.recall(keys[i], make)
     return found
 
 
@@ -372,16 +375,17 @@ class RowScorer:
         elif KEYS[key].type in ("money", "count"):  # a figure: which side of each threshold it falls on matters,
             # and that it is known; one int per side, shared by every text on that side (memos of figures are long)
             side = (key, tuple(compare(value, op, limit) for op, limit in self.thresholds.get(key, ())))
-            masks = self.sides.get(side)
-            if masks is None:
-                found = self._masks(self.single[key], {key: value}) if key in self.single else 0
-                masks = self.sides.remember(side, found | self.known_bits.get(key, 0))
+            masks = self.sides.recall(side, lambda _: self._figure_masks(key, value))
         else:
             masks = self._masks(self.single[key], {key: value}) if key in self.single else 0
             masks |= self.known_bits.get(key, 0)
         if key == "application_date" and self.dated:
             masks |= self.today_window if value is None else self.fields.expired(self._window(value))
         return masks, value
+
+    def _figure_masks(self, key: str, value: Any) -> int:
+        found = self._masks(self.single[key], {key: value}) if key in self.single else 0
+        return found | self.known_bits.get(key, 0)
 
     def _column_cell(self, key: str, text: str, *, check_bytes: bool) -> int:
         """What a column's memo keeps for a text: its masks."""
@@ -391,11 +395,9 @@ class RowScorer:
         assert self.bundle is not None
         masks = 0
         for key, text in zip(self.bundle[1], texts, strict=True):
-            memo = self.column_memos[key]
-            found = memo.get(text)
-            if found is None:
-                found = memo.remember(text, self._column_cell(key, text, check_bytes=check_bytes))
-            masks |= found
+            masks |= self.column_memos[key].recall(
+                text, functools.partial(self._column_cell, key, check_bytes=check_bytes)
+            )
         return masks
 
     # -- a chunk -------------------------------------------------------------------------------------------------
@@ -563,10 +565,7 @@ class RowScorer:
         one set of statuses, so that groups can be keyed by their parts)."""
         statuses = self.settle(masks)
         key = (lines.start, statuses)  # statuses of different blocks can be equal (0: all eligible)
-        part = self.parts.get(key)
-        if part is None:
-            part = self.parts.remember(key, self._new_part(statuses, lines))
-        return part  # type: ignore[no-any-return]
+        return self.parts.recall(key, lambda _: self._new_part(statuses, lines))  # type: ignore[no-any-return]
 
     def _new_part(self, statuses: int, lines: range) -> _Part:
         w = self.fields.width
@@ -616,6 +615,10 @@ class RowScorer:
             return "", "", None
         return cny(amount.max) or "", cny(amount.min) or "", amount.max
 
+    def _amount_cells(self, index: int, key: str, figure: Any) -> tuple[str, str, Decimal | None]:
+        """A line's amount cells for a row's figure."""
+        return self.cells(index, compute(self.benefits[index].amount, {key: figure}))
+
     def _figure(self, key: str, text: str) -> Any:
         return self.job.overrides[key] if key in self.job.overrides else self.value(key, text, False)[0]
 
@@ -625,7 +628,7 @@ class RowScorer:
         figure = self._figure(key, text)
         found = []
         for index in self.amount_lines[key]:
-            high_cell, _, high = self.cells(index, compute(self.benefits[index].amount, {key: figure}))
+            high_cell, _, high = self._amount_cells(index, key, figure)
             found.append((high_cell.encode(), high))
         return self.amounts[key].remember(text, tuple(found))  # type: ignore[no-any-return]
 
@@ -680,7 +683,6 @@ class RowScorer:
     def long_cells(self, group: Group, parsed: Parsed, row: int) -> list[tuple[str, str, str]]:
         lines = [line for part in group.parts for line in part.lines]
         for index, key, *_ in group.slots:
-            figure = self._figure(key, parsed.figures[key][row])
-            high_cell, low_cell, _ = self.cells(index, compute(self.benefits[index].amount, {key: figure}))
+            high_cell, low_cell, _ = self._amount_cells(index, key, self._figure(key, parsed.figures[key][row]))
             lines[index] = (lines[index][0], high_cell, low_cell)
         return lines
