@@ -117,8 +117,7 @@ def _cut_by_reading(data: bytes, start: int, encoding: str) -> int:
         ends.append(reader.line_num)
     if len(ends) < 2:  # the last row may go on in the next block
         return 0
-    last = next(itertools.islice(_BREAK.finditer(data, start), ends[-2] - 1, None))  # that row's line break
-    return last.end()
+    return _after_lines(data, start, ends[-2])
 
 
 def blocks(raw: BinaryIO, encoding: str, first_line: int = 1, size: int | None = None) -> Iterator[Block]:
@@ -160,18 +159,15 @@ def split_first_row(data: bytes, encoding: str) -> tuple[list[str], int]:
         row = next(reader, [])
     except csv.Error as exc:
         raise InputError(f"the header row cannot be read as CSV: {exc}") from None
-    offset = 0
-    for _ in range(reader.line_num):
-        offset = _after_line(data, offset)
-    return row, offset
+    return row, _after_lines(data, 0, reader.line_num)
 
 
-def _after_line(data: bytes, offset: int) -> int:
-    """Just after the line break that ends the line starting at ``offset`` (the end if none does)."""
-    lf, cr = data.find(b"\n", offset), data.find(b"\r", offset)
-    if cr < 0 or 0 <= lf < cr:
-        return len(data) if lf < 0 else lf + 1
-    return cr + 2 if data[cr + 1 : cr + 2] == b"\n" else cr + 1
+def _after_lines(data: bytes, start: int, count: int) -> int:
+    """Just after the ``count``-th line break from ``start`` (the end of the data if it has fewer)."""
+    if count <= 0:
+        return start
+    found = next(itertools.islice(_BREAK.finditer(data, start), count - 1, None), None)
+    return len(data) if found is None else found.end()
 
 
 def decode(data: bytes, encoding: str) -> str:
