@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
-    from .profile import Profile
+    from subsidy_cli.profile.keys import Profile
 
 
 def evaluate(
@@ -36,11 +36,11 @@ def evaluate(
     county rules over it (as ``--overlay``). Raises
     ``subsidy_cli.profile.ProfileError`` or ``subsidy_cli.catalog.CatalogError`` on bad input.
     """
-    from .engine import assess_rules, evaluation_date
-    from .formats import assessment_dict
-    from .layers import load_rules
-    from .profile import Profile, build_profile
-    from .values import parse_date
+    from subsidy_cli.engine.assess import assess_rules, evaluation_date
+    from subsidy_cli.output.formats import assessment_dict
+    from subsidy_cli.profile.keys import Profile, build_profile
+    from subsidy_cli.profile.values import parse_date
+    from subsidy_cli.rules.layers import load_rules
 
     parsed = profile if isinstance(profile, Profile) else build_profile(profile)
     rules = load_rules(Path(measures) if measures else None, [Path(p) for p in overlays or []])

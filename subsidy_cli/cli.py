@@ -16,12 +16,12 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from . import __version__
+from subsidy_cli import __version__
 
 if TYPE_CHECKING:
-    from .catalog import Catalog
-    from .engine import Assessment
-    from .layers import Rules
+    from subsidy_cli.engine.assess import Assessment
+    from subsidy_cli.rules.catalog import Catalog
+    from subsidy_cli.rules.layers import Rules
 
 EXIT_OK = 0
 EXIT_DATA = 1
@@ -94,8 +94,8 @@ def _fail(lines: list[str], code: int = EXIT_DATA) -> NoReturn:
 
 
 def _rules(path: Path | None, overlays: list[Path] | None, code: int = EXIT_DATA) -> Rules:
-    from .catalog import CatalogError
-    from .layers import load_rules
+    from subsidy_cli.rules.catalog import CatalogError
+    from subsidy_cli.rules.layers import load_rules
 
     try:
         return load_rules(path, overlays or [])
@@ -105,7 +105,7 @@ def _rules(path: Path | None, overlays: list[Path] | None, code: int = EXIT_DATA
 
 def _snapshot(rules: Rules, as_of: str | None, district: str | None) -> Catalog:
     """The rules in force on a date for a district, for listings (default: the first values)."""
-    from .profile import parse_value
+    from subsidy_cli.profile.keys import parse_value
 
     date, place = _date_option(as_of), None
     try:
@@ -117,7 +117,7 @@ def _snapshot(rules: Rules, as_of: str | None, district: str | None) -> Catalog:
 
 def _date_option(text: str | None) -> dt.date | None:
     """``--as-of`` as a date, or a usage error saying what is wrong with it."""
-    from .values import parse_date
+    from subsidy_cli.profile.values import parse_date
 
     if text is None:
         return None
@@ -128,7 +128,7 @@ def _date_option(text: str | None) -> dt.date | None:
 
 
 def _lang(option: Lang | None) -> str:
-    from .words import choose_lang
+    from subsidy_cli.words import choose_lang
 
     return choose_lang(option.value if option else None)
 
@@ -206,9 +206,9 @@ def check(
     overlay: OverlayOption = None,
 ) -> None:
     """Judge every benefit line for one enterprise profile (or interview the client with --interactive)."""
-    from .engine import assess_rules, evaluation_date
-    from .inputs import build_overrides, load_profile
-    from .profile import ProfileError
+    from subsidy_cli.engine.assess import assess_rules, evaluation_date
+    from subsidy_cli.profile.files import build_overrides, load_profile
+    from subsidy_cli.profile.keys import ProfileError
 
     date = _date_option(as_of)
     if profile is None and not interactive:
@@ -241,11 +241,11 @@ def check(
 
 def _show(result: Assessment, language: str, output_format: CheckFormat, show_all: bool, explain: bool) -> None:
     if output_format is CheckFormat.json:
-        from .formats import assessment_dict, dumps
+        from subsidy_cli.output.formats import assessment_dict, dumps
 
         _write(dumps(assessment_dict(result, language)))
         return
-    from . import render
+    from subsidy_cli.output import render
 
     render.assessment(render.make_console(), result, language, show_all=show_all, explain_lines=explain)
 
@@ -262,10 +262,10 @@ def _interview(
     explain: bool,
 ) -> None:
     """Ask, show the result, offer to save. Prompts go to stderr; the result to stdout."""
-    from .inputs import read_profile_data
-    from .interview import EndOfAnswers, Interview, saved_profile
-    from .profile import ProfileError, build_profile, profile_to_dict
-    from .words import pick
+    from subsidy_cli.interview import EndOfAnswers, Interview, saved_profile
+    from subsidy_cli.profile.files import read_profile_data
+    from subsidy_cli.profile.keys import ProfileError, build_profile, profile_to_dict
+    from subsidy_cli.words import pick
 
     interview = Interview(rules, language, date)
     data: dict[str, Any] = {}
@@ -350,15 +350,15 @@ def measures(
     catalog = _snapshot(_rules(measures, overlay), as_of, district)
     language = _lang(lang)
     if output_format is ListFormat.json:
-        from .formats import catalog_dict, dumps
+        from subsidy_cli.output.formats import catalog_dict, dumps
 
         _write(dumps(catalog_dict(catalog, language)))
     elif output_format is ListFormat.csv:
-        from .formats import catalog_csv
+        from subsidy_cli.output.formats import catalog_csv
 
         _write(catalog_csv(catalog, language))
     else:
-        from . import render
+        from subsidy_cli.output import render
 
         render.catalog_table(render.make_console(), catalog, language)
 
@@ -378,7 +378,7 @@ def show(
     """Explain one benefit line, or every line of one measure."""
     import difflib
 
-    from . import render
+    from subsidy_cli.output import render
 
     rules = _rules(measures, overlay)
     catalog = _snapshot(rules, as_of, district)
@@ -401,8 +401,8 @@ def validate(
 
     Each measures file is checked alone; the layer files are checked together, in the order given, over
     the first measures file given (else --measures, else the shipped one)."""
-    from .catalog import CatalogError, read_data
-    from .layers import load_rules
+    from subsidy_cli.rules.catalog import CatalogError, read_data
+    from subsidy_cli.rules.layers import load_rules
 
     failed = False
     measures_files: list[Path] = []
@@ -457,11 +457,11 @@ def diff(
     per firm and line, what changed and why, as CSV."""
     import csv as csv_module
 
-    from . import __version__ as version
-    from .compare import DIFF_COLUMNS, compare
-    from .csvio import InputError, map_header, neutralise, open_input, read_rows
-    from .inputs import load_profile
-    from .profile import ProfileError, build_profile
+    from subsidy_cli import __version__ as version
+    from subsidy_cli.batch.csvio import InputError, map_header, neutralise, open_input, read_rows
+    from subsidy_cli.engine.compare import DIFF_COLUMNS, compare
+    from subsidy_cli.profile.files import load_profile
+    from subsidy_cli.profile.keys import ProfileError, build_profile
 
     date = _date_option(as_of)
     first = _rules(measures, overlay, EXIT_USAGE)
@@ -526,7 +526,7 @@ def schema() -> None:
     """Print the profile's JSON Schema (for editors that check profile files)."""
     import json
 
-    from .profile import json_schema
+    from subsidy_cli.profile.keys import json_schema
 
     _write(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
 
@@ -562,11 +562,12 @@ def batch(
     import itertools
     import time
 
-    from .batch import Job, header_row, score_stream
-    from .csvblocks import Block, blocks, check_encoding, line_breaks, split_first_row
-    from .csvio import InputError, atomic_output, map_header, open_raw, same_file
-    from .inputs import build_overrides
-    from .profile import ProfileError
+    from subsidy_cli.batch.blocks import Block, blocks, check_encoding, line_breaks, split_first_row
+    from subsidy_cli.batch.csvio import InputError, atomic_output, map_header, open_raw, same_file
+    from subsidy_cli.batch.job import Job
+    from subsidy_cli.batch.run import header_row, score_stream
+    from subsidy_cli.profile.files import build_overrides
+    from subsidy_cli.profile.keys import ProfileError
 
     started = time.perf_counter()
     date = _date_option(as_of)
@@ -595,8 +596,8 @@ def batch(
     sys.stderr.write(f"reading {csv_input.name} as {csv_input.encoding} ({how})\n")
     if header.unknown:
         sys.stderr.write(f"ignoring column(s): {', '.join(header.unknown)}\n")
-    from . import render
-    from .batch import Stats
+    from subsidy_cli.output import render
+    from subsidy_cli.output.summary import Stats
 
     rest = Block(first.data[offset:], 1 + line_breaks(first.data[:offset]))  # the rows after the header
     today = dt.date.today()
@@ -637,7 +638,7 @@ def template(
     lang: LangOption = None,
 ) -> None:
     """Write a commented TOML profile to fill in (or, with --csv, an empty CSV of firms)."""
-    from .template import csv_template, profile_template
+    from subsidy_cli.output.template import csv_template, profile_template
 
     text = csv_template(_lang(lang)) if csv_header else profile_template(_lang(lang))
     if output is None:

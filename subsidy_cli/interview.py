@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .engine import Assessment, assess_rules, evaluation_date
-from .layers import Rules
-from .profile import CHOICE_LABELS, KEYS, Profile, build_profile, parse_value
-from .words import pick
+from subsidy_cli.engine.assess import Assessment, assess_rules, evaluation_date
+from subsidy_cli.profile.keys import CHOICE_LABELS, KEYS, Profile, build_profile, parse_value
+from subsidy_cli.rules.layers import Rules
+from subsidy_cli.words import pick
 
 # The keys that decide the most lines (who may receive anything at all) come first.
 FIRST = ("entity_type", "independent_legal_person", "district", "roles", "sme")

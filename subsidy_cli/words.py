@@ -10,6 +10,12 @@ import os
 from decimal import Decimal
 
 LANGS = ("zh", "en")
+_CENT = Decimal("0.01")
+
+
+def cny(value: Decimal | None) -> str | None:
+    """An amount in yuan as the decimal text JSON and CSV carry (``"500000.00"``); None stays None."""
+    return None if value is None else str(value.quantize(_CENT))
 
 
 def choose_lang(option: str | None) -> str:

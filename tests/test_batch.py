@@ -21,11 +21,13 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 import subsidy_cli
-from subsidy_cli import batch as batch_module
-from subsidy_cli import csvblocks, csvio, render
+from subsidy_cli.batch import blocks as csvblocks
+from subsidy_cli.batch import csvio
+from subsidy_cli.batch import run as batch_module
+from subsidy_cli.batch.csvio import safe_cell, safe_cells
 from subsidy_cli.cli import app
-from subsidy_cli.csvio import safe_cell, safe_cells
-from subsidy_cli.profile import KEYS
+from subsidy_cli.output import render
+from subsidy_cli.profile.keys import KEYS
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMS = ROOT / "samples" / "firms.csv"

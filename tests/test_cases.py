@@ -25,14 +25,13 @@ from typing import Any
 
 import pytest
 
-from subsidy_cli import catalog as catalog_module
-from subsidy_cli.engine import assess_rules
-from subsidy_cli.layers import Rules, load_rules
-from subsidy_cli.profile import build_profile
+from subsidy_cli.engine.assess import assess_rules
+from subsidy_cli.profile.keys import build_profile
+from subsidy_cli.rules.layers import Rules, load_measures, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = Path(__file__).parent / "cases"
-CATALOG = catalog_module.load()
+CATALOG = load_measures()
 _RULES: dict[tuple[str, ...], Rules] = {}
 
 

@@ -270,7 +270,7 @@ def test_show_unknown_id_suggests() -> None:
 
 
 def test_schema_lists_every_key() -> None:
-    from subsidy_cli.profile import KEYS
+    from subsidy_cli.profile.keys import KEYS
 
     code, out, _ = run("schema")
     schema = json.loads(out)

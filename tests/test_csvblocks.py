@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from subsidy_cli.csvblocks import Block, blocks, check_encoding, line_breaks, read_block, split_first_row
-from subsidy_cli.csvio import InputError, read_rows
+from subsidy_cli.batch.blocks import Block, blocks, check_encoding, line_breaks, read_block, split_first_row
+from subsidy_cli.batch.csvio import InputError, read_rows
 
 cells = st.text(alphabet='ab,"\r\n 公司', max_size=6)
 rows = st.lists(st.lists(cells, min_size=1, max_size=4), max_size=12)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from subsidy_cli.cli import app
-from subsidy_cli.profile import KEYS
+from subsidy_cli.profile.keys import KEYS
 
 ENV = {"COLUMNS": "200", "NO_COLOR": "1", "SUBSIDY_LANG": "en", "LANG": "C.UTF-8"}
 LABEL_TO_KEY = {spec.label_en: key for key, spec in KEYS.items()}

@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 import subsidy_cli
-from subsidy_cli.catalog import CatalogError
 from subsidy_cli.cli import app
-from subsidy_cli.layers import load_rules
+from subsidy_cli.rules.catalog import CatalogError
+from subsidy_cli.rules.layers import load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 ZJG = ROOT / "samples" / "overlays" / "zhangjiagang-2022.toml"

@@ -10,9 +10,22 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from subsidy_cli.creditcode import ALPHABET, check_character, is_valid, validate_credit_code, weighted_check_character
-from subsidy_cli.profile import KEYS, Profile, ProfileError, build_profile, profile_to_dict
-from subsidy_cli.values import parse_bool, parse_count, parse_date, parse_decimal_with_units, parse_list, parse_money
+from subsidy_cli.profile.creditcode import (
+    ALPHABET,
+    check_character,
+    is_valid,
+    validate_credit_code,
+    weighted_check_character,
+)
+from subsidy_cli.profile.keys import KEYS, Profile, ProfileError, build_profile, profile_to_dict
+from subsidy_cli.profile.values import (
+    parse_bool,
+    parse_count,
+    parse_date,
+    parse_decimal_with_units,
+    parse_list,
+    parse_money,
+)
 
 
 @pytest.mark.parametrize(

@@ -9,12 +9,12 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from subsidy_cli import catalog as catalog_module
-from subsidy_cli.amounts import Percent, PerUnit, Tiers, compute
-from subsidy_cli.engine import STATUSES, assess
-from subsidy_cli.profile import KEYS, RECOGNITIONS, ROLES, build_profile
+from subsidy_cli.engine.assess import STATUSES, assess
+from subsidy_cli.profile.keys import KEYS, RECOGNITIONS, ROLES, build_profile
+from subsidy_cli.rules.amounts import Percent, PerUnit, Tiers, compute
+from subsidy_cli.rules.layers import load_measures
 
-CATALOG = catalog_module.load()
+CATALOG = load_measures()
 PERCENT_LINES = [b for b in CATALOG.benefits if isinstance(b.amount, Percent)]
 money = st.decimals(min_value=0, max_value=Decimal("1e11"), places=2, allow_nan=False, allow_infinity=False)
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import subsidy_cli
 from subsidy_cli.cli import app
-from subsidy_cli.values import parse_money
+from subsidy_cli.profile.values import parse_money
 
 ROOT = Path(__file__).resolve().parent.parent
 ENV = {"COLUMNS": "200", "NO_COLOR": "1", "SUBSIDY_LANG": "en", "LANG": "C.UTF-8"}

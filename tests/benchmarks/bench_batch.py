@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from subsidy_cli.creditcode import check_character  # noqa: E402
-from subsidy_cli.profile import KEYS, RECOGNITIONS, ROLES  # noqa: E402
+from subsidy_cli.profile.creditcode import check_character  # noqa: E402
+from subsidy_cli.profile.keys import KEYS, RECOGNITIONS, ROLES  # noqa: E402
 
 DISTRICTS = [
     "zhangjiagang",

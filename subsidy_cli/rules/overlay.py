@@ -7,49 +7,22 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from .layers import FIXED_KEYS, Setting, _Collector, _district, _extract, _finite, _get, _owner_of, _parse_path
-from .profile import KEYS, near
-from .structs import StructError, build, spec
-
-
-def _unique(lines: list[str]) -> None:
-    twice = sorted({line for line in lines if lines.count(line) > 1})
-    if twice:
-        raise ValueError(f"lines: {', '.join(twice)} named twice")
-
-
-@dataclass(frozen=True, kw_only=True)
-class CrossCap:
-    """Several cash lines together paid at most a figure of the profile."""
-
-    lines: list[str] = spec(min_items=2)
-    at_most: str
-    source: str
-    district: str | None = None  # only for firms registered there
-    layer: str = ""
-
-    def check(self) -> None:
-        _unique(self.lines)
-        _district(self.district)
-        if self.at_most not in KEYS or KEYS[self.at_most].type != "money":
-            raise ValueError(
-                f"at_most {self.at_most!r} is not a money key of the profile{near(self.at_most, list(KEYS))}"
-            )
-
-
-@dataclass(frozen=True, kw_only=True)
-class Exclusive:
-    """Cash lines of which only one is paid (``one_of``), or the higher (``higher``)."""
-
-    lines: list[str] = spec(min_items=2)
-    rule: Literal["one_of", "higher"]
-    source: str
-    layer: str = ""
-
-    def check(self) -> None:
-        _unique(self.lines)
+from subsidy_cli.profile.keys import near
+from subsidy_cli.rules.across import CrossCap, Exclusive
+from subsidy_cli.rules.settings import (
+    FIXED_KEYS,
+    Collector,
+    Setting,
+    check_district,
+    check_finite,
+    extract_dated,
+    get_path,
+    owner_of,
+    parse_path,
+)
+from subsidy_cli.rules.structs import StructError, build, spec
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -66,8 +39,8 @@ class _Change:
             raise ValueError("a change needs a value")
         if self.key.split(".")[0] in FIXED_KEYS:
             raise ValueError(f"key {self.key!r} identifies the line and cannot change; add a county line instead")
-        _district(self.district)
-        _finite(self.value)
+        check_district(self.district)
+        check_finite(self.value)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -95,7 +68,7 @@ def apply_layer(
     layer: dict[str, Any],
     source: str,
     data: dict[str, Any],
-    found: _Collector,
+    found: Collector,
     caps: list[CrossCap],
     exclusive: list[Exclusive],
     line_sources: dict[str, tuple[str, str]],
@@ -127,7 +100,7 @@ def apply_layer(
             continue
         if not line_source:
             problems.append(f"{where}: a county line needs its source (document and date)")
-        item = _extract(item, line_id, (), source, found, problems)
+        item = extract_dated(item, line_id, (), source, found, problems)
         data["benefit"].append(item)
         ids.add(line_id)
         line_sources[line_id] = (source, str(line_source or ""))
@@ -140,15 +113,15 @@ def apply_layer(
         except StructError as exc:
             problems += [f"{where}: {'.'.join(map(str, p)) or '(change)'}: {m}" for p, m in exc.problems]
             continue
-        owner = _owner_of(data, change.benefit)
+        owner = owner_of(data, change.benefit)
         if owner is None:
             problems.append(
                 f"{where}: benefit {change.benefit!r} does not exist{near(change.benefit, [str(i) for i in ids if i])}"
             )
             continue
-        path = _parse_path(change.key)
+        path = parse_path(change.key)
         try:
-            parent = _get(owner, path[:-1])
+            parent = get_path(owner, path[:-1])
         except (KeyError, IndexError, TypeError):
             parent = None
         last = path[-1]

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .csvio import BadRow, InputError, decode_errors
+from subsidy_cli.batch.csvio import BadRow, InputError, decode_errors
 
 BLOCK_BYTES = 1 << 20
 # The regex below reads rows at most this long (or the csv module's field size limit, if less): in them,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import datetime as dt
 import errno
 import gc
 import io
@@ -22,20 +21,20 @@ import shutil
 import signal
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, BinaryIO, Literal
+from typing import Any, BinaryIO
 
-from . import __version__
-from .catalog import Catalog
-from .csvblocks import Block, read_block
-from .csvio import BadRow, Header, InputError, neutralise, safe_cell, safe_cells, visible_row
-from .engine import Assessment, assess_rules, evaluation_date
-from .formats import assessment_dict, cny
-from .layers import Rules
-from .profile import Profile
-from .rowscore import RowScorer, Stats
+from subsidy_cli import __version__
+from subsidy_cli.batch.blocks import Block, read_block
+from subsidy_cli.batch.csvio import BadRow, InputError, neutralise, safe_cell, safe_cells, visible_row
+from subsidy_cli.batch.job import Job
+from subsidy_cli.batch.rowscore import RowScorer
+from subsidy_cli.engine.assess import Assessment, assess_rules, evaluation_date
+from subsidy_cli.output.formats import assessment_dict
+from subsidy_cli.output.summary import Stats
+from subsidy_cli.profile.keys import Profile
+from subsidy_cli.rules.catalog import Catalog
+from subsidy_cli.words import cny
 
-OutputFormat = Literal["csv", "jsonl"]
 FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
 TOTAL_COLUMNS = ("eligible_cash_max_cny", "potential_cash_max_cny")
 AUDIT_COLUMNS = ("rules_sha256", "tool_version")  # which rules scored the row, for the audit trail
@@ -51,22 +50,6 @@ def wide_columns(catalog: Catalog) -> list[str]:
 
 def header_row(catalog: Catalog, long: bool) -> list[str]:
     return list(LONG_COLUMNS) if long else wide_columns(catalog)
-
-
-@dataclass
-class Job:
-    """Everything a worker needs to score rows."""
-
-    rules: Rules
-    header: Header
-    overrides: dict[str, Any]
-    as_of: dt.date | None
-    today: dt.date
-    output_format: OutputFormat
-    long: bool
-    lang: str
-    encoding: str = "utf-8"  # of the input blocks
-    source: str = "<input>"  # the input's name, for messages
 
 
 class ChunkWriter:

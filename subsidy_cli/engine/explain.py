@@ -5,12 +5,12 @@ Plain strings in either language; used by the JSON document and by the Rich rend
 
 from __future__ import annotations
 
-from . import amounts
-from .catalog import Benefit
-from .conditions import describe, describe_check
-from .engine import Constraint, Finding, LineResult
-from .profile import KEYS, Profile
-from .words import count, money, pick
+from subsidy_cli.engine.assess import Constraint, Finding, LineResult
+from subsidy_cli.profile.keys import KEYS, Profile
+from subsidy_cli.rules import amounts
+from subsidy_cli.rules.catalog import Benefit
+from subsidy_cli.rules.conditions import describe, describe_check
+from subsidy_cli.words import count, money, pick
 
 STATUS_WORDS = {
     "eligible": ("可申请", "eligible"),

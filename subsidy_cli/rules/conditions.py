@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .profile import KEYS, Profile, choice_label, near
-from .structs import spec
-from .words import count, money, pick
+from subsidy_cli.profile.keys import KEYS, Profile, choice_label, near
+from subsidy_cli.rules.structs import spec
+from subsidy_cli.words import count, money, pick
 
 _COMPARISONS = ("gt", "ge", "lt", "le")
 _OPERATORS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}

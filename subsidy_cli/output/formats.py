@@ -13,18 +13,15 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from . import __version__, explain
-from .catalog import Benefit, Catalog
-from .engine import Assessment, LineResult
-from .profile import Profile, profile_to_dict
-from .words import pick
+from subsidy_cli import __version__
+from subsidy_cli.engine import explain
+from subsidy_cli.engine.assess import Assessment, LineResult
+from subsidy_cli.profile.keys import Profile, profile_to_dict
+from subsidy_cli.rules.catalog import Benefit, Catalog
+from subsidy_cli.words import cny, pick
 
 SCHEMA_VERSION = 1
-_CENT = Decimal("0.01")
 
-
-def cny(value: Decimal | None) -> str | None:
-    return None if value is None else str(value.quantize(_CENT))
 
 
 def policy_dict(catalog: Catalog, lang: str) -> dict[str, Any]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-from .profile import KEYS, Profile
-from .structs import spec
-from .words import count, money, percent, pick
+from subsidy_cli.profile.keys import KEYS, Profile
+from subsidy_cli.rules.structs import spec
+from subsidy_cli.words import count, money, percent, pick
 
 Per = Literal["enterprise_year", "project", "one_time", "enterprise"]
 _PER_WORDS: dict[str, tuple[str, str]] = {

@@ -18,15 +18,15 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from . import explain
-from .catalog import Benefit, Catalog
-from .engine import Assessment, LineResult
-from .profile import KEYS, Profile
-from .words import money, pick
+from subsidy_cli.engine import explain
+from subsidy_cli.engine.assess import Assessment, LineResult
+from subsidy_cli.output.summary import Stats as BatchStats
+from subsidy_cli.profile.keys import KEYS, Profile
+from subsidy_cli.rules.catalog import Benefit, Catalog
+from subsidy_cli.words import money, pick
 
 if TYPE_CHECKING:
-    from .batch import Stats as BatchStats
-    from .layers import Rules
+    from subsidy_cli.rules.layers import Rules
 
 _STYLE = {
     "eligible": "bold green",

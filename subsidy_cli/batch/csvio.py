@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
-from .profile import KEYS, near
-from .values import normalise_text
+from subsidy_cli.profile.keys import KEYS, near
+from subsidy_cli.profile.values import normalise_text
 
 SNIFF_BYTES = 1 << 20
 _BOM = codecs.BOM_UTF8

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from .creditcode import validate_credit_code
-from .values import normalise_text, parse_bool, parse_count, parse_date, parse_list, parse_money
+from subsidy_cli.profile.creditcode import validate_credit_code
+from subsidy_cli.profile.values import normalise_text, parse_bool, parse_count, parse_date, parse_list, parse_money
 
 
 class Problem(ValueError):

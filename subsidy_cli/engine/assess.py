@@ -16,13 +16,13 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from .amounts import Amount, Percent, compute
-from .catalog import Benefit, Catalog
-from .conditions import Check, Condition, evaluate
-from .profile import KEYS, Profile
+from subsidy_cli.profile.keys import KEYS, Profile
+from subsidy_cli.rules.amounts import Amount, Percent, compute
+from subsidy_cli.rules.catalog import Benefit, Catalog
+from subsidy_cli.rules.conditions import Check, Condition, evaluate
 
 if TYPE_CHECKING:
-    from .layers import Rules
+    from subsidy_cli.rules.layers import Rules
 
 Status = Literal["eligible", "potential", "needs_info", "ineligible", "expired"]
 STATUSES: tuple[Status, ...] = ("eligible", "potential", "needs_info", "ineligible", "expired")

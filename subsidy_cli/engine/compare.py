@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from .catalog import Benefit, Catalog
-from .engine import assess_rules, evaluation_date
-from .formats import cny
-from .layers import Rules
-from .profile import Profile
+from subsidy_cli.engine.assess import assess_rules, evaluation_date
+from subsidy_cli.profile.keys import Profile
+from subsidy_cli.rules.catalog import Benefit, Catalog
+from subsidy_cli.rules.layers import Rules
+from subsidy_cli.words import cny
 
 DIFF_COLUMNS = ("line", "name", "benefit", "status_a", "status_b", "max_a_cny", "max_b_cny", "why")
 

@@ -9,8 +9,17 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from . import tomlfile
-from .profile import KEYS, Problem, Profile, ProfileError, build_profile, near, parse_value, value_problem
+from subsidy_cli import tomlfile
+from subsidy_cli.profile.keys import (
+    KEYS,
+    Problem,
+    Profile,
+    ProfileError,
+    build_profile,
+    near,
+    parse_value,
+    value_problem,
+)
 
 
 def read_profile_data(source: str) -> tuple[dict[str, Any], str]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from .profile import KEYS, choice_label
-from .words import pick
+from subsidy_cli.profile.keys import KEYS, choice_label
+from subsidy_cli.words import pick
 
 _EXAMPLES = {
     "text": '"..."',

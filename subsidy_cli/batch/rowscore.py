@@ -28,19 +28,18 @@ import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from . import __version__
-from .amounts import Amount, compute
-from .conditions import Condition, compare, evaluate
-from .creditcode import is_valid
-from .csvio import has_undecodable
-from .engine import Status
-from .formats import cny
-from .profile import KEYS, parse_value, value_problem
-
-if TYPE_CHECKING:
-    from .batch import Job
+from subsidy_cli import __version__
+from subsidy_cli.batch.csvio import has_undecodable
+from subsidy_cli.batch.job import Job
+from subsidy_cli.engine.assess import Status
+from subsidy_cli.output.summary import Stats
+from subsidy_cli.profile.creditcode import is_valid
+from subsidy_cli.profile.keys import KEYS, parse_value, value_problem
+from subsidy_cli.rules.amounts import Amount, compute
+from subsidy_cli.rules.conditions import Condition, compare, evaluate
+from subsidy_cli.words import cny
 
 # Every memo is bounded (a few MB in all, whatever the input; the batch benchmark checks the total):
 _CACHE_LIMIT = 4_096  # entries per column of words, per block of lines, per cluster of keys
@@ -88,32 +87,6 @@ def _lookup(memo: _Memo, keys: list[Any], make: Callable[[Any], Any]) -> list[An
             if hit is None:
                 found[i] = memo.recall(keys[i], make)
     return found
-
-
-@dataclass
-class Stats:
-    """Per-run counts for the summary."""
-
-    rows: int = 0
-    invalid: int = 0
-    input_bytes: int = 0  # of the rows read (for progress)
-    eligible_firms: list[int] = field(default_factory=list)
-    eligible_sums: list[Decimal] = field(default_factory=list)
-
-    @classmethod
-    def empty(cls, lines: int) -> Stats:
-        return cls(eligible_firms=[0] * lines, eligible_sums=[Decimal(0)] * lines)
-
-    def merge(self, other: Stats) -> None:
-        self.rows += other.rows
-        self.invalid += other.invalid
-        self.input_bytes += other.input_bytes
-        if not self.eligible_firms:
-            self.eligible_firms = [0] * len(other.eligible_firms)
-            self.eligible_sums = [Decimal(0)] * len(other.eligible_sums)
-        for i, (n, total) in enumerate(zip(other.eligible_firms, other.eligible_sums, strict=True)):
-            self.eligible_firms[i] += n
-            self.eligible_sums[i] += total
 
 
 @dataclass(eq=False)

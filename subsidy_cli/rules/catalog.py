@@ -14,10 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-from . import tomlfile
-from .amounts import AmountRule, NoAmount, Percent
-from .conditions import Condition
-from .structs import StructError, build, spec
+from subsidy_cli import tomlfile
+from subsidy_cli.rules.across import CrossCap, Exclusive
+from subsidy_cli.rules.amounts import AmountRule, NoAmount, Percent
+from subsidy_cli.rules.conditions import Condition
+from subsidy_cli.rules.structs import StructError, build, spec
 
 Kind = Literal["cash", "in_kind", "support", "referenced", "case_by_case", "risk_sharing"]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
@@ -154,8 +155,8 @@ class Catalog:
     policy: Policy
     benefits: tuple[Benefit, ...]
     source: str
-    caps: tuple[Any, ...] = ()  # layers.CrossCap: lines paid together at most a profile figure
-    exclusive: tuple[Any, ...] = ()  # layers.Exclusive: lines of which one (or the higher) is paid
+    caps: tuple[CrossCap, ...] = ()  # lines paid together at most a figure of the profile
+    exclusive: tuple[Exclusive, ...] = ()  # lines of which one (or the higher) is paid
     rules_sha256: str = ""
 
     def get(self, benefit_id: str) -> Benefit | None:
@@ -170,15 +171,9 @@ class Catalog:
 
 def default_path() -> Path:
     """The catalogue shipped with the package (falls back to the repository's copy)."""
-    packaged = Path(__file__).with_name("measures.toml")
-    return packaged if packaged.exists() else Path(__file__).resolve().parent.parent / "measures.toml"
-
-
-def load(path: Path | None = None) -> Catalog:
-    """The measures file alone (no layers), as it is on its first dates."""
-    from .layers import load_rules
-
-    return load_rules(path).first()
+    package = Path(__file__).resolve().parent.parent
+    packaged = package / "measures.toml"
+    return packaged if packaged.exists() else package.parent / "measures.toml"
 
 
 def read_data(path: Path, kind: str = "measures") -> tuple[dict[str, Any], str]:

@@ -32,47 +32,19 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .catalog import Catalog, CatalogError, build_catalog, default_path, read_data
-from .profile import DISTRICT_ZH, near
-
-if TYPE_CHECKING:
-    from .overlay import CrossCap, Exclusive
-
-POLICY = "policy"
-FIXED_KEYS = ("id", "measure")  # what identifies a line cannot change
-DatedPath = tuple[str, tuple[str | int, ...]]  # (benefit id or "policy", key path inside it)
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One value of one key path, in force from ``start`` (None: from the beginning)."""
-
-    value: Any
-    start: dt.date | None
-    source: str
-    layer: str
-    district: str | None = None
-    order: int = 0  # the order written: measures first, then the layers in the order given
-    fallback: bool = False  # a measures file's dated value: it applies before its date too
-
-
-def _district(value: str | None) -> None:
-    if value is not None and value not in DISTRICT_ZH:
-        raise ValueError(f"district {value!r} is not one of {', '.join(DISTRICT_ZH)}{near(value, list(DISTRICT_ZH))}")
-
-
-def _finite(value: Any) -> None:
-    """Reject NaN and infinities anywhere in a value (TOML allows them; no rule can use them)."""
-    if isinstance(value, Decimal | float) and not Decimal(value).is_finite():
-        raise ValueError(f"{value} is not a usable number")
-    if isinstance(value, dict):
-        for item in value.values():
-            _finite(item)
-    if isinstance(value, list):
-        for item in value:
-            _finite(item)
+from subsidy_cli.rules.across import CrossCap, Exclusive
+from subsidy_cli.rules.catalog import Catalog, CatalogError, build_catalog, default_path, read_data
+from subsidy_cli.rules.settings import (
+    POLICY,
+    Collector,
+    DatedPath,
+    Setting,
+    extract_dated,
+    in_force,
+    set_path,
+)
 
 
 @dataclass
@@ -127,7 +99,7 @@ class Rules:
             applied.sort(key=lambda item: (item[0].start or dt.date.min, item[0].order))
             for setting, owner, path in applied:  # outer keys first where they start first
                 try:
-                    _set(data, owner, path, setting.value)
+                    set_path(data, owner, path, setting.value)
                 except (KeyError, IndexError, TypeError):
                     raise CatalogError(
                         [
@@ -149,123 +121,6 @@ class Rules:
             for s in settings
         ]
         return sorted(out, key=lambda item: (item[1].start or dt.date.min, item[1].order))
-
-
-def in_force(settings: list[Setting], date: dt.date, district: str | None) -> list[Setting]:
-    """The settings of one key that have started on ``date`` for a firm of ``district``, the one that wins
-    last. Before a measures file's first dated value, that first value applies."""
-    mine = [s for s in settings if s.district is None or s.district == district]
-    started = [s for s in mine if s.start is None or s.start <= date]
-    if not started:
-        fallbacks = [s for s in mine if s.fallback and s.district is None]
-        return [min(fallbacks, key=lambda s: s.start or dt.date.min)] if fallbacks else []
-    return sorted(started, key=lambda s: (s.start or dt.date.min, s.order))
-
-
-def _is_dated(value: Any) -> bool:
-    return (
-        isinstance(value, list)
-        and bool(value)
-        and all(isinstance(item, dict) and "value" in item and "from" in item for item in value)
-    )
-
-
-def _owner_of(data: dict[str, Any], owner: str) -> dict[str, Any] | None:
-    if owner == POLICY:
-        return data.get("policy")
-    for item in data.get("benefit", []):
-        if isinstance(item, dict) and item.get("id") == owner:
-            return item
-    return None
-
-
-def _get(node: Any, path: tuple[str | int, ...]) -> Any:
-    for part in path:
-        node = node[part]
-    return node
-
-
-def _set(data: dict[str, Any], owner: str, path: tuple[str | int, ...], value: Any) -> None:
-    node = _owner_of(data, owner)
-    if node is None:
-        raise KeyError(owner)
-    for part in path[:-1]:
-        node = node[part]
-    node[path[-1]] = copy.deepcopy(value)
-
-
-def _parse_path(key: str) -> tuple[str | int, ...]:
-    return tuple(int(part) if part.isdigit() else part for part in key.split("."))
-
-
-class _Collector:
-    """Settings as they are read, numbered in the order written."""
-
-    def __init__(self) -> None:
-        self.settings: dict[DatedPath, list[Setting]] = {}
-        self.count = 0
-
-    def add(self, owner: str, path: tuple[str | int, ...], setting: Setting) -> None:
-        self.count += 1
-        self.settings.setdefault((owner, path), []).append(
-            Setting(
-                setting.value,
-                setting.start,
-                setting.source,
-                setting.layer,
-                setting.district,
-                self.count,
-                setting.fallback,
-            )
-        )
-
-
-def _extract(
-    node: Any, owner: str, path: tuple[str | int, ...], source_file: str, found: _Collector, problems: list[str]
-) -> Any:
-    """Replace dated lists by their first value, recording every setting."""
-    where = f"{source_file}: {owner}: {'.'.join(map(str, path))}"
-    if _is_dated(node):
-        if path and path[0] in FIXED_KEYS:
-            problems.append(f"{where}: what identifies a line cannot be dated")
-            return node
-        entries: list[Setting] = []
-        for item in node:
-            unknown = set(item) - {"from", "value", "source", "district"}
-            start = item["from"]
-            if unknown:
-                problems.append(
-                    f"{where}: unknown key(s) {', '.join(sorted(unknown))} in a dated value; "
-                    "use from, value, source and district"
-                )
-            elif not isinstance(start, dt.date) or isinstance(start, dt.datetime):
-                problems.append(f"{where}: 'from' must be a date, e.g. 2022-01-01")
-            elif not item.get("source"):
-                problems.append(f"{where}: a dated value needs its source (document and date)")
-            else:
-                try:
-                    _district(item.get("district"))
-                    _finite(item["value"])
-                except ValueError as exc:
-                    problems.append(f"{where}: {exc}")
-                    continue
-                entries.append(
-                    Setting(item["value"], start, str(item["source"]), source_file, item.get("district"), fallback=True)
-                )
-        starts = [(e.start, e.district) for e in entries]
-        if [s for s, _ in starts] != sorted(s for s, _ in starts if s is not None):
-            problems.append(f"{where}: dated values must be in date order")
-        if len(set(starts)) != len(starts):
-            problems.append(f"{where}: two values start on the same date; keep one")
-        for entry in entries:
-            found.add(owner, path, entry)
-        general = [e for e in entries if e.district is None]
-        return general[0].value if general else node[0]["value"]
-    if isinstance(node, dict):
-        return {k: _extract(v, owner, (*path, k), source_file, found, problems) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_extract(v, owner, (*path, i), source_file, found, problems) for i, v in enumerate(node)]
-    return node
 
 
 def _canonical(value: Any) -> Any:
@@ -298,13 +153,13 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     raw_data, text = read_data(path)
     documents = [raw_data]
     problems: list[str] = []
-    found = _Collector()
-    data = dict(raw_data)  # _extract builds new tables and lists; the file's data stays as read
+    found = Collector()
+    data = dict(raw_data)  # extract_dated builds new tables and lists; the file's data stays as read
     if isinstance(data.get("policy"), dict):
-        data["policy"] = _extract(data["policy"], POLICY, (), str(path), found, problems)
+        data["policy"] = extract_dated(data["policy"], POLICY, (), str(path), found, problems)
     if isinstance(data.get("benefit"), list):
         data["benefit"] = [
-            _extract(
+            extract_dated(
                 item, str(item.get("id")) if isinstance(item, dict) else f"#{i + 1}", (), str(path), found, problems
             )
             for i, item in enumerate(data["benefit"])
@@ -318,7 +173,7 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     sources = [str(path)]
     line_sources: dict[str, tuple[str, str]] = {}
     if overlays:
-        from .overlay import apply_layer
+        from subsidy_cli.rules.overlay import apply_layer
     for overlay in overlays or []:
         layer_data, _ = read_data(overlay, kind="layer")
         documents.append(layer_data)
@@ -344,7 +199,7 @@ def _cash_only(rules: Rules) -> list[str]:
     kinds = {b.id: b.kind for b in rules.first().benefits}
     problems = []
     for rule in (*rules.caps, *rules.exclusive):
-        what = "cap" if hasattr(rule, "at_most") else "exclusive"
+        what = "cap" if isinstance(rule, CrossCap) else "exclusive"
         for line in rule.lines:
             if kinds.get(line) != "cash":
                 problems.append(
@@ -388,3 +243,11 @@ def _blame(rules: Rules, problem: str) -> str:
         }
     )
     return f"{problem}; set by {', '.join(files)}" if files else problem
+
+
+def load_measures(path: Path | None = None) -> Catalog:
+    """The measures file alone (default: the shipped one), with no layers, as it is on its first dates.
+
+    Raises ``CatalogError`` for a file that cannot be read or used.
+    """
+    return load_rules(path).first()

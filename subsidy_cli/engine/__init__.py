@@ -1,0 +1,1 @@
+"""Judgement: conditions and amounts applied to a profile, statuses, totals, explanations, comparisons."""

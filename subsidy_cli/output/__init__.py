@@ -1,0 +1,1 @@
+"""What people and scripts read: JSON and CSV documents, templates, and the one module that uses Rich."""
