@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from subsidy_cli.engine.assess import STATUSES, assess
+from subsidy_cli.engine.evaluate import compute
 from subsidy_cli.profile.keys import KEYS, RECOGNITIONS, ROLES, build_profile
-from subsidy_cli.rules.amounts import Percent, PerUnit, Tiers, compute
+from subsidy_cli.rules.amounts import Percent, PerUnit, Tiers
 from subsidy_cli.rules.layers import load_measures
 
 CATALOG = load_measures()

@@ -34,11 +34,11 @@ from subsidy_cli import __version__
 from subsidy_cli.batch.csvio import has_undecodable
 from subsidy_cli.batch.job import Job
 from subsidy_cli.engine.assess import Status
+from subsidy_cli.engine.evaluate import Amount, compare, compute, evaluate
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.creditcode import is_valid
 from subsidy_cli.profile.keys import KEYS, parse_value, value_problem
-from subsidy_cli.rules.amounts import Amount, compute
-from subsidy_cli.rules.conditions import Condition, compare, evaluate
+from subsidy_cli.rules.conditions import Condition
 from subsidy_cli.words import cny
 
 # Every memo is bounded (a few MB in all, whatever the input; the batch benchmark checks the total):

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
+from subsidy_cli.engine.evaluate import Amount, Check, compute, evaluate
 from subsidy_cli.profile.keys import KEYS, Profile
-from subsidy_cli.rules.amounts import Amount, Percent, compute
+from subsidy_cli.rules.amounts import Percent
 from subsidy_cli.rules.catalog import Benefit, Catalog
-from subsidy_cli.rules.conditions import Check, Condition, evaluate
+from subsidy_cli.rules.conditions import Condition
 
 if TYPE_CHECKING:
     from subsidy_cli.rules.layers import Rules

@@ -5,12 +5,16 @@ Plain strings in either language; used by the JSON document and by the Rich rend
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from subsidy_cli.engine.assess import Constraint, Finding, LineResult
-from subsidy_cli.profile.keys import KEYS, Profile
-from subsidy_cli.rules import amounts
+from subsidy_cli.engine.evaluate import Check
+from subsidy_cli.profile.keys import KEYS, Profile, choice_label
+from subsidy_cli.rules.amounts import AmountRule, Per, Percent, PerUnit, Tiers, UpTo
 from subsidy_cli.rules.catalog import Benefit
-from subsidy_cli.rules.conditions import describe, describe_check
-from subsidy_cli.words import count, money, pick
+from subsidy_cli.rules.conditions import Condition
+from subsidy_cli.words import count, money, percent, pick
 
 STATUS_WORDS = {
     "eligible": ("可申请", "eligible"),
@@ -65,7 +69,7 @@ def quota_words(benefit: Benefit, lang: str) -> str:
 
 def basis(benefit: Benefit, profile: Profile | None, lang: str) -> str:
     """The amount rule in words, with the profile's figures where known."""
-    rule = amounts.describe(benefit.amount, profile, lang)
+    rule = describe_amount(benefit.amount, profile, lang)
     kind = benefit.kind
     if kind == "referenced":
         text = pick(lang, f"金额按{benefit.referenced_policy}", f"amount set by {benefit.referenced_policy}")
@@ -94,7 +98,7 @@ def finding_words(finding: Finding, lang: str) -> str:
         text = describe_check(leaves[0], lang)
     else:
         values = "; ".join(describe_check(leaf, lang) for leaf in leaves if leaf.condition.key)
-        text = describe(finding.condition, lang) + (f" [{values}]" if values else "")
+        text = describe_condition(finding.condition, lang) + (f" [{values}]" if values else "")
     if finding.scope_reason:
         return f"{pick(lang, *finding.scope_reason)}: {text}"
     return text
@@ -183,3 +187,149 @@ def award_words(result: LineResult, lang: str) -> str:
     if low is not None and low != high:
         text = pick(lang, f"{money(low, lang)} 至 {text}", f"{money(low, lang)} to {text}")
     return text
+
+
+_WORDS = {  # what the policy's comparison words mean, and how we say them back
+    "gt": ("超", "more than"),
+    "ge": ("不低于", "at least"),
+    "lt": ("低于", "less than"),
+    "le": ("不超过", "at most"),
+}
+
+
+_PER_WORDS: dict[str, tuple[str, str]] = {
+    "enterprise_year": ("单个企业每年", "per enterprise a year"),
+    "project": ("单个项目", "per project"),
+    "one_time": ("一次性", "one-time"),
+    "enterprise": ("每家", "per enterprise"),
+}
+
+
+def _value_words(key: str, value: Any, lang: str) -> str:
+    spec = KEYS[key]
+    if value is None:
+        return pick(lang, "未知", "unknown")
+    if spec.type == "money":
+        return money(Decimal(value), lang)
+    if spec.type == "count":
+        return count(value, lang) + pick(lang, spec.unit_zh, f" {spec.unit_en}" if spec.unit_en else "")
+    if spec.type == "bool":
+        return pick(lang, "是" if value else "否", "yes" if value else "no")
+    if spec.type == "multi":
+        return pick(lang, "、", ", ").join(choice_label(key, v, lang) for v in value) or pick(lang, "无", "none")
+    if spec.type == "choice":
+        return choice_label(key, str(value), lang)
+    return str(value)
+
+
+def describe_condition(cond: Condition, lang: str) -> str:
+    """The test in words, e.g. "平台服务企业数 超 500" / "Platform: enterprises served more than 500"."""
+    if cond.unrecorded is not None:
+        return pick(lang, cond.unrecorded, cond.unrecorded_en or cond.unrecorded)
+    if cond.any or cond.all:
+        joiner = pick(lang, " 或 ", " or ") if cond.any else pick(lang, " 且 ", " and ")
+        return "(" + joiner.join(describe_condition(c, lang) for c in (cond.any or cond.all or [])) + ")"
+    assert cond.key is not None
+    spec = KEYS[cond.key]
+    label = spec.label(lang)
+    op = cond.op
+    if op == "is":
+        if isinstance(cond.is_, bool):
+            return label if cond.is_ else pick(lang, f"非{label}", f"not {label}")
+        return f"{label} = {choice_label(cond.key, str(cond.is_), lang)}"
+    if op == "in":
+        others = [c for c in spec.choices if c not in (cond.in_ or [])]
+        if len(others) == 1 and len(spec.choices) > 3:
+            other = choice_label(cond.key, others[0], lang)
+            return pick(lang, f"{label}不是{other}", f"{label} is not {other}")
+        options = pick(lang, "、", ", ").join(choice_label(cond.key, v, lang) for v in cond.in_ or [])
+        return pick(lang, f"{label}属于 {options}", f"{label} is one of {options}")
+    if op == "contains":
+        item = choice_label(cond.key, cond.contains or "", lang)
+        return pick(lang, f"{label}包含 {item}", f"{label} include {item}")
+    if op == "contains_any":
+        options = pick(lang, "或", " or ").join(choice_label(cond.key, v, lang) for v in cond.contains_any or [])
+        return pick(lang, f"{label}包含 {options}", f"{label} include {options}")
+    if op == "gt" and getattr(cond, op) == 0:
+        return pick(lang, f"{label}大于零", f"{label} above zero")
+    zh, en = _WORDS[op]
+    threshold = _value_words(cond.key, getattr(cond, op), lang)
+    return pick(lang, f"{label}{zh}{threshold}", f"{label} {en} {threshold}")
+
+
+def describe_check(check: Check, lang: str) -> str:
+    """The test and the profile value it met, e.g. "... more than 500: 480 (short by 21)"."""
+    text = describe_condition(check.condition, lang)
+    if check.unrecorded:
+        return text + pick(lang, " (档案未记录此项)", " (not recorded in the profile)")
+    key = check.condition.key
+    if key is None:
+        return text
+    shown = f"{text}: {_value_words(key, check.value, lang)}"
+    if check.gap is not None and check.gap > 0:
+        gap = _value_words(key, check.gap, lang)
+        shown += pick(lang, f" (差 {gap})", f" (short by {gap})")
+    elif check.gap is not None:
+        shown += pick(lang, " (须超过而非等于)", " (must be more than, not equal to, it)")
+    return shown
+
+
+def _cap_words(cap: Decimal, per: Per | None, lang: str) -> str:
+    """最高 X with its scope: "单个企业每年最高200万元" / "at most ¥2,000,000 per enterprise a year"."""
+    if per in (None, "one_time"):
+        return pick(lang, f"最高{money(cap, lang)}", f"at most {money(cap, lang)}")
+    zh, en = _PER_WORDS[per]
+    return pick(lang, f"{zh}最高{money(cap, lang)}", f"at most {money(cap, lang)} {en}")
+
+
+def describe_amount(rule: AmountRule, profile: Profile | None, lang: str) -> str:
+    """The rule in words, with the profile's figures where known."""
+    once = pick(lang, *_PER_WORDS["one_time"]) if rule.per == "one_time" else ""
+    if isinstance(rule, UpTo):
+        return _join_parts(lang, [_cap_words(rule.cap, rule.per, lang), once])
+    if isinstance(rule, Percent):
+        base = getattr(profile, rule.base) if profile is not None else None
+        base_label = pick(lang, rule.base_zh, rule.base_en)
+        of = f"{base_label} {money(base, lang)}" if base is not None else base_label
+        if rule.rate is not None:
+            share = pick(lang, f"{of}的{percent(rule.rate)}", f"{percent(rule.rate)} of {of}")
+        elif rule.rate_min is not None and rule.rate_max is not None:
+            span = f"{percent(rule.rate_min)}-{percent(rule.rate_max)}"
+            share = pick(lang, f"{of}的{span}", f"{span} of {of}")
+        elif rule.rate_min is not None:
+            share = pick(lang, f"不低于{of}的{percent(rule.rate_min)}", f"at least {percent(rule.rate_min)} of {of}")
+        else:
+            assert rule.rate_max is not None
+            share = pick(lang, f"不超过{of}的{percent(rule.rate_max)}", f"at most {percent(rule.rate_max)} of {of}")
+        parts = [share]
+        if rule.floor is not None:
+            parts.append(pick(lang, f"不低于{money(rule.floor, lang)}", f"at least {money(rule.floor, lang)}"))
+        if rule.cap is not None:
+            parts.append(_cap_words(rule.cap, rule.per, lang))
+        elif rule.high is None:
+            parts.append(pick(lang, "未设上限", "no cap stated"))
+        parts.append(once)
+        return _join_parts(lang, parts)
+    if isinstance(rule, Tiers):
+        label = KEYS[rule.key].label(lang)
+        steps = "; ".join(
+            pick(lang, f"{t.at_least}级不高于{money(t.cap, lang)}", f"level {t.at_least}: at most {money(t.cap, lang)}")
+            for t in rule.tiers
+        )
+        level = getattr(profile, rule.key) if profile is not None else None
+        now = pick(lang, f"(现为{level}级)", f" (now level {level})") if level is not None else ""
+        return _join_parts(lang, [f"{label}: {steps}{now}", once])
+    if isinstance(rule, PerUnit):
+        units = getattr(profile, rule.unit_key) if profile is not None else None
+        each = pick(
+            lang,
+            f"每{rule.unit_zh}最高{money(rule.cap_per_unit, lang)}",
+            f"at most {money(rule.cap_per_unit, lang)} per {rule.unit_en}",
+        )
+        times = f" x {count(units, lang)}" if units else ""
+        return _join_parts(lang, [each + times, once])
+    return ""
+
+
+def _join_parts(lang: str, parts: list[str]) -> str:
+    return pick(lang, ",", ", ").join(p for p in parts if p)

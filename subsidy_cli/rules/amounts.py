@@ -8,24 +8,14 @@ either exact (``rate``) or a range (``rate_min`` .. ``rate_max``); ``rate_min`` 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Literal
 
-from subsidy_cli.profile.keys import KEYS, Profile
+from subsidy_cli.profile.keys import KEYS
 from subsidy_cli.rules.structs import spec
-from subsidy_cli.words import count, money, percent, pick
 
 Per = Literal["enterprise_year", "project", "one_time", "enterprise"]
-_PER_WORDS: dict[str, tuple[str, str]] = {
-    "enterprise_year": ("单个企业每年", "per enterprise a year"),
-    "project": ("单个项目", "per project"),
-    "one_time": ("一次性", "one-time"),
-    "enterprise": ("每家", "per enterprise"),
-}
-
-
 @dataclass(frozen=True, kw_only=True)
 class _Rule:
     per: Per | None = None
@@ -155,108 +145,3 @@ class PerUnit(_Rule):
 AmountRule = NoAmount | UpTo | Percent | Tiers | PerUnit
 
 
-@dataclass(frozen=True, eq=False)
-class Amount:
-    """What a rule yields: bounds (``None`` = the text sets none) and the unknown keys they wait on."""
-
-    min: Decimal | None
-    max: Decimal | None
-    open_ended: bool = False
-    missing: tuple[str, ...] = field(default=())
-
-
-def compute(rule: _Rule, values: Mapping[str, Any]) -> Amount:
-    """The rule applied to a profile's values (``vars(profile)``, or a row's parsed cells)."""
-    if isinstance(rule, UpTo):
-        return Amount(None, rule.cap)
-    if isinstance(rule, Percent):
-        base = values.get(rule.base)
-        if base is None:
-            return Amount(rule.floor, rule.cap, open_ended=rule.cap is None, missing=(rule.base,))
-        low = _bounded(rule.low * base, rule) if rule.low is not None else rule.floor
-        if rule.high is not None:
-            high: Decimal | None = _bounded(rule.high * base, rule)
-        else:
-            high = rule.cap
-        return Amount(low, high, open_ended=high is None)
-    if isinstance(rule, Tiers):
-        level = values.get(rule.key)
-        if level is None:
-            return Amount(None, rule.tiers[-1].cap, missing=(rule.key,))
-        reached = [t for t in rule.tiers if level >= t.at_least]
-        return Amount(None, reached[-1].cap if reached else rule.tiers[0].cap)  # below: the first tier to reach
-    if isinstance(rule, PerUnit):
-        units = values.get(rule.unit_key)
-        if units is None:  # n x the cap per unit: no bound until n is known
-            return Amount(None, None, open_ended=True, missing=(rule.unit_key,))
-        return Amount(None, rule.cap_per_unit * max(units, 1))
-    return Amount(None, None)
-
-
-def _bounded(value: Decimal, rule: Percent) -> Decimal:
-    if rule.floor is not None:
-        value = max(value, rule.floor)
-    if rule.cap is not None:
-        value = min(value, rule.cap)
-    return value
-
-
-def _cap_words(cap: Decimal, per: Per | None, lang: str) -> str:
-    """最高 X with its scope: "单个企业每年最高200万元" / "at most ¥2,000,000 per enterprise a year"."""
-    if per in (None, "one_time"):
-        return pick(lang, f"最高{money(cap, lang)}", f"at most {money(cap, lang)}")
-    zh, en = _PER_WORDS[per]
-    return pick(lang, f"{zh}最高{money(cap, lang)}", f"at most {money(cap, lang)} {en}")
-
-
-def describe(rule: _Rule, profile: Profile | None, lang: str) -> str:
-    """The rule in words, with the profile's figures where known."""
-    once = pick(lang, *_PER_WORDS["one_time"]) if rule.per == "one_time" else ""
-    if isinstance(rule, UpTo):
-        return _join(lang, [_cap_words(rule.cap, rule.per, lang), once])
-    if isinstance(rule, Percent):
-        base = getattr(profile, rule.base) if profile is not None else None
-        base_label = pick(lang, rule.base_zh, rule.base_en)
-        of = f"{base_label} {money(base, lang)}" if base is not None else base_label
-        if rule.rate is not None:
-            share = pick(lang, f"{of}的{percent(rule.rate)}", f"{percent(rule.rate)} of {of}")
-        elif rule.rate_min is not None and rule.rate_max is not None:
-            span = f"{percent(rule.rate_min)}-{percent(rule.rate_max)}"
-            share = pick(lang, f"{of}的{span}", f"{span} of {of}")
-        elif rule.rate_min is not None:
-            share = pick(lang, f"不低于{of}的{percent(rule.rate_min)}", f"at least {percent(rule.rate_min)} of {of}")
-        else:
-            assert rule.rate_max is not None
-            share = pick(lang, f"不超过{of}的{percent(rule.rate_max)}", f"at most {percent(rule.rate_max)} of {of}")
-        parts = [share]
-        if rule.floor is not None:
-            parts.append(pick(lang, f"不低于{money(rule.floor, lang)}", f"at least {money(rule.floor, lang)}"))
-        if rule.cap is not None:
-            parts.append(_cap_words(rule.cap, rule.per, lang))
-        elif rule.high is None:
-            parts.append(pick(lang, "未设上限", "no cap stated"))
-        parts.append(once)
-        return _join(lang, parts)
-    if isinstance(rule, Tiers):
-        label = KEYS[rule.key].label(lang)
-        steps = "; ".join(
-            pick(lang, f"{t.at_least}级不高于{money(t.cap, lang)}", f"level {t.at_least}: at most {money(t.cap, lang)}")
-            for t in rule.tiers
-        )
-        level = getattr(profile, rule.key) if profile is not None else None
-        now = pick(lang, f"(现为{level}级)", f" (now level {level})") if level is not None else ""
-        return _join(lang, [f"{label}: {steps}{now}", once])
-    if isinstance(rule, PerUnit):
-        units = getattr(profile, rule.unit_key) if profile is not None else None
-        each = pick(
-            lang,
-            f"每{rule.unit_zh}最高{money(rule.cap_per_unit, lang)}",
-            f"at most {money(rule.cap_per_unit, lang)} per {rule.unit_en}",
-        )
-        times = f" x {count(units, lang)}" if units else ""
-        return _join(lang, [each + times, once])
-    return ""
-
-
-def _join(lang: str, parts: list[str]) -> str:
-    return pick(lang, ",", ", ").join(p for p in parts if p)

@@ -1,0 +1,61 @@
+"""The one error type: every layer reports what is wrong with its input as ``Problem`` records carried by
+``SubsidyError``, with the exit code the command line ends with. The command line catches it in one place.
+
+A problem is printed on one line: ``firm.toml:4: sme: 'maybe' is not yes or no; use 是/否 or true/false``.
+Code never reads a problem back out of its text: what it needs is in the fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# Exit codes, as the README's table documents them.
+EXIT_OK = 0
+EXIT_DATA = 1  # invalid profile or rules file; batch: some rows invalid
+EXIT_USAGE = 2  # usage error, unreadable input, bad option value
+EXIT_INTERNAL = 70  # a bug
+EXIT_INTERRUPTED = 130  # Ctrl-C, or the interview's input ended early
+EXIT_PIPE = 141  # the reader of the output went away
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, for people.
+
+    ``file`` names the input (a path, ``<stdin>``, ``--set``); ``line`` is its line number where one is known;
+    ``where`` locates the problem inside it (a key path such as ``benefit 2a: amount.cap``, a profile key, a
+    CSV column); ``message`` says what is wrong and ``hint`` what to do about it.
+    """
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    where: str | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        place = ""
+        if self.file:
+            place = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
+        where = f"{self.where}: " if self.where else ""
+        hint = f"; {self.hint}" if self.hint else ""
+        return f"{place}{where}{self.message}{hint}"
+
+
+class SubsidyError(Exception):
+    """Input that cannot be used: one or more ``Problem`` and the exit code to end with.
+
+    Raised by every layer (profile, rules, engine arguments, batch input, the library); the command line
+    prints one ``error:`` line per problem and exits with ``exit_code``.
+    """
+
+    def __init__(self, problems: Problem | str | Iterable[Problem | str], exit_code: int = EXIT_DATA) -> None:
+        items = [problems] if isinstance(problems, Problem | str) else list(problems)
+        self.problems: list[Problem] = [p if isinstance(p, Problem) else Problem(p) for p in items]
+        self.exit_code = exit_code
+        super().__init__("\n".join(self.lines()))
+
+    def lines(self) -> list[str]:
+        """One printable line a problem."""
+        return [str(problem) for problem in self.problems]
