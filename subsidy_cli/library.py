@@ -1,0 +1,87 @@
+"""The library: load the rules once, then judge as many firms as you like against them.
+
+::
+
+    from subsidy_cli.library import Evaluator
+
+    rules = Evaluator(overlays=["samples/overlays/zhangjiagang-2022.toml"])   # reads and validates once
+    for firm in firms:                                                        # dicts, as in a profile file
+        document = rules.evaluate(firm, as_of="2022-06-30", lang="zh")        # = `subsidy check --format json`
+
+``subsidy_cli.evaluate(profile, ...)`` is the one-call convenience: it loads the rules on every call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from subsidy_cli.engine.assess import Assessment, assess_rules, evaluation_date
+from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
+from subsidy_cli.output.formats import assessment_dict
+from subsidy_cli.profile.keys import Profile, build_profile
+from subsidy_cli.profile.values import parse_date
+from subsidy_cli.rules.layers import Rules, load_rules
+
+
+class Evaluator:
+    """The measures file and its county layers, read and validated once, ready to judge many firms.
+
+    ``measures`` is a measures file (default: the one shipped with the package); ``overlays`` are layer
+    files applied in order (later layers win), as ``--measures`` and ``--overlay`` on the command line.
+    Raises ``SubsidyError`` (a ``CatalogError``) for a rules file that cannot be read or used.
+    """
+
+    def __init__(self, measures: str | Path | None = None, overlays: Iterable[str | Path] = ()) -> None:
+        self.rules: Rules = load_rules(Path(measures) if measures else None, [Path(p) for p in overlays])
+
+    @property
+    def rules_sha256(self) -> str:
+        """SHA-256 of the rules as data (measures plus layers), as every output carries it."""
+        return self.rules.sha256
+
+    def assess(self, profile: Profile | Mapping[str, Any], as_of: dt.date | str | None = None) -> Assessment:
+        """Every line judged for one firm: the typed result behind the JSON document.
+
+        ``profile`` is a ``Profile`` or the raw keys of a profile file (``"200万"``, ``"是"``, Chinese
+        district names...). ``as_of`` (a date or ``YYYY-MM-DD``) defaults to the profile's
+        ``application_date``, else today. Raises ``SubsidyError`` for a bad profile (a ``ProfileError``)
+        or a bad date (exit code 2).
+        """
+        parsed = profile if isinstance(profile, Profile) else _profile(profile)
+        return assess_rules(parsed, self.rules, evaluation_date(parsed, _date(as_of)))
+
+    def evaluate(
+        self, profile: Profile | Mapping[str, Any], as_of: dt.date | str | None = None, *, lang: str = "en"
+    ) -> dict[str, Any]:
+        """The document ``subsidy check --format json`` prints, as a dict (amounts as decimal strings in
+        CNY, ``null`` where the text sets none); ``lang`` is ``"zh"`` or ``"en"`` for the words in it."""
+        if lang not in ("zh", "en"):
+            raise SubsidyError(Problem(f"lang must be 'zh' or 'en', not {lang!r}", where="lang"), EXIT_USAGE)
+        return assessment_dict(self.assess(profile, as_of), lang)
+
+
+def _profile(data: Mapping[str, Any]) -> Profile:
+    if not isinstance(data, Mapping):
+        raise SubsidyError(
+            Problem(f"a profile is a mapping of keys to values, not {type(data).__name__}", where="profile"),
+            EXIT_USAGE,
+        )
+    return build_profile(dict(data))
+
+
+def _date(value: dt.date | str | None) -> dt.date | None:
+    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_date(value)
+        except ValueError as exc:
+            raise SubsidyError(
+                Problem(str(exc), where="as_of", hint="write a date as YYYY-MM-DD"), EXIT_USAGE
+            ) from None
+    raise SubsidyError(
+        Problem(f"as_of must be a date or YYYY-MM-DD text, not {type(value).__name__}", where="as_of"), EXIT_USAGE
+    )
