@@ -33,8 +33,8 @@ from typing import Any
 from subsidy_cli import __version__
 from subsidy_cli.batch.csvio import has_undecodable
 from subsidy_cli.batch.job import Job
-from subsidy_cli.engine.assess import Status
 from subsidy_cli.engine.evaluate import Amount, compare, compute, evaluate
+from subsidy_cli.engine.status import Status
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.creditcode import is_valid
 from subsidy_cli.profile.keys import KEYS, parse_value, value_problem

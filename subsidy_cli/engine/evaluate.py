@@ -6,7 +6,7 @@ A condition is data (``subsidy_cli.rules.conditions.Condition``); nothing here r
 from __future__ import annotations
 
 import operator
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -81,6 +81,59 @@ def evaluate(cond: Condition, profile: Profile) -> Outcome:
         return Outcome(result, checks)
     check = _leaf(cond, profile)
     return Outcome(check.outcome, (check,))
+
+
+Test = Callable[[Mapping[str, Any]], "bool | None"]
+
+
+def compile_condition(cond: Condition) -> Test:
+    """The condition as a function of a profile's values (a mapping of key to parsed value, None or absent for
+    unknown) giving True, False or None; the same outcome as ``evaluate(cond, ...).result``, without the
+    checks that explain it. Built from the condition's data only (nothing read from a file runs as code)."""
+    if cond.unrecorded is not None:
+        return lambda values: False
+    if cond.any or cond.all:
+        parts = [compile_condition(c) for c in (cond.any or cond.all or [])]
+        decisive = bool(cond.any)  # any: one True decides; all: one False decides
+
+        def group(values: Mapping[str, Any]) -> bool | None:
+            unknown = False
+            for part in parts:
+                result = part(values)
+                if result is decisive:
+                    return decisive
+                if result is None:
+                    unknown = True
+            return None if unknown else not decisive
+
+        return group
+    key = cond.key
+    assert key is not None
+    op = cond.op
+    test: Callable[[Any], bool]
+    if op == "is":
+        wanted = cond.is_
+        same = str(wanted)
+        test = (lambda value: value is wanted) if isinstance(wanted, bool) else (lambda value: str(value) == same)
+    elif op == "in":
+        options = frozenset(cond.in_ or [])
+        test = lambda value: str(value) in options  # noqa: E731
+    elif op == "contains":
+        item = cond.contains
+        test = lambda value: item in value  # noqa: E731
+    elif op == "contains_any":
+        items = tuple(cond.contains_any or [])
+        test = lambda value: any(i in value for i in items)  # noqa: E731
+    else:
+        limit: Decimal = getattr(cond, op)
+        compare_to = _OPERATORS[op]
+        test = lambda value: bool(compare_to(value, limit))  # noqa: E731
+
+    def leaf(values: Mapping[str, Any]) -> bool | None:
+        value = values.get(key)
+        return None if value is None else test(value)
+
+    return leaf
 
 
 @dataclass(frozen=True, eq=False)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from subsidy_cli.engine.assess import Constraint, Finding, LineResult
 from subsidy_cli.engine.evaluate import Check
+from subsidy_cli.engine.results import Constraint, Finding, LineResult
 from subsidy_cli.profile.keys import KEYS, Profile, choice_label
 from subsidy_cli.rules.amounts import AmountRule, Per, Percent, PerUnit, Tiers, UpTo
 from subsidy_cli.rules.catalog import Benefit

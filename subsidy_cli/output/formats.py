@@ -15,7 +15,7 @@ from typing import Any
 
 from subsidy_cli import __version__
 from subsidy_cli.engine import explain
-from subsidy_cli.engine.assess import Assessment, LineResult
+from subsidy_cli.engine.results import Assessment, LineResult
 from subsidy_cli.profile.keys import Profile, profile_to_dict
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.words import cny, pick

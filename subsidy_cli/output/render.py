@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from subsidy_cli.engine import explain
-from subsidy_cli.engine.assess import Assessment, LineResult
+from subsidy_cli.engine.results import Assessment, LineResult
 from subsidy_cli.output.summary import Stats as BatchStats
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.catalog import Benefit, Catalog
