@@ -7,13 +7,16 @@ the date is in the line's window. Almost every condition reads one key, so the o
 gives every line are worked out once per distinct text and kept as bit masks (one bit a line: "gate
 false here", "gate unknown here", ...), packed into one int; a row's outcomes are the OR of its cells'
 masks. Conditions that read several keys at once (e.g. "an enterprise, or a university") are worked
-out per combination of texts. The lines are split into a few blocks; a row's masks on each block are
-settled by the same rules as ``engine.settle`` into a "part" (the block's output cells and sums),
+out per combination of texts. The conditions are the distinct conditions of one compiled snapshot of the
+rules (``subsidy_cli.engine.compiled``), each evaluated by its compiled test. The lines are split into a
+few blocks; a row's masks on each block are settled by the status rules (``engine.status.settle``, once
+per distinct part) into a "part" (the block's output cells and sums),
 remembered per block, and rows whose blocks have the same parts share a "group" (its cells and totals).
 Amounts that depend on a row's own figures are filled in per row, remembered per figure text. Output
 cells are kept as UTF-8 bytes, ready to write.
 
-Every condition is evaluated by the engine's own evaluator, and tests compare batch with check firm by
+Rows are dispatched to the scorer of their snapshot (``subsidy_cli.batch.run``); caps and exclusions
+across lines are applied to a row's cells after its statuses. Tests compare batch with check firm by
 firm. Every memory is bounded, so memory stays flat.
 """
 
@@ -24,8 +27,7 @@ import datetime as dt
 import functools
 import itertools
 import operator
-import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -33,12 +35,12 @@ from typing import Any
 from subsidy_cli import __version__
 from subsidy_cli.batch.csvio import has_undecodable
 from subsidy_cli.batch.job import Job
-from subsidy_cli.engine.evaluate import Amount, compare, compute, evaluate
-from subsidy_cli.engine.status import Status
+from subsidy_cli.engine.compiled import Compiled, leaves
+from subsidy_cli.engine.evaluate import Amount, compare, compute
+from subsidy_cli.engine.status import Status, Tri, bounded_total, line_caps, settle, shows_amount
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.creditcode import is_valid
 from subsidy_cli.profile.keys import KEYS, parse_value, value_problem
-from subsidy_cli.rules.conditions import Condition
 from subsidy_cli.words import cny
 
 # Every memo is bounded (a few MB in all, whatever the input; the batch benchmark checks the total):
@@ -51,15 +53,7 @@ _BAD_BYTES = "contains bytes that are not valid in the file's encoding; re-save 
 _EMPTY_NAME = "is empty; every firm needs its name"
 
 
-def _leaves(cond: Condition) -> Iterator[Condition]:
-    if cond.any or cond.all:
-        for child in cond.any or cond.all or []:
-            yield from _leaves(child)
-    else:
-        yield cond
-
-
-class _Memo(dict[Any, Any]):
+class Memo(dict[Any, Any]):
     """A dict that forgets its older half when full, so memory stays flat however long the input."""
 
     def __init__(self, limit: int = _CACHE_LIMIT) -> None:
@@ -79,7 +73,7 @@ class _Memo(dict[Any, Any]):
         return self.remember(key, make(key)) if found is None else found
 
 
-def _lookup(memo: _Memo, keys: list[Any], make: Callable[[Any], Any]) -> list[Any]:
+def lookup(memo: Memo, keys: list[Any], make: Callable[[Any], Any]) -> list[Any]:
     """What ``memo`` holds for each key, made (once per key) where it holds nothing yet."""
     found = list(map(memo.get, keys))
     if None in found:
@@ -101,6 +95,7 @@ class _Part:
     eligible_highs: list[tuple[int, Decimal | None]]  # eligible lines with a fixed amount
     eligible_dynamic: list[int]  # eligible lines whose amount the row decides
     lines: list[tuple[str, str, str]]  # per line (status, max, min), for --long
+    hidden: int = 0  # the lines whose amount is not shown (the firm cannot receive them), as bits
 
 
 @dataclass(eq=False, slots=True)
@@ -116,6 +111,37 @@ class Group:
     potential_static: Decimal
     totals: bytes  # the two total cells when no amount the row decides counts towards them
     parts: tuple[_Part, ...]
+
+
+@dataclass
+class Scored:
+    """A block's rows of the right width, scored: per row its name and credit code as typed (stripped), its
+    problems (rows that have some), and for valid rows the wide output cells and totals (``bodies``, UTF-8)
+    and, with ``--long``, the (status, max, min) cells of every line."""
+
+    names: list[str]
+    codes: list[str]
+    problems: dict[int, list[str]]
+    bodies: list[bytes | None]
+    longs: list[list[tuple[str, str, str]] | None] | None = None
+
+    @classmethod
+    def merge(cls, count: int, pieces: list[tuple[list[int], Scored]]) -> Scored:
+        """One block's rows scored in several pieces (the positions of each piece's rows, and its result)."""
+        merged = cls([""] * count, [""] * count, {}, [None] * count, None)
+        longs: list[list[tuple[str, str, str]] | None] = [None] * count
+        for positions, scored in pieces:
+            for mine, position in enumerate(positions):
+                merged.names[position] = scored.names[mine]
+                merged.codes[position] = scored.codes[mine]
+                if scored.bodies:
+                    merged.bodies[position] = scored.bodies[mine]
+                if scored.longs is not None:
+                    longs[position] = scored.longs[mine]
+                    merged.longs = longs
+            for mine, problems in scored.problems.items():
+                merged.problems[positions[mine]] = problems
+        return merged
 
 
 @dataclass
@@ -152,63 +178,58 @@ class _Fields:
     def bad(self) -> int:
         return 1 << 6 * self.width
 
-    def settler(self) -> Callable[[int], int]:
-        """masks -> statuses as one int: ineligible, needs info, potential, expired, figure known (as
-        engine.settle: gate false -> ineligible; gate unknown -> needs info; else met false -> potential;
-        met unknown -> needs info; else eligible)."""
-        w, ones = self.width, (1 << self.width) - 1
-        w2, w3, w4, both = 2 * w, 3 * w, 4 * w, (1 << 2 * w) - 1
-
-        def settle(m: int) -> int:
-            gate_false, gate_unknown, met_false = m & ones, m >> w & ones, m >> w2 & ones
-            needs_info = (gate_unknown | (m >> w3 & ones & ~met_false)) & ~gate_false
-            potential = met_false & ~gate_false & ~gate_unknown
-            return gate_false | needs_info << w | potential << w2 | (m >> w4 & both) << w3
-
-        return settle
-
 
 class RowScorer:
-    """Parses and scores the rows of one header against one catalogue; built once per process."""
+    """Parses and scores the rows of one header against one compiled snapshot of the rules; built once per
+    process and snapshot."""
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, compiled: Compiled) -> None:
         self.job = job
-        catalog = self.catalog = job.rules.first()
+        self.compiled = compiled
+        catalog = self.catalog = compiled.catalog
+        self.lines = compiled.lines
         self.benefits = catalog.benefits
         self.ids = [b.id for b in self.benefits]
         fields = self.fields = _Fields(max(64, len(self.benefits)))
         self.audit = f"{catalog.rules_sha256},{__version__}"
         header, overrides = job.header, job.overrides
-        # Every top-level condition of every line, as (line bit, gate or not, condition), sorted by the keys
-        # it reads: one key (the common case), several keys, or none (facts the profile does not record).
-        self.single: dict[str, list[tuple[int, bool, Condition]]] = {}
-        multi: dict[tuple[str, ...], list[tuple[int, bool, Condition]]] = {}
-        constant: list[tuple[int, bool, Condition]] = []
+        # Every distinct condition of the snapshot, with the lines that use it as a gate (scope, requires) and as
+        # a qualifies condition, sorted by the keys it reads: one key (the common case), several keys, or none
+        # (facts the profile does not record).
+        self.tests = compiled.tests
+        self.gate_bits = [0] * len(compiled.conditions)
+        self.met_bits = [0] * len(compiled.conditions)
         others = 0
-        for index, benefit in enumerate(self.benefits):
-            bit = 1 << index
-            if benefit.open_to != "applicants":
+        for line in compiled.lines:
+            bit = 1 << line.index
+            if not line.applies:
                 others |= bit
                 continue
-            gate = [benefit.scope_override.get(rule.id, rule.test) for rule in catalog.policy.scope]
-            for is_gate, conds in ((True, [*gate, *benefit.requires]), (False, benefit.qualifies)):
-                for cond in conds:
-                    keys = tuple(sorted(cond.keys()))
-                    entry = (bit, is_gate, cond)
-                    if len(keys) == 1:
-                        self.single.setdefault(keys[0], []).append(entry)
-                    elif keys:
-                        multi.setdefault(keys, []).append(entry)
-                    else:
-                        constant.append(entry)
+            for index in line.gate:
+                self.gate_bits[index] |= bit
+            for index in line.qualifies:
+                self.met_bits[index] |= bit
+        self.single: dict[str, list[int]] = {}
+        multi: dict[tuple[str, ...], list[int]] = {}
+        constant: list[int] = []
+        for index, cond in enumerate(compiled.conditions):
+            if not (self.gate_bits[index] or self.met_bits[index]):
+                continue
+            keys = tuple(sorted(cond.keys()))
+            if len(keys) == 1:
+                self.single.setdefault(keys[0], []).append(index)
+            elif keys:
+                multi.setdefault(keys, []).append(index)
+            else:
+                constant.append(index)
         self.thresholds: dict[str, list[tuple[str, Decimal]]] = {}
-        for key, entries in self.single.items():
+        for key, indexes in self.single.items():
             if KEYS[key].type in ("money", "count"):
-                for _, _, cond in entries:
-                    for leaf in _leaves(cond):
+                for index in indexes:
+                    for leaf in leaves(compiled.conditions[index]):
                         if leaf.key == key and (leaf.op, getattr(leaf, leaf.op)) not in self.thresholds.get(key, []):
                             self.thresholds.setdefault(key, []).append((leaf.op, getattr(leaf, leaf.op)))
-        self.sides = _Memo()
+        self.sides = Memo()
         self.unknown = {key: self._masks(entries, {key: None}) for key, entries in self.single.items()}
         self.windows: dict[dt.date, int] = {}
         dated = "application_date" in header.keys and "application_date" not in overrides and job.as_of is None
@@ -231,11 +252,11 @@ class RowScorer:
         self.width = len(header.cells)
         used = [(i, key) for i, key in enumerate(header.keys) if key is not None and key not in overrides]
         self.column_memos = {
-            key: _Memo(_FIGURE_LIMIT if KEYS[key].type in ("money", "count") else _CACHE_LIMIT) for _, key in used
+            key: Memo(_FIGURE_LIMIT if KEYS[key].type in ("money", "count") else _CACHE_LIMIT) for _, key in used
         }
         bundled = [(i, key) for i, key in used if KEYS[key].type in ("bool", "choice")]
         self.bundle = (
-            (operator.itemgetter(*[i for i, _ in bundled]), [key for _, key in bundled], _Memo(4 * _CACHE_LIMIT))
+            (operator.itemgetter(*[i for i, _ in bundled]), [key for _, key in bundled], Memo(4 * _CACHE_LIMIT))
             if bundled
             else None
         )
@@ -268,13 +289,12 @@ class RowScorer:
             (keys, [header.keys.index(k) if k in header.keys and k not in overrides else None for k in keys], entries)
             for keys, entries in multi.items()
         ]
-        self.multi_memos = [_Memo() for _ in self.multi]
-        self.settle = fields.settler()
-        self.groups = _Memo(_GROUP_LIMIT)
-        self.parts = _Memo(_BLOCKS * _CACHE_LIMIT)
+        self.multi_memos = [Memo() for _ in self.multi]
+        self.groups = Memo(_GROUP_LIMIT)
+        self.parts = Memo(_BLOCKS * _CACHE_LIMIT)
         self.fixed = [self.cells(index, compute(benefit.amount, {})) for index, benefit in enumerate(self.benefits)]
         # per figure: the amount cells of every line it decides, remembered per text (amounts repeat)
-        self.amounts = {key: _Memo(2 * _CACHE_LIMIT) for key in self.figure_keys}
+        self.amounts = {key: Memo(2 * _CACHE_LIMIT) for key in self.figure_keys}
         self.shared: dict[Any, Any] = {}  # equal values that groups hold, kept once (sums, totals, slots)
         self.amount_lines = {key: [i for i, k in self.dynamic.items() if k == key] for key in self.figure_keys}
         self.amount_position = {i: lines.index(i) for lines in self.amount_lines.values() for i in lines}
@@ -286,27 +306,22 @@ class RowScorer:
             bits = sum(1 << i for i in lines)
             w = fields.width
             # the block's bits in every field of the masks (but "bad"), and its parts keyed by those bits
-            self.blocks.append((sum(bits << k * w for k in range(6)), lines, _Memo()))
+            self.blocks.append((sum(bits << k * w for k in range(6)), lines, Memo()))
         self.failures: dict[int, str] = {}
 
     # -- outcomes as masks ---------------------------------------------------------------------------------------
 
-    def _masks(self, entries: list[tuple[int, bool, Condition]], values: dict[str, Any]) -> int:
-        """The outcomes of these conditions for these values, as bit masks (the engine's own evaluator)."""
-        stub = types.SimpleNamespace(**values)
+    def _masks(self, indexes: list[int], values: dict[str, Any]) -> int:
+        """The outcomes of these distinct conditions for these values, as bit masks over the lines using them."""
         gate_false = gate_unknown = met_false = met_unknown = 0
-        for bit, is_gate, cond in entries:
-            result = evaluate(cond, stub).result  # type: ignore[arg-type]
+        for index in indexes:
+            result = self.tests[index](values)
             if result is False:
-                if is_gate:
-                    gate_false |= bit
-                else:
-                    met_false |= bit
+                gate_false |= self.gate_bits[index]
+                met_false |= self.met_bits[index]
             elif result is None:
-                if is_gate:
-                    gate_unknown |= bit
-                else:
-                    met_unknown |= bit
+                gate_unknown |= self.gate_bits[index]
+                met_unknown |= self.met_bits[index]
         return self.fields.pack(gate_false, gate_unknown, met_false, met_unknown)
 
     def _window(self, as_of: dt.date) -> int:
@@ -315,11 +330,7 @@ class RowScorer:
         if mask is None:
             if len(self.windows) > _CACHE_LIMIT:
                 self.windows.clear()
-            mask = sum(
-                1 << i
-                for i, b in enumerate(self.benefits)
-                if not self.catalog.window(b)[0] <= as_of <= self.catalog.window(b)[1]
-            )
+            mask = sum(1 << line.index for line in self.lines if not line.window[0] <= as_of <= line.window[1])
             self.windows[as_of] = mask
         return mask
 
@@ -387,7 +398,7 @@ class RowScorer:
         if self.bundle is not None:
             getter, members, memo = self.bundle
             texts = list(map(getter, rows)) if len(members) > 1 else [(text,) for text in map(getter, rows)]
-            masks = _lookup(memo, texts, functools.partial(self._bundle_masks, check_bytes=check_bytes))
+            masks = lookup(memo, texts, functools.partial(self._bundle_masks, check_bytes=check_bytes))
         constant = self.base  # what every row of the chunk has: joined to the rows' masks at the end
         for index, key, is_figure in self.columns:
             texts = columns[index]
@@ -395,16 +406,16 @@ class RowScorer:
             if is_figure:
                 parsed.figures[key] = texts
             if not any(texts):  # a column left blank (in this chunk at least): one cell for every row
-                constant |= _lookup(self.column_memos[key], [""], make)[0]
+                constant |= lookup(self.column_memos[key], [""], make)[0]
                 continue
-            found = _lookup(self.column_memos[key], texts, make)
+            found = lookup(self.column_memos[key], texts, make)
             masks = found if masks is None else list(map(operator.or_, masks, found))
         masks = [constant] * count if masks is None else list(map(operator.or_, masks, itertools.repeat(constant)))
         for (keys, indexes, entries), memo in zip(self.multi, self.multi_memos, strict=True):
             # keyed by the cells as typed: the same texts always give the same values
             combos = list(zip(*[columns[i] if i is not None else [None] * count for i in indexes], strict=True))
             make = functools.partial(self._multi_masks, keys, entries=entries, check_bytes=check_bytes)
-            masks = list(map(operator.or_, masks, _lookup(memo, combos, make)))
+            masks = list(map(operator.or_, masks, lookup(memo, combos, make)))
         for key in self.job.overrides:
             if key in self.figure_keys:  # the --set value, whatever the text
                 parsed.figures[key] = [""] * count
@@ -481,8 +492,8 @@ class RowScorer:
         parts = []
         for bits, lines, memo in self.blocks:
             make = functools.partial(self._part, lines=lines)
-            parts.append(_lookup(memo, list(map(operator.and_, masks, itertools.repeat(bits))), make))
-        return _lookup(self.groups, list(zip(*parts, strict=True)), self._group), parts
+            parts.append(lookup(memo, list(map(operator.and_, masks, itertools.repeat(bits))), make))
+        return lookup(self.groups, list(zip(*parts, strict=True)), self._group), parts
 
     def count(self, parsed: Parsed, stats: Stats) -> None:
         """Eligible firms per line, and the sums of their fixed amounts, counted once per part."""
@@ -536,34 +547,35 @@ class RowScorer:
     def _part(self, masks: int, *, lines: range) -> _Part:
         """The cells and sums of one block of lines, from the rows' masks on those lines (one object for
         one set of statuses, so that groups can be keyed by their parts)."""
-        statuses = self.settle(masks)
-        key = (lines.start, statuses)  # statuses of different blocks can be equal (0: all eligible)
+        statuses = self._statuses(masks, lines)
+        key = (lines.start, statuses)
         return self.parts.recall(key, lambda _: self._new_part(statuses, lines))  # type: ignore[no-any-return]
 
-    def _new_part(self, statuses: int, lines: range) -> _Part:
+    def _statuses(self, masks: int, lines: range) -> tuple[tuple[Status, Status, bool], ...]:
+        """Per line of the block: its status and status if in force (by the status rules, from the outcome
+        bits), and whether its amount depends on the row's figure."""
         w = self.fields.width
-        ones = (1 << w) - 1
-        ineligible, needs_info, potential_mask, expired, known = (statuses >> k * w & ones for k in range(5))
-        cells: list[str] = []
-        part = _Part("", [], [], Decimal(0), Decimal(0), [], [], [])
+        found = []
         for index in lines:
-            bit = 1 << index
+            gate: Tri = False if masks >> index & 1 else (None if masks >> (w + index) & 1 else True)
+            met: Tri = False if masks >> (2 * w + index) & 1 else (None if masks >> (3 * w + index) & 1 else True)
+            in_window = not masks >> (4 * w + index) & 1
+            status, judged = settle(self.lines[index].benefit.open_to, gate, met, in_window)
+            found.append((status, judged, bool(masks >> (5 * w + index) & 1)))
+        return tuple(found)
+
+    def _new_part(self, statuses: tuple[tuple[Status, Status, bool], ...], lines: range) -> _Part:
+        cells: list[str] = []
+        part = _Part(b"", [], [], Decimal(0), Decimal(0), [], [], [])
+        for index, (status, judged, known) in zip(lines, statuses, strict=True):
             high_cell, low_cell, high = self.fixed[index]
-            if ineligible & bit:  # no amount to show for a line the firm cannot receive
-                status: Status = "expired" if expired & bit else "ineligible"
+            if not shows_amount(judged):  # no amount to show for a line the firm cannot receive
+                part.hidden |= 1 << index
                 cells += [status, ""]
                 if self.job.long:
                     part.lines.append((status, "", ""))
                 continue
-            if needs_info & bit:
-                status = "needs_info"
-            elif potential_mask & bit:
-                status = "potential"
-            else:
-                status = "eligible"
-            if expired & bit:
-                status = "expired"
-            if known & bit:  # the amount depends on the row's figure
+            if known:  # the amount depends on the row's figure
                 part.dynamic.append((index, self.dynamic[index], status == "eligible", status == "potential"))
                 if status == "eligible":
                     part.eligible_dynamic.append(index)
@@ -604,6 +616,86 @@ class RowScorer:
             high_cell, _, high = self._amount_cells(index, key, figure)
             found.append((high_cell.encode(), high))
         return self.amounts[key].remember(text, tuple(found))  # type: ignore[no-any-return]
+
+    def score(self, rows: list[list[str]], check_bytes: bool, stats: Stats, cells: bool = True) -> Scored:
+        """Rows of the right width, read and scored; ``cells=False`` finds their problems only (JSONL output is
+        written by the per-firm driver)."""
+        parsed = self.parse(rows, check_bytes)
+        if not cells:
+            return Scored(parsed.names, parsed.codes, parsed.problems, [])
+        bodies = self.bodies(parsed, stats)
+        problems = parsed.problems
+        for row, failure in self.failures.items():
+            problems[row] = [failure]
+        longs = None
+        if self.job.long:
+            longs = [
+                self.long_cells(group, parsed, row) if group is not None else None
+                for row, group in enumerate(parsed.groups)
+            ]
+        if self.compiled.across:
+            self._across(rows, parsed, bodies, longs, stats)
+        return Scored(parsed.names, parsed.codes, problems, bodies, longs)
+
+    def _across(
+        self,
+        rows: list[list[str]],
+        parsed: Parsed,
+        bodies: list[bytes | None],
+        longs: list[list[tuple[str, str, str]] | None] | None,
+        stats: Stats,
+    ) -> None:
+        """The snapshot's caps across lines and exclusions, applied to each valid row's cells after its statuses,
+        as ``Compiled.amount`` and ``Compiled.totals`` apply them for one firm: a capped line shows at most its
+        cap, and the totals are those the caps and exclusions allow (the lines they name are taken out of the
+        plain sums and added back as ``bounded_total`` counts them)."""
+        compiled = self.compiled
+        index_of = {line.benefit.id: line.index for line in self.lines}
+        touched = sorted({index_of[name] for rule in (*compiled.caps, *compiled.exclusive) for name in rule.lines})
+        keys, overrides = self.job.header.keys, self.job.overrides
+        columns = {  # the column of each figure a cap names (None: set with --set, or not in the file)
+            cap.at_most: None if cap.at_most not in keys or cap.at_most in overrides else keys.index(cap.at_most)
+            for cap in compiled.caps
+        }
+        for row, group in enumerate(parsed.groups):
+            body = bodies[row]
+            if group is None or body is None:
+                continue
+            cells = body.split(b",")
+            figures = {
+                key: self.job.overrides.get(key) if column is None else self._figure(key, rows[row][column])
+                for key, column in columns.items()
+            }
+            capped = line_caps(compiled.caps, figures)
+            statuses = {index: cells[2 * index].decode() for index in touched}
+            old = {index: Decimal(cells[2 * index + 1].decode()) if cells[2 * index + 1] else None for index in touched}
+            new = dict(old)
+            hidden = 0
+            for part in group.parts:
+                hidden |= part.hidden
+            for index in touched:
+                limit = capped.get(self.ids[index])
+                if limit is None or hidden >> index & 1:
+                    continue
+                high = old[index]
+                new[index] = limit if high is None else min(high, limit)
+                cells[2 * index + 1] = (cny(new[index]) or "").encode()
+                if statuses[index] == "eligible":
+                    stats.eligible_sums[index] += new[index] - (high or 0)  # type: ignore[operator]
+                if longs is not None and longs[row] is not None:
+                    status, _, low_cell = longs[row][index]  # type: ignore[index]
+                    low = None if not low_cell else min(Decimal(low_cell), limit)
+                    longs[row][index] = (status, cny(new[index]) or "", cny(low) or "")  # type: ignore[index]
+            for wanted, position in (("eligible", -2), ("potential", -1)):
+                chosen = [i for i in touched if self.cash[i] and statuses[i] == wanted]
+                if not chosen:
+                    continue
+                plain = sum((old[i] for i in chosen if old[i] is not None), Decimal(0))  # type: ignore[misc]
+                bounded, _ = bounded_total(
+                    {self.ids[i]: new[i] for i in chosen}, compiled.caps, compiled.exclusive, figures.get
+                )
+                cells[position] = (cny(Decimal(cells[position].decode()) - plain + bounded) or "").encode()
+            bodies[row] = b",".join(cells)
 
     def bodies(self, parsed: Parsed, stats: Stats) -> list[bytes | None]:
         """Each row's wide cells and totals (None for a row with problems, or whose figures no rule can use:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import datetime as dt
 import errno
 import gc
 import io
@@ -27,13 +28,13 @@ from subsidy_cli import __version__
 from subsidy_cli.batch.blocks import Block, read_block
 from subsidy_cli.batch.csvio import BadRow, InputError, neutralise, safe_cell, safe_cells, visible_row
 from subsidy_cli.batch.job import Job
-from subsidy_cli.batch.rowscore import RowScorer
+from subsidy_cli.batch.rowscore import Memo, RowScorer, Scored, lookup
 from subsidy_cli.engine.assess import Assessment, assess_rules, evaluation_date
+from subsidy_cli.engine.compiled import Judge
 from subsidy_cli.output.formats import assessment_dict
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.keys import Profile
 from subsidy_cli.rules.catalog import Catalog
-from subsidy_cli.words import cny
 
 FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
 TOTAL_COLUMNS = ("eligible_cash_max_cny", "potential_cash_max_cny")
@@ -53,17 +54,44 @@ def header_row(catalog: Catalog, long: bool) -> list[str]:
 
 
 class ChunkWriter:
-    """Scores chunks of rows with a RowScorer and writes them as output text."""
+    """Scores chunks of rows and writes them as output text.
+
+    Each row is judged by the rules in force on its evaluation date for its district: rows are dispatched to
+    the scorer of their snapshot (one ``RowScorer`` per compiled snapshot, made when a row first needs it).
+    """
 
     def __init__(self, job: Job) -> None:
         self.job = job
-        self.scorer = scorer = RowScorer(job)
+        self.judge = Judge(job.rules)
+        rules = job.rules
+        self.scorers: dict[tuple[int, str | None], RowScorer] = {}
+        self.scorer = scorer = self._scorer(dt.date.min, None)  # the first values: one snapshot for plain rules
         self.catalog, self.benefits, self.ids, self.audit = scorer.catalog, scorer.benefits, scorer.ids, scorer.audit
         self.width, self.name_index, self.code_index = scorer.width, scorer.name_index, scorer.code_index
-        # Rules that vary by district or date, or that act across lines, are judged by the engine row by
-        # row (slower, always right); the scorer's masks assume one set of plain values for every row.
-        rules = job.rules
-        self.general = bool(rules.change_dates or rules.districts or rules.caps or rules.exclusive)
+        self.varies = bool(rules.change_dates or rules.districts)  # rows may need different snapshots
+        keys, overrides = job.header.keys, job.overrides
+        dated = job.as_of is None and "application_date" not in overrides and "application_date" in keys
+        self.fixed_date = job.as_of or overrides.get("application_date") or job.today
+        self.date_column = keys.index("application_date") if dated else None
+        placed = "district" not in overrides and "district" in keys
+        self.fixed_district = overrides.get("district")
+        self.district_column = keys.index("district") if placed else None
+        self.routes = Memo()
+
+    def _scorer(self, date: dt.date, district: str | None) -> RowScorer:
+        key = self.job.rules.key(date, district)
+        found = self.scorers.get(key)
+        if found is None:
+            found = self.scorers[key] = RowScorer(self.job, self.judge.compiled(date, district))
+        return found
+
+    def _route(self, texts: tuple[str, str]) -> RowScorer:
+        """The scorer of a row's snapshot, from its date and district texts (a text that cannot be read
+        routes to the default: the row is invalid anyway)."""
+        date_text, district_text = texts
+        date = self.scorer.value("application_date", date_text, False)[0] if date_text else None
+        district = self.scorer.value("district", district_text, False)[0] if district_text else None
+        return self._scorer(date or self.fixed_date, district or self.fixed_district)
 
     def run_block(self, block: Block) -> tuple[bytes, Stats]:
         try:
@@ -74,6 +102,29 @@ class ChunkWriter:
         stats.input_bytes = len(block.data)
         return data, stats
 
+    def score(self, rows: list[list[str]], check_bytes: bool, stats: Stats) -> Scored:
+        """Rows of the right width scored, each by the scorer of its snapshot."""
+        cells = self.job.output_format != "jsonl"
+        if not self.varies or not rows:
+            return self.scorer.score(rows, check_bytes, stats, cells)
+        count = len(rows)
+        dates = [row[self.date_column] for row in rows] if self.date_column is not None else [""] * count
+        places = [row[self.district_column] for row in rows] if self.district_column is not None else [""] * count
+        scorers = lookup(self.routes, list(zip(dates, places, strict=True)), self._route)
+        first = scorers[0]
+        if all(scorer is first for scorer in scorers):
+            return first.score(rows, check_bytes, stats, cells)
+        pieces: dict[int, tuple[RowScorer, list[int]]] = {}
+        for position, scorer in enumerate(scorers):
+            pieces.setdefault(id(scorer), (scorer, []))[1].append(position)
+        return Scored.merge(
+            count,
+            [
+                (positions, scorer.score([rows[i] for i in positions], check_bytes, stats, cells))
+                for scorer, positions in pieces.values()
+            ],
+        )
+
     def run(self, lines: list[int], rows: list[list[str]], check_bytes: bool) -> tuple[bytes, Stats]:
         """One chunk of rows as output (UTF-8). Valid rows are joined by hand, as bytes: their computed cells
         (statuses and amounts) never need quoting, and csv.writer costs more than the scoring on an 89-cell
@@ -82,19 +133,18 @@ class ChunkWriter:
         stats.rows = len(rows)
         width = self.width
         whole = rows if set(map(len, rows)) <= {width} else [row for row in rows if len(row) == width]
-        parsed = self.scorer.parse(whole, check_bytes)
-        by_engine = self.job.output_format == "jsonl" or self.general  # judged by the engine, row by row
-        bodies = [] if by_engine else self.scorer.bodies(parsed, stats)
+        scored = self.score(whole, check_bytes, stats)
+        jsonl = self.job.output_format == "jsonl"
         audit = self.audit
-        all_valid = len(whole) == len(rows) and not parsed.problems and not self.scorer.failures
-        if all_valid and not (by_engine or self.job.long):  # the common case, at speed
-            names, codes = safe_cells(parsed.names), parsed.codes  # valid credit codes need no care
+        all_valid = len(whole) == len(rows) and not scored.problems
+        if all_valid and not (jsonl or self.job.long):  # the common case, at speed
+            names, codes = safe_cells(scored.names), scored.codes  # valid credit codes need no care
             heads = [f"{line},{name},{code},valid,," for line, name, code in zip(lines, names, codes, strict=True)]
             data = "\x00".join(heads).encode().split(b"\x00")  # one encoding for the chunk, unless a name has NUL
             if len(data) != len(heads):
                 data = [head.encode() for head in heads]
             tail = f",{audit}\r\n".encode()
-            return b"".join(itertools.chain.from_iterable(zip(data, bodies, itertools.repeat(tail)))), stats
+            return b"".join(itertools.chain.from_iterable(zip(data, scored.bodies, itertools.repeat(tail)))), stats
         buffer = io.StringIO()
         write = buffer.write
         position = -1
@@ -107,30 +157,20 @@ class ChunkWriter:
                 self._invalid(line, name, code, [problem], shown, buffer, stats)
                 continue
             position += 1
-            problems = parsed.problems.get(position)
-            if problems is None and position in self.scorer.failures:
-                problems = [self.scorer.failures[position]]
+            problems = scored.problems.get(position)
             if problems:
                 self._invalid(line, name, code, problems, shown, buffer, stats)
                 continue
             head = f"{line},{safe_cell(name)},{safe_cell(code)},valid,"
-            if self.job.output_format == "jsonl":
+            if jsonl:
                 self._jsonl(line, self.scorer.values(row), buffer, stats)
-            elif self.general:
-                wide, cells = self._engine_cells(self.scorer.values(row), stats)
-                if self.job.long:
-                    for benefit_id, (status, high, low) in zip(self.ids, cells, strict=True):
-                        write(f"{head},{benefit_id},{status},{high},{low},{audit}\r\n")
-                else:
-                    write(f"{head},{wide},{audit}\r\n")
-            elif self.job.long:
-                group = parsed.groups[position]
-                assert group is not None
-                cells = self.scorer.long_cells(group, parsed, position)
+            elif scored.longs is not None:
+                cells = scored.longs[position]
+                assert cells is not None  # a valid row
                 for benefit_id, (status, high, low) in zip(self.ids, cells, strict=True):
                     write(f"{head},{benefit_id},{status},{high},{low},{audit}\r\n")
             else:
-                body = bodies[position]
+                body = scored.bodies[position]
                 assert body is not None  # a valid row
                 write(f"{head},{body.decode()},{audit}\r\n")
         return buffer.getvalue().encode(), stats
@@ -159,7 +199,7 @@ class ChunkWriter:
     def _assess(self, values: dict[str, Any], stats: Stats) -> Assessment:
         """The engine's own judgement of one row, counted into ``stats``."""
         profile = Profile(**values)
-        assessment = assess_rules(profile, self.job.rules, evaluation_date(profile, self.job.as_of, self.job.today))
+        assessment = assess_rules(profile, self.judge, evaluation_date(profile, self.job.as_of, self.job.today))
         for index, result in enumerate(assessment.results):
             if result.status == "eligible":
                 stats.eligible_firms[index] += 1
@@ -170,26 +210,6 @@ class ChunkWriter:
     def _jsonl(self, line: int, values: dict[str, Any], buffer: io.StringIO, stats: Stats) -> None:
         document = {"line": line, "row_status": "valid", **assessment_dict(self._assess(values, stats), self.job.lang)}
         buffer.write(json.dumps(document, ensure_ascii=False) + "\n")
-
-    def _engine_cells(self, values: dict[str, Any], stats: Stats) -> tuple[str, list[tuple[str, str, str]]]:
-        """The wide cells and the per-line cells of one row, from the engine (the general path)."""
-        assessment = self._assess(values, stats)
-        lines = []
-        for result in assessment.results:
-            if result.status_if_in_force == "ineligible":
-                lines.append((result.status, "", ""))
-            else:
-                high, low, _ = self.scorer.cells(self.ids.index(result.benefit.id), result.amount)
-                lines.append((result.status, high, low))
-        totals = assessment.totals
-        wide = ",".join(
-            [
-                *(f"{status},{high}" for status, high, _ in lines),
-                cny(totals.eligible_cash_max) or "",
-                cny(totals.potential_cash_max) or "",
-            ]
-        )
-        return wide, lines
 
 
 # -- running it ----------------------------------------------------------------------------------------------------
