@@ -209,10 +209,11 @@ class Run:
     own_mb: float | None = None  # the command's own process (subsidy commands and the library loop)
     children_mb: float | None = None  # its largest child process (the workers of --jobs)
     error: str = ""
+    ok_codes: tuple[str, ...] = ("0",)
 
     @property
     def ok(self) -> bool:
-        return self.code in ("0", "1")  # 1: some synthetic rows are invalid on purpose (all still scored)
+        return self.code in self.ok_codes
 
 
 @dataclass
@@ -220,6 +221,7 @@ class Command:
     name: str
     argv: list[str]
     slow: bool = False  # goes through the per-firm engine today
+    ok_codes: tuple[str, ...] = ("0", "1")  # subsidy's 1: some synthetic rows are invalid on purpose, all scored
     runs: list[Run] = field(default_factory=list)
 
     @property
@@ -228,18 +230,18 @@ class Command:
         return min(done, key=lambda run: run.seconds) if done else (self.runs[-1] if self.runs else None)
 
 
-def measure(argv: list[str], work: Path, timeout: float) -> Run:
+def measure(command: Command, work: Path, timeout: float) -> Run:
     rss, stderr = work / "rss.txt", work / "stderr.txt"
     rss.unlink(missing_ok=True)
     out = subprocess.run(
-        [sys.executable, "-c", MEASURE, str(timeout), str(stderr), *argv],
+        [sys.executable, "-c", MEASURE, str(timeout), str(stderr), *command.argv],
         capture_output=True,
         text=True,
         check=True,
         env={**os.environ, "BENCH_RSS": str(rss)},
     )
     code, seconds, kilobytes = out.stdout.split()
-    run = Run(code, float(seconds), int(kilobytes) / 1024)
+    run = Run(code, float(seconds), int(kilobytes) / 1024, ok_codes=command.ok_codes)
     if rss.exists():
         own, children = rss.read_text().split()
         run.own_mb, run.children_mb = int(own) / 1024, int(children) / 1024
@@ -264,7 +266,7 @@ def commands_for(source: Path, work: Path, tag: str) -> dict[str, Command]:
         ),
         "jsonl": Command("batch --format jsonl", subsidy("batch", source, "--format", "jsonl"), True),
         "diff": Command("diff --against zjg-2022", subsidy("diff", source, "--against", LAYER), True),
-        "library": Command("library loop", [sys.executable, "-c", LIBRARY, str(source)], True),
+        "library": Command("library loop", [sys.executable, "-c", LIBRARY, str(source)], True, ("0",)),
         "long": Command("batch --long", subsidy("batch", source, "--long")),
     }
 
@@ -299,7 +301,7 @@ def time_commands(commands: dict[str, Command], args: argparse.Namespace, work: 
         for name in order:
             if name in settled:
                 continue
-            run = measure(commands[name].argv, work, args.timeout)
+            run = measure(commands[name], work, args.timeout)
             commands[name].runs.append(run)
             print(f"  round {round_ + 1}  {commands[name].name:<26} {describe(run, args.timeout)}", flush=True)
             if not run.ok:
@@ -377,7 +379,7 @@ def memory(args: argparse.Namespace, work: Path, source: Path, timed: dict[str, 
             if rows == args.rows and timed[name].best is not None:
                 run = timed[name].best  # the timed run already measured this file
             else:
-                run = measure(commands[name].argv, work, args.timeout)
+                run = measure(commands[name], work, args.timeout)
                 print(f"  {commands[name].name:<26} {describe(run, args.timeout)}", flush=True)
             peaks[name].append(run)
         for stale in work.glob("out-memory-*"):
@@ -400,6 +402,8 @@ def memory(args: argparse.Namespace, work: Path, source: Path, timed: dict[str, 
             low, high = peak_of(small_run), peak_of(large_run)
             if low is None or high is None:
                 table.append((figure, "not measured", target, "?"))
+            elif not large_run.ok and large_run.code != "timeout":
+                table.append((figure, describe(large_run, args.timeout), target, "?"))
             elif not large_run.ok:  # a timed-out run's peak so far is a lower bound
                 grown = high - low
                 over = grown >= MEMORY_TARGET_MB
