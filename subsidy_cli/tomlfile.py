@@ -7,23 +7,23 @@ import tomllib
 from decimal import Decimal
 from typing import Any
 
+from subsidy_cli.errors import Problem, SubsidyError
 
-class TomlProblems(Exception):
-    """The file could not be read as TOML; ``problems`` holds one printable line each."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+class TomlProblems(SubsidyError):
+    """The file could not be read as TOML: ``problems`` are ``Problem`` records naming the file and the line."""
 
 
 def decode(raw: bytes, source: str) -> str:
     """UTF-8 text, or a problem that says how the file was saved and how to save it instead."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raise TomlProblems(
-            [
-                f"{source}:1: the file starts with a byte-order mark (BOM); save it as UTF-8 "
-                "without BOM (in Notepad choose 'UTF-8', not 'UTF-8 with BOM')"
-            ]
+            Problem(
+                "the file starts with a byte-order mark (BOM); save it as UTF-8 without BOM "
+                "(in Notepad choose 'UTF-8', not 'UTF-8 with BOM')",
+                file=source,
+                line=1,
+            )
         )
     try:
         return raw.decode("utf-8")
@@ -38,7 +38,9 @@ def decode(raw: bytes, source: str) -> str:
                 hint = "it is not text in any encoding we know"
             else:
                 hint = "it looks GBK/GB18030-encoded (saved as ANSI on Chinese Windows)"
-        raise TomlProblems([f"{source}:{line}: the file is not UTF-8: {hint}; save it as UTF-8"]) from None
+        raise TomlProblems(
+            Problem(f"the file is not UTF-8: {hint}; save it as UTF-8", file=source, line=line)
+        ) from None
 
 
 _LINE_COL = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
@@ -73,15 +75,22 @@ def loads(text: str, source: str) -> dict[str, Any]:
         raise TomlProblems(_syntax_problems(text, source, exc)) from None
 
 
-def _syntax_problems(text: str, source: str, exc: tomllib.TOMLDecodeError) -> list[str]:
+def _syntax_problems(text: str, source: str, exc: tomllib.TOMLDecodeError) -> list[Problem]:
+    """The IME slips of every line, else tomllib's own problem at its line."""
     problems = []
     for number, line in enumerate(text.splitlines(), start=1):
         message = _ime_slip(line)
         if message:
-            problems.append(f"{source}:{number}: {message}")
+            problems.append(Problem(message, file=source, line=number))
     if problems:
         return problems
+    lineno = getattr(exc, "lineno", None)  # Python 3.14 gives the position as attributes
     match = _LINE_COL.search(str(exc))
-    where = f"{source}:{match.group(1)}" if match else source
-    message = _LINE_COL.sub("", str(exc)).strip()
-    return [f"{where}: invalid TOML: {message}; check the quotes, '=' and brackets on this line"]
+    if lineno is None and match:
+        lineno = int(match.group(1))
+    message = _LINE_COL.sub("", getattr(exc, "msg", None) or str(exc)).strip()
+    return [
+        Problem(
+            f"invalid TOML: {message}", file=source, line=lineno, hint="check the quotes, '=' and brackets on this line"
+        )
+    ]

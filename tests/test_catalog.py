@@ -231,10 +231,12 @@ def test_broken_measures_file(path: Path) -> None:
     with pytest.raises(CatalogError) as caught:
         load(path)
     expected = _expected_message(path)
-    assert any(expected in problem for problem in caught.value.problems), caught.value.problems
-    for problem in caught.value.problems:
+    lines = caught.value.lines()  # one printed line per Problem record
+    assert any(expected in problem for problem in lines), lines
+    for problem in lines:
         assert "\n" not in problem
         assert problem.startswith(str(path)), "every problem names the file"
+    assert all(problem.file == str(path) for problem in caught.value.problems)
 
 
 def test_the_minimal_valid_file_loads() -> None:

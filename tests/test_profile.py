@@ -182,7 +182,7 @@ def test_problems_name_the_key_and_value(data: dict[str, object], message: str) 
 def test_every_problem_is_reported_at_once() -> None:
     with pytest.raises(ProfileError) as caught:
         build_profile({"name": "x", "sme": "maybe", "district": "nowhere", "colour": "red"})
-    assert {p.key for p in caught.value.problems} == {"sme", "district", "colour"}
+    assert {p.where for p in caught.value.problems} == {"sme", "district", "colour"}  # where: the key
 
 
 def test_keys_table_matches_the_model() -> None:

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import json
-import re
 import sys
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from subsidy_cli import tomlfile
-from subsidy_cli.profile.keys import (
-    KEYS,
-    Problem,
-    Profile,
-    ProfileError,
-    build_profile,
-    near,
-    parse_value,
-    value_problem,
-)
+from subsidy_cli.errors import Problem
+from subsidy_cli.profile.keys import KEYS, Profile, ProfileError, build_profile, near, parse_value, value_problem
 
 
 def read_profile_data(source: str) -> tuple[dict[str, Any], str]:
@@ -33,31 +24,26 @@ def read_profile_data(source: str) -> tuple[dict[str, Any], str]:
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            raise ProfileError(source, [Problem("", "no such file; check the path")]) from None
+            raise ProfileError(source, [Problem("no such file; check the path", file=source)]) from None
         except IsADirectoryError:
-            raise ProfileError(source, [Problem("", "is a folder; give a .toml or .json profile file")]) from None
+            raise ProfileError(
+                source, [Problem("is a folder; give a .toml or .json profile file", file=source)]
+            ) from None
         except OSError as exc:
-            raise ProfileError(source, [Problem("", f"cannot be read: {exc.strerror or exc}")]) from None
+            raise ProfileError(source, [Problem(f"cannot be read: {exc.strerror or exc}", file=source)]) from None
         name = source
         is_json = path.suffix.lower() == ".json" or (path.suffix.lower() != ".toml" and raw.lstrip()[:1] == b"{")
     try:
         text = tomlfile.decode(raw, name)
         data: Any = json.loads(text, parse_float=Decimal) if is_json else tomlfile.loads(text, name)
     except tomlfile.TomlProblems as exc:
-        raise ProfileError(name, [_file_problem(p, name) for p in exc.problems]) from None
+        raise ProfileError(name, exc.problems) from None
     except json.JSONDecodeError as exc:
-        raise ProfileError(name, [Problem("", f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]) from None
+        problem = Problem(f"invalid JSON: {exc.msg} (column {exc.colno})", file=name, line=exc.lineno)
+        raise ProfileError(name, [problem]) from None
     if not isinstance(data, dict):
-        raise ProfileError(name, [Problem("", 'must hold one object of key/values, e.g. {"name": "..."}')])
+        raise ProfileError(name, [Problem('must hold one object of key/values, e.g. {"name": "..."}', file=name)])
     return data, name
-
-
-def _file_problem(text: str, name: str) -> Problem:
-    """``name:12: message`` from the TOML reader as a Problem at line 12."""
-    match = re.match(rf"{re.escape(name)}(?::(\d+))?: (.*)$", text)
-    if not match:
-        return Problem("", text)
-    return Problem("", match.group(2), int(match.group(1)) if match.group(1) else None)
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -68,9 +54,11 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
         key, sep, value = pair.partition("=")
         key = key.strip()
         if not sep:
-            problems.append(Problem(pair, "write --set KEY=VALUE, e.g. --set retrofit_loan_cny=5000万"))
+            problems.append(
+                Problem("write --set KEY=VALUE, e.g. --set retrofit_loan_cny=5000万", file="--set", where=pair)
+            )
         elif key not in KEYS:
-            problems.append(Problem(key, f"unknown key{near(key, list(KEYS))}"))
+            problems.append(Problem(f"unknown key{near(key, list(KEYS))}", file="--set", where=key))
         else:
             overrides[key] = value
     if problems:
@@ -100,7 +88,7 @@ def build_overrides(pairs: list[str]) -> dict[str, Any]:
         try:
             values[key] = parse_value(key, text)
         except ValueError as exc:
-            problems.append(Problem(key, value_problem(text, exc)))
+            problems.append(Problem(value_problem(text, exc), file="--set", where=key))
     if problems:
         raise ProfileError("--set", problems)
     return values

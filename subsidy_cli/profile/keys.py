@@ -1,6 +1,9 @@
-"""The enterprise profile: its keys, their labels in Chinese and English, and their parsing.
+"""The enterprise profile as a pydantic model: each key defined once (type, labels, help, unit, choices and
+the parser of what people type), with the JSON Schema of profile files generated from it.
 
-A key left out is unknown (``None``), never "no"; an empty list means "none".
+A key left out is unknown (``None``), never "no"; an empty list means "none". The parsers are plain
+functions: ``parse_value`` (the hot path of batch scoring) calls them directly, while ``build_profile``
+validates a whole profile through pydantic, which runs the same parsers as the fields' validators.
 """
 
 from __future__ import annotations
@@ -8,23 +11,20 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import difflib
-from collections.abc import Callable
-from dataclasses import dataclass
+import functools
+import typing
+from collections.abc import Callable, Iterable
 from decimal import Decimal
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
+from pydantic_core import ValidationError, core_schema
+
+from subsidy_cli.errors import Problem, SubsidyError
 from subsidy_cli.profile.creditcode import validate_credit_code
 from subsidy_cli.profile.values import normalise_text, parse_bool, parse_count, parse_date, parse_list, parse_money
 
-
-class Problem(ValueError):
-    """One bad key in a profile (which key, which value, what to do), or a file-level problem at a line."""
-
-    def __init__(self, key: str, message: str, line: int | None = None) -> None:
-        super().__init__(f"{key}: {message}" if key else message)
-        self.key = key
-        self.message = message
-        self.line = line
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter
 
 
 ENTITY_ZH: dict[str, str] = {"enterprise": "企业", "social_organization": "社会组织", "public_institution": "事业单位"}
@@ -127,34 +127,77 @@ INSTITUTION_CATEGORIES: dict[str, tuple[str, str]] = {
 
 KeyType = Literal["text", "money", "count", "bool", "date", "choice", "multi"]
 
+_MONEY_PATTERN = r"^\s*[¥￥]?\s*[0-9０-９][0-9０-９,，.．]*\s*(元|万|万元|亿|亿元)?\s*$"
+# What people may write for a key of each type, for the JSON Schema of profile files (the parsers accept it).
+_INPUT_SCHEMAS: dict[str, dict[str, Any]] = {
+    "money": {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": _MONEY_PATTERN}]},
+    "count": {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]},
+    "bool": {"anyOf": [{"type": "boolean"}, {"type": "string", "examples": ["true", "false", "是", "否"]}]},
+    "date": {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "examples": ["2022/6/30"]}]},
+    "text": {"type": "string", "minLength": 1},
+}
 
-@dataclass(frozen=True)
+
+@dataclasses.dataclass(frozen=True)
 class KeySpec:
-    """What a profile key is, for labels, questions, CSV headers and condition checks."""
+    """One profile key: its type, labels and help in both languages, choices, unit, and the parser of its values.
 
-    name: str
+    Used as the metadata of a ``Profile`` field (``Annotated[Decimal | None, KeySpec(...)]``): it validates the
+    field with ``parse`` (text as people type it, or an already parsed value) and gives the field's JSON Schema.
+    ``parse`` raises ``ValueError`` with a message fit to show. ``name`` is filled in from the field.
+    """
+
     type: KeyType
     label_zh: str
     label_en: str
     help_zh: str
     help_en: str
+    parse: Callable[[object], Any]
     choices: tuple[str, ...] = ()
     unit_zh: str = ""
     unit_en: str = ""
+    input_schema: dict[str, Any] | None = dataclasses.field(default=None, compare=False)
+    name: str = ""
 
     def label(self, lang: str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
 
+    def validate(self, value: object) -> Any:
+        """The field validator: empty text or None is unknown (``None``); anything else goes to ``parse``."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        return self.parse(value)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.validate)
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        if self.input_schema is not None:
+            item = dict(self.input_schema)
+        elif self.type == "multi":
+            item = {
+                "anyOf": [
+                    {"type": "array", "items": {"type": "string", "enum": list(self.choices)}, "uniqueItems": True},
+                    {"type": "string"},
+                ]
+            }
+        else:
+            item = dict(_INPUT_SCHEMAS[self.type])
+        return {"description": f"{self.help_zh} / {self.help_en}", **item}
+
 
 def near(value: str, options: list[str]) -> str:
+    """``; did you mean 'x'?`` for the closest option, or nothing."""
     match = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
     return f"; did you mean {match[0]!r}?" if match else ""
 
 
-def _choice(options: dict[str, Any], aliases: dict[str, Any] | None = None) -> Any:
-    def parse(value: object) -> Any:
+def _choice(options: dict[str, Any], aliases: dict[str, Any] | None = None) -> Callable[[object], str]:
+    def parse(value: object) -> str:
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not one of: {', '.join(options)}")
+        if value in options:  # the slug as written (and as stored): the common case
+            return value
         text = normalise_text(value)
         key = text.lower().replace("-", "_").replace(" ", "_")
         if key in options:
@@ -169,7 +212,7 @@ def _choice(options: dict[str, Any], aliases: dict[str, Any] | None = None) -> A
     return parse
 
 
-def _multi(options: dict[str, tuple[str, str]]) -> Any:
+def _multi(options: dict[str, tuple[str, str]]) -> Callable[[object], list[str]]:
     single = _choice(options)
 
     def parse(value: object) -> list[str]:
@@ -206,88 +249,91 @@ def _star(value: object) -> int:
     return level
 
 
-@dataclass(frozen=True, kw_only=True)
-class Profile:
-    """An enterprise's facts. Every key but ``name`` may be left out (``None``: unknown)."""
-
-    name: str
-    credit_code: str | None = None
-    entity_type: str | None = None
-    independent_legal_person: bool | None = None
-    district: str | None = None
-    sme: bool | None = None
-    roles: list[str] | None = None
-    recognitions: list[str] | None = None
-    retrofit_loan_cny: Decimal | None = None
-    retrofit_loan_via_platform: bool | None = None
-    retrofit_loan_interest_paid_cny: Decimal | None = None
-    cloud_star_level: int | None = None
-    platform_served_enterprises: int | None = None
-    platform_connected_devices: int | None = None
-    identifier_annual_registrations: int | None = None
-    identifier_daily_resolutions: int | None = None
-    identifier_rnd_investment_cny: Decimal | None = None
-    institution_category: str | None = None
-    first_set_unit_price_cny: Decimal | None = None
-    first_version_software_sales_cny: Decimal | None = None
-    flexible_experts: int | None = None
-    security_served_enterprises: int | None = None
-    security_annual_revenue_cny: Decimal | None = None
-    security_contract_cny: Decimal | None = None
-    application_date: dt.date | None = None
-
-
 _ENTITY_OPTIONS = {key: label for key, label in ENTITY_ZH.items()}
 _DISTRICT_OPTIONS = {key: label for key, label in DISTRICT_ZH.items()}
-_PARSERS_BY_TYPE: dict[str, Callable[[object], Any]] = {
-    "money": parse_money,
-    "count": parse_count,
-    "bool": parse_bool,
-    "date": parse_date,
-    "text": _text,
-}
-_PARSERS: dict[str, Callable[[object], Any]] = {
-    "credit_code": _credit,
-    "entity_type": _choice(_ENTITY_OPTIONS, _ENTITY_ALIASES),
-    "district": _choice(_DISTRICT_OPTIONS, _DISTRICT_ALIASES),
-    "roles": _multi(ROLES),
-    "recognitions": _multi(RECOGNITIONS),
-    "cloud_star_level": _star,
-    "institution_category": _choice(INSTITUTION_CATEGORIES),
-}
+
+
+def _key(
+    type_: KeyType,
+    label_zh: str,
+    label_en: str,
+    help_zh: str,
+    help_en: str,
+    parse: Callable[[object], Any] | None = None,
+    choices: dict[str, Any] | None = None,
+    unit: tuple[str, str] = ("", ""),
+    schema: dict[str, Any] | None = None,
+) -> KeySpec:
+    """A key's spec; a choice key's schema lists its slugs and Chinese names (people write either)."""
+    if type_ == "choice" and choices:
+        labels = [label if isinstance(label, str) else label[0] for label in choices.values()]
+        schema = {"type": "string", "examples": [*choices, *labels]}
+    default = {"money": parse_money, "count": parse_count, "bool": parse_bool, "date": parse_date, "text": _text}
+    parser = parse or default[type_]
+    return KeySpec(
+        type_, label_zh, label_en, help_zh, help_en, parser, tuple(choices or ()), *unit, input_schema=schema
+    )
+
+
+_CREDIT_SCHEMA = {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"}
+_STAR_SCHEMA = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 5}, {"type": "string"}]}
 
 
 # fmt: off
-# key, type, label zh, label en, help zh, help en, choices, unit (zh, en) for counts
-KEYS: dict[str, KeySpec] = {spec.name: spec for spec in (
-    KeySpec("name", "text", "企业名称", "Name", "营业执照上的名称", "the registered name"),
-    KeySpec("credit_code", "text", "统一社会信用代码", "Credit code", "18 位统一社会信用代码", "18-character unified social credit code"),
-    KeySpec("entity_type", "choice", "主体类型", "Entity type", "企业、社会组织或事业单位", "enterprise, social organisation or public institution", tuple(_ENTITY_OPTIONS)),
-    KeySpec("independent_legal_person", "bool", "具有独立法人资格", "Independent legal person", "分支机构不具有独立法人资格", "a branch office is not one"),
-    KeySpec("district", "choice", "注册地", "District", "在苏州哪个县级市(区)注册", "where in Suzhou it is registered", tuple(_DISTRICT_OPTIONS)),
-    KeySpec("sme", "bool", "中小企业", "SME", "是否属于中小企业", "a small or medium-sized enterprise"),
-    KeySpec("roles", "multi", "主体角色", "Roles", "属于哪类组织(可多选)", "what kind of organisation it is (several allowed)", tuple(ROLES)),
-    KeySpec("recognitions", "multi", "已获认定", "Recognitions", "已获得的称号或认定(可多选)", "titles and recognitions it holds (several allowed)", tuple(RECOGNITIONS)),
-    KeySpec("retrofit_loan_cny", "money", "智能化改造项目贷款额(元)", "Smart-retrofit loan (CNY)", "本年度获得的智能化改造提升项目贷款", "smart-retrofit project loan obtained this year"),
-    KeySpec("retrofit_loan_via_platform", "bool", "贷款经苏州综合金融服务等平台获得", "Loan obtained via the finance platform", "是否在苏州综合金融服务等平台获得", "obtained through the Suzhou comprehensive financial service platform or a like platform"),
-    KeySpec("retrofit_loan_interest_paid_cny", "money", "该笔贷款实际支付利息(元)", "Interest actually paid on the loan (CNY)", "企业就该笔智能化改造贷款实际支付的利息", "interest the firm actually paid on that smart-retrofit loan"),
-    KeySpec("cloud_star_level", "count", "省上云星级", "Cloud star level", "江苏省上云企业星级, 0-5", "provincial cloud-adoption star rating, 0-5", (), "星", "stars"),
-    KeySpec("platform_served_enterprises", "count", "平台服务企业数", "Platform: enterprises served", "工业互联网平台服务的企业数", "enterprises the industrial-internet platform serves", (), "家", "enterprises"),
-    KeySpec("platform_connected_devices", "count", "平台连接设备数", "Platform: connected devices", "工业互联网平台连接的设备台数", "devices connected to the platform", (), "台", "devices"),
-    KeySpec("identifier_annual_registrations", "count", "年度新增标识注册量", "Identifier: new registrations a year", "二级节点年度新增标识注册量", "new identifier registrations on the secondary node this year"),
-    KeySpec("identifier_daily_resolutions", "count", "日均解析量", "Identifier: daily resolutions", "二级节点日均解析次数", "average daily resolutions on the secondary node", (), "次", "resolutions"),
-    KeySpec("identifier_rnd_investment_cny", "money", "标识突破项目研发投资额(元)", "Identifier project R&D investment (CNY)", "标识解析突破项目的研发投资额", "R&D investment of the identifier breakthrough project"),
-    KeySpec("institution_category", "choice", "载体类别", "Institution category", "第十五条所列的机构类别", "the category of institution measure 15 names", tuple(INSTITUTION_CATEGORIES)),
-    KeySpec("first_set_unit_price_cny", "money", "首台(套)单台(套)销售价格(元)", "First-set unit price (CNY)", "首台(套)装备单台(套)销售价格", "unit sale price of the first-set equipment"),
-    KeySpec("first_version_software_sales_cny", "money", "首版次软件销售总额(元)", "First-version software sales (CNY)", "首版次工业软件销售总额", "total sales of the first-version software"),
-    KeySpec("flexible_experts", "count", "柔性引进专家(项目)数", "Flexibly introduced experts", "柔性引进的海内外专家(项目)数", "experts (projects) introduced flexibly", (), "个", "experts"),
-    KeySpec("security_served_enterprises", "count", "服务苏州市企业数", "Security: Suzhou firms served", "安全服务机构服务的苏州市企业数", "Suzhou enterprises the security firm serves", (), "家", "enterprises"),
-    KeySpec("security_annual_revenue_cny", "money", "安全服务机构年度营收(元)", "Security firm: annual revenue (CNY)", "第三方安全服务机构的年度营业收入", "annual revenue of the security service organisation as a whole"),
-    KeySpec("security_contract_cny", "money", "安全服务合同额(元)", "Security: contract amount (CNY)", "安全服务合同额", "security service contract amount"),
-    KeySpec("application_date", "date", "申报日期", "Application date", "评估所用的日期, 如 2022-06-30", "the date to evaluate on, e.g. 2022-06-30"),
-)}
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class Profile:
+    """An enterprise's facts. Every key but ``name`` may be left out (``None``: unknown).
+
+    Each field is defined once, with its ``KeySpec``: type, labels, help, unit, choices and parser. Money is
+    ``Decimal`` yuan, counts ``int``, choices slugs, lists of choices lists of slugs.
+
+    A frozen dataclass that pydantic validates (``__pydantic_config__``; the ``KeySpec`` of each field is its
+    validator): ``build_profile`` validates raw values (text as people type it, or values already parsed) with
+    the project's error messages, building the validator on first use; ``Profile(**values)`` of values already
+    parsed is a plain dataclass construction.
+    """
+
+    __pydantic_config__: ClassVar[dict[str, object]] = {"extra": "forbid", "title": "subsidy-cli enterprise profile"}
+
+    name: Annotated[str, _key("text", "企业名称", "Name", "营业执照上的名称", "the registered name")]
+    credit_code: Annotated[str | None, _key("text", "统一社会信用代码", "Credit code", "18 位统一社会信用代码", "18-character unified social credit code", _credit, schema=_CREDIT_SCHEMA)] = None
+    entity_type: Annotated[str | None, _key("choice", "主体类型", "Entity type", "企业、社会组织或事业单位", "enterprise, social organisation or public institution", _choice(_ENTITY_OPTIONS, _ENTITY_ALIASES), _ENTITY_OPTIONS)] = None
+    independent_legal_person: Annotated[bool | None, _key("bool", "具有独立法人资格", "Independent legal person", "分支机构不具有独立法人资格", "a branch office is not one")] = None
+    district: Annotated[str | None, _key("choice", "注册地", "District", "在苏州哪个县级市(区)注册", "where in Suzhou it is registered", _choice(_DISTRICT_OPTIONS, _DISTRICT_ALIASES), _DISTRICT_OPTIONS)] = None
+    sme: Annotated[bool | None, _key("bool", "中小企业", "SME", "是否属于中小企业", "a small or medium-sized enterprise")] = None
+    roles: Annotated[list[str] | None, _key("multi", "主体角色", "Roles", "属于哪类组织(可多选)", "what kind of organisation it is (several allowed)", _multi(ROLES), ROLES)] = None
+    recognitions: Annotated[list[str] | None, _key("multi", "已获认定", "Recognitions", "已获得的称号或认定(可多选)", "titles and recognitions it holds (several allowed)", _multi(RECOGNITIONS), RECOGNITIONS)] = None
+    retrofit_loan_cny: Annotated[Decimal | None, _key("money", "智能化改造项目贷款额(元)", "Smart-retrofit loan (CNY)", "本年度获得的智能化改造提升项目贷款", "smart-retrofit project loan obtained this year")] = None
+    retrofit_loan_via_platform: Annotated[bool | None, _key("bool", "贷款经苏州综合金融服务等平台获得", "Loan obtained via the finance platform", "是否在苏州综合金融服务等平台获得", "obtained through the Suzhou comprehensive financial service platform or a like platform")] = None
+    retrofit_loan_interest_paid_cny: Annotated[Decimal | None, _key("money", "该笔贷款实际支付利息(元)", "Interest actually paid on the loan (CNY)", "企业就该笔智能化改造贷款实际支付的利息", "interest the firm actually paid on that smart-retrofit loan")] = None
+    cloud_star_level: Annotated[int | None, _key("count", "省上云星级", "Cloud star level", "江苏省上云企业星级, 0-5", "provincial cloud-adoption star rating, 0-5", _star, unit=("星", "stars"), schema=_STAR_SCHEMA)] = None
+    platform_served_enterprises: Annotated[int | None, _key("count", "平台服务企业数", "Platform: enterprises served", "工业互联网平台服务的企业数", "enterprises the industrial-internet platform serves", unit=("家", "enterprises"))] = None
+    platform_connected_devices: Annotated[int | None, _key("count", "平台连接设备数", "Platform: connected devices", "工业互联网平台连接的设备台数", "devices connected to the platform", unit=("台", "devices"))] = None
+    identifier_annual_registrations: Annotated[int | None, _key("count", "年度新增标识注册量", "Identifier: new registrations a year", "二级节点年度新增标识注册量", "new identifier registrations on the secondary node this year")] = None
+    identifier_daily_resolutions: Annotated[int | None, _key("count", "日均解析量", "Identifier: daily resolutions", "二级节点日均解析次数", "average daily resolutions on the secondary node", unit=("次", "resolutions"))] = None
+    identifier_rnd_investment_cny: Annotated[Decimal | None, _key("money", "标识突破项目研发投资额(元)", "Identifier project R&D investment (CNY)", "标识解析突破项目的研发投资额", "R&D investment of the identifier breakthrough project")] = None
+    institution_category: Annotated[str | None, _key("choice", "载体类别", "Institution category", "第十五条所列的机构类别", "the category of institution measure 15 names", _choice(INSTITUTION_CATEGORIES), INSTITUTION_CATEGORIES)] = None
+    first_set_unit_price_cny: Annotated[Decimal | None, _key("money", "首台(套)单台(套)销售价格(元)", "First-set unit price (CNY)", "首台(套)装备单台(套)销售价格", "unit sale price of the first-set equipment")] = None
+    first_version_software_sales_cny: Annotated[Decimal | None, _key("money", "首版次软件销售总额(元)", "First-version software sales (CNY)", "首版次工业软件销售总额", "total sales of the first-version software")] = None
+    flexible_experts: Annotated[int | None, _key("count", "柔性引进专家(项目)数", "Flexibly introduced experts", "柔性引进的海内外专家(项目)数", "experts (projects) introduced flexibly", unit=("个", "experts"))] = None
+    security_served_enterprises: Annotated[int | None, _key("count", "服务苏州市企业数", "Security: Suzhou firms served", "安全服务机构服务的苏州市企业数", "Suzhou enterprises the security firm serves", unit=("家", "enterprises"))] = None
+    security_annual_revenue_cny: Annotated[Decimal | None, _key("money", "安全服务机构年度营收(元)", "Security firm: annual revenue (CNY)", "第三方安全服务机构的年度营业收入", "annual revenue of the security service organisation as a whole")] = None
+    security_contract_cny: Annotated[Decimal | None, _key("money", "安全服务合同额(元)", "Security: contract amount (CNY)", "安全服务合同额", "security service contract amount")] = None
+    application_date: Annotated[dt.date | None, _key("date", "申报日期", "Application date", "评估所用的日期, 如 2022-06-30", "the date to evaluate on, e.g. 2022-06-30")] = None
 # fmt: on
-assert list(KEYS) == [f.name for f in dataclasses.fields(Profile)], "KEYS must list every profile field in order"
+
+
+def _specs() -> dict[str, KeySpec]:
+    """Every key's spec, in the order of the model's fields, named after its field."""
+    hints = typing.get_type_hints(Profile, include_extras=True)
+    specs = {}
+    for item in dataclasses.fields(Profile):
+        (spec,) = (meta for meta in hints[item.name].__metadata__ if isinstance(meta, KeySpec))
+        specs[item.name] = dataclasses.replace(spec, name=item.name)
+    return specs
+
+
+KEYS: dict[str, KeySpec] = _specs()
 
 CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
     "entity_type": {
@@ -307,22 +353,21 @@ def choice_label(key: str, value: str, lang: str) -> str:
     return zh if lang == "zh" else en
 
 
-class ProfileError(Exception):
-    """A profile that cannot be read; carries one problem per bad key."""
+class ProfileError(SubsidyError):
+    """A profile that cannot be read: one ``Problem`` per bad key (``where`` is the key; ``file`` the source,
+    such as ``firm.toml``, ``--set``, ``line 12``; ``line`` where the file's reader knows it).
 
-    def __init__(self, source: str, problems: list[Problem]) -> None:
+    Printed one line a problem: ``firm.toml: sme: 'maybe' is not yes or no; write ...``.
+    """
+
+    def __init__(self, source: str, problems: Iterable[Problem]) -> None:
         self.source = source
-        self.problems = problems
-        super().__init__("\n".join(self.lines()))
-
-    def lines(self) -> list[str]:
-        """One printable line a problem: ``firm.toml: sme: 'maybe' is not yes or no``."""
-        return [f"{self.source}:{p.line}: {p}" if p.line else f"{self.source}: {p}" for p in self.problems]
+        super().__init__(problems)
 
 
 def parser_for(key: str) -> Callable[[object], Any]:
     """The function that parses one value of ``key`` (raises ValueError with a message for people)."""
-    return _PARSERS.get(key) or _PARSERS_BY_TYPE[KEYS[key].type]
+    return KEYS[key].parse
 
 
 def value_problem(value: object, exc: ValueError) -> str:
@@ -332,30 +377,55 @@ def value_problem(value: object, exc: ValueError) -> str:
     return message if shown in message or isinstance(value, dict | list) else f"{shown}: {message}"
 
 
+_PARSE: dict[str, Callable[[object], Any]] = {key: spec.parse for key, spec in KEYS.items()}
+
+
 def parse_value(key: str, value: object) -> Any:
-    """One profile value as typed in a file, ``--set``, a CSV cell or an answer; ValueError if bad."""
-    return parser_for(key)(value)
+    """One profile value as typed in a file, ``--set``, a CSV cell or an answer; ValueError if bad.
+
+    Calls the key's parser directly (no model validation): this is the hot path of batch scoring.
+    """
+    return _PARSE[key](value)
+
+
+@functools.cache
+def _adapter() -> TypeAdapter[Profile]:
+    """The profile's validator, built on first use (it costs a few milliseconds)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(Profile)
 
 
 def build_profile(data: dict[str, Any], source: str = "profile") -> Profile:
-    """Validate raw key/values (from TOML, JSON, ``--set`` or CSV) into a Profile; every problem at once."""
-    values: dict[str, Any] = {}
-    problems: list[Problem] = []
-    for key, value in data.items():
-        if key not in KEYS:
-            problems.append(Problem(key, f"unknown key{near(key, list(KEYS))}"))
-            continue
-        if value is None or (isinstance(value, str) and value.strip() == ""):
-            continue  # left empty: unknown
-        try:
-            values[key] = parse_value(key, value)
-        except ValueError as exc:
-            problems.append(Problem(key, value_problem(value, exc)))
-    if "name" not in values and "name" not in {p.key for p in problems}:
-        problems.append(Problem("name", "is required; give the enterprise's name"))
-    if problems:
-        raise ProfileError(source, problems)
-    return Profile(**values)
+    """Validate raw key/values (from TOML, JSON, ``--set`` or CSV) into a Profile; every problem at once.
+
+    Raises ``ProfileError`` naming each unknown key (with a did-you-mean), each bad value and a missing name.
+    """
+    try:
+        return _adapter().validate_python(data)
+    except ValidationError as exc:
+        raise ProfileError(source, _problems(exc, source)) from None
+
+
+def _problems(exc: ValidationError, source: str) -> list[Problem]:
+    """The model's errors as the project's one-line problems."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        key = str(loc[0]) if loc else ""
+        kind = error["type"]
+        if kind in ("extra_forbidden", "unexpected_keyword_argument"):
+            message = f"unknown key{near(key, list(KEYS))}"
+        elif kind == "missing":
+            message = "is required; give the enterprise's name" if key == "name" else "is required"
+        elif kind == "value_error" and isinstance(error.get("ctx", {}).get("error"), ValueError):
+            message = value_problem(error["input"], error["ctx"]["error"])
+        elif kind in ("dict_type", "dataclass_type", "dataclass_exact_type"):
+            message = 'must hold one object of key/values, e.g. {"name": "..."}'
+        else:  # pragma: no cover - every field is validated by its parser, which raises ValueError
+            message = error["msg"]
+        problems.append(Problem(message, file=source, where=key or None))
+    return problems
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
@@ -374,49 +444,13 @@ def profile_to_dict(profile: Profile) -> dict[str, Any]:
     return out
 
 
-_MONEY_PATTERN = r"^\s*[¥￥]?\s*[0-9０-９][0-9０-９,，.．]*\s*(元|万|万元|亿|亿元)?\s*$"
-
-
 def json_schema() -> dict[str, Any]:
-    """The profile's JSON Schema, describing what a profile file may contain (as people write it)."""
-    properties: dict[str, Any] = {}
-    for spec in KEYS.values():
-        item: dict[str, Any]
-        if spec.type == "money":
-            item = {"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": _MONEY_PATTERN}]}
-        elif spec.type == "count":
-            item = {"anyOf": [{"type": "integer", "minimum": 0}, {"type": "string"}]}
-        elif spec.type == "bool":
-            item = {"anyOf": [{"type": "boolean"}, {"type": "string", "examples": ["true", "false", "是", "否"]}]}
-        elif spec.type == "date":
-            item = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "examples": ["2022/6/30"]}]}
-        elif spec.type == "choice":  # slugs and Chinese names, and the short forms people write
-            labels = [CHOICE_LABELS[spec.name][c][0] for c in spec.choices]
-            item = {"type": "string", "examples": [*spec.choices, *labels]}
-        elif spec.type == "multi":
-            item = {
-                "anyOf": [
-                    {"type": "array", "items": {"type": "string", "enum": list(spec.choices)}, "uniqueItems": True},
-                    {"type": "string"},
-                ]
-            }
-        else:
-            item = {"type": "string", "minLength": 1}
-        if spec.name == "cloud_star_level":
-            item = {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 5}, {"type": "string"}]}
-        if spec.name == "credit_code":
-            item = {"type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]{18}$"}
-        properties[spec.name] = {
-            "title": f"{spec.label_zh} / {spec.label_en}",
-            "description": f"{spec.help_zh} / {spec.help_en}",
-            **item,
-        }
+    """The JSON Schema of profile files (what people may write), generated by pydantic from ``Profile``."""
+    schema = _adapter().json_schema(mode="validation")
+    for name, spec in KEYS.items():
+        schema["properties"][name]["title"] = f"{spec.label_zh} / {spec.label_en}"
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "subsidy-cli enterprise profile",
+        **schema,
         "description": "Every key but name is optional: a key left out is unknown, never 'no'.",
-        "type": "object",
-        "properties": properties,
-        "required": ["name"],
-        "additionalProperties": False,
     }

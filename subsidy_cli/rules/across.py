@@ -1,13 +1,18 @@
-"""Rules across lines, which layers add: caps on several cash lines together, and exclusions."""
+"""Rules across lines, which layers add: caps on several cash lines together, and exclusions.
+
+Both are frozen dataclasses validated by pydantic (see ``rules.strict``), read from a layer's ``[[cap]]`` and
+``[[exclusive]]`` tables. ``layer`` is not written by people: the loader sets it to the layer file's name.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Annotated, ClassVar
 
 from subsidy_cli.profile.keys import KEYS, near
-from subsidy_cli.rules.settings import check_district
-from subsidy_cli.rules.structs import spec
+from subsidy_cli.rules.strict import CONFIG, District, MinItems, Text, one_of
+
+Lines = Annotated[list[Text], MinItems(2)]
 
 
 def _unique(lines: list[str]) -> None:
@@ -18,17 +23,22 @@ def _unique(lines: list[str]) -> None:
 
 @dataclass(frozen=True, kw_only=True)
 class CrossCap:
-    """Several cash lines together paid at most a figure of the profile."""
+    """Several cash lines together paid at most a figure of the profile (``at_most``, a money key).
 
-    lines: list[str] = spec(min_items=2)
-    at_most: str
-    source: str
-    district: str | None = None  # only for firms registered there
-    layer: str = ""
+    Errors (``ValueError``): a line named twice, ``at_most`` not a money key.
+    """
 
-    def check(self) -> None:
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    lines: Lines
+    at_most: Text
+    source: Text = ""  # the layer's source when left out
+    district: District | None = None  # only for firms registered there
+    layer: str = ""  # set by the loader; left out of the schema
+
+    def __post_init__(self) -> None:
+        """Rules across fields."""
         _unique(self.lines)
-        check_district(self.district)
         if self.at_most not in KEYS or KEYS[self.at_most].type != "money":
             raise ValueError(
                 f"at_most {self.at_most!r} is not a money key of the profile{near(self.at_most, list(KEYS))}"
@@ -39,10 +49,13 @@ class CrossCap:
 class Exclusive:
     """Cash lines of which only one is paid (``one_of``), or the higher (``higher``)."""
 
-    lines: list[str] = spec(min_items=2)
-    rule: Literal["one_of", "higher"]
-    source: str
-    layer: str = ""
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
 
-    def check(self) -> None:
+    lines: Lines
+    rule: one_of("one_of", "higher")  # type: ignore[valid-type]
+    source: Text = ""  # the layer's source when left out
+    layer: str = ""  # set by the loader; left out of the schema
+
+    def __post_init__(self) -> None:
+        """No line named twice."""
         _unique(self.lines)

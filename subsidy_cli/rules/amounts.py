@@ -2,7 +2,12 @@
 
 ``cap`` is 最高 / 不超过 / 不高于 (at most); ``floor`` is 不低于 (at least). A percentage is
 either exact (``rate``) or a range (``rate_min`` .. ``rate_max``); ``rate_min`` alone is
-"at least this share" with no upper bound (1b). All money is ``Decimal``.
+"at least this share" with no upper bound (1b). All money is ``Decimal`` yuan; rates are shares (``0.01``).
+
+Each rule is a frozen dataclass validated by pydantic (see ``rules.strict``); ``AmountRule`` is their union,
+read by its ``rule`` (``TaggedAmountRule``). A rule's ``__post_init__`` raises ``ValueError`` for rules across
+its fields (a rate range upside down, a floor above the cap, a key that is not a money or count key of the
+profile).
 """
 
 from __future__ import annotations
@@ -10,20 +15,31 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, ClassVar, Literal
 
 from subsidy_cli.profile.keys import KEYS
-from subsidy_cli.rules.structs import spec
+from subsidy_cli.rules.strict import AMOUNT_TAGS, CONFIG, MinItems, Number, Scalar, Tagged, Text, one_of
 
 Per = Literal["enterprise_year", "project", "one_time", "enterprise"]
+_PER = one_of("enterprise_year", "project", "one_time", "enterprise")
+Money = Annotated[Decimal, Number(gt=0)]
+Rate = Annotated[Decimal, Number(gt=0, le=1)]
+
+
 @dataclass(frozen=True, kw_only=True)
 class _Rule:
-    per: Per | None = None
+    """What every amount rule has: ``per``, what a cap is counted over (None: not stated)."""
+
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    per: _PER | None = None
 
     def numbers(self) -> list[Decimal]:
+        """Every amount and rate the rule states (to check against the clause)."""
         return []
 
     def keys(self) -> set[str]:
+        """The profile keys the rule reads."""
         return set()
 
     def as_dict(self) -> dict[str, object]:
@@ -42,10 +58,10 @@ class NoAmount(_Rule):
 
 @dataclass(frozen=True, kw_only=True)
 class UpTo(_Rule):
-    """最高 X: at most a fixed cap."""
+    """最高 X: at most a fixed cap (yuan)."""
 
     rule: Literal["up_to"]
-    cap: Decimal = spec(gt=0)
+    cap: Money
 
     def numbers(self) -> list[Decimal]:
         return [self.cap]
@@ -53,19 +69,23 @@ class UpTo(_Rule):
 
 @dataclass(frozen=True, kw_only=True)
 class Percent(_Rule):
-    """A share of a base amount from the profile, with an optional floor and cap."""
+    """A share of a base amount from the profile (``base``, a money key), with an optional floor and cap (yuan).
+
+    ``rate`` is exact; ``rate_min``/``rate_max`` a range (either end may be open); rates are in (0, 1].
+    """
 
     rule: Literal["percent"]
-    base: str
-    base_zh: str
-    base_en: str
-    rate: Decimal | None = spec(None, gt=0, le=1)
-    rate_min: Decimal | None = spec(None, gt=0, le=1)
-    rate_max: Decimal | None = spec(None, gt=0, le=1)
-    floor: Decimal | None = spec(None, gt=0)
-    cap: Decimal | None = spec(None, gt=0)
+    base: Text
+    base_zh: Text
+    base_en: Text
+    rate: Rate | None = None
+    rate_min: Rate | None = None
+    rate_max: Rate | None = None
+    floor: Money | None = None
+    cap: Money | None = None
 
-    def check(self) -> None:
+    def __post_init__(self) -> None:
+        """Rules across fields."""
         if self.base not in KEYS or KEYS[self.base].type != "money":
             raise ValueError(f"base {self.base!r} is not a money key of the profile")
         if self.rate is not None and (self.rate_min is not None or self.rate_max is not None):
@@ -79,10 +99,12 @@ class Percent(_Rule):
 
     @property
     def low(self) -> Decimal | None:
+        """The lowest rate (the exact rate, else ``rate_min``)."""
         return self.rate if self.rate is not None else self.rate_min
 
     @property
     def high(self) -> Decimal | None:
+        """The highest rate (the exact rate, else ``rate_max``; None: no upper bound)."""
         return self.rate if self.rate is not None else self.rate_max
 
     def numbers(self) -> list[Decimal]:
@@ -94,8 +116,12 @@ class Percent(_Rule):
 
 @dataclass(frozen=True, kw_only=True)
 class Tier:
-    at_least: int = spec(ge=0)
-    cap: Decimal = spec(gt=0)
+    """From a level (``at_least``, a count) on, at most ``cap`` yuan."""
+
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    at_least: Annotated[int, Scalar("int", ge=0)]
+    cap: Money
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -103,10 +129,11 @@ class Tiers(_Rule):
     """A cap chosen by the level a profile key reaches (4: star levels)."""
 
     rule: Literal["tiers"]
-    key: str
-    tiers: list[Tier] = spec(min_items=1)
+    key: Text
+    tiers: Annotated[list[Tier], MinItems(1)]
 
-    def check(self) -> None:
+    def __post_init__(self) -> None:
+        """Rules across fields: a count key; levels and caps rising."""
         if self.key not in KEYS or KEYS[self.key].type != "count":
             raise ValueError(f"key {self.key!r} is not a count key of the profile")
         levels = [t.at_least for t in self.tiers]
@@ -123,15 +150,16 @@ class Tiers(_Rule):
 
 @dataclass(frozen=True, kw_only=True)
 class PerUnit(_Rule):
-    """At most a cap for each unit counted by a profile key (18c: per expert)."""
+    """At most a cap (yuan) for each unit counted by a profile key (18c: per expert)."""
 
     rule: Literal["per_unit"]
-    unit_key: str
-    unit_zh: str
-    unit_en: str
-    cap_per_unit: Decimal = spec(gt=0)
+    unit_key: Text
+    unit_zh: Text
+    unit_en: Text
+    cap_per_unit: Money
 
-    def check(self) -> None:
+    def __post_init__(self) -> None:
+        """``unit_key`` must be a count key."""
         if self.unit_key not in KEYS or KEYS[self.unit_key].type != "count":
             raise ValueError(f"unit_key {self.unit_key!r} is not a count key of the profile")
 
@@ -143,5 +171,8 @@ class PerUnit(_Rule):
 
 
 AmountRule = NoAmount | UpTo | Percent | Tiers | PerUnit
-
-
+"""One amount rule, as the engine reads it."""
+TaggedAmountRule = Annotated[
+    AmountRule, Tagged("rule", dict(zip(AMOUNT_TAGS, (NoAmount, UpTo, Percent, Tiers, PerUnit), strict=True)))
+]
+"""The field type that reads one: the union chosen by its ``rule``; an unknown rule is named once, at ``rule``."""

@@ -3,60 +3,89 @@
 Problems are reported for people: one line each, naming the file, the TOML line where it can be
 found, the benefit id and the key path, e.g.
 ``measures.toml:214: benefit 16a: amount.cap: must be more than 0, got -500000``.
+
+The file's shape is ``MeasuresFile``, validated by pydantic (see ``rules.strict``); its JSON Schema is
+``rules.schema.measures_schema``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+
+from pydantic_core import ValidationError
 
 from subsidy_cli import tomlfile
+from subsidy_cli.errors import Problem, SubsidyError
 from subsidy_cli.rules.across import CrossCap, Exclusive
-from subsidy_cli.rules.amounts import AmountRule, NoAmount, Percent
+from subsidy_cli.rules.amounts import NoAmount, Percent, TaggedAmountRule
 from subsidy_cli.rules.conditions import Condition
-from subsidy_cli.rules.structs import StructError, build, spec
+from subsidy_cli.rules.strict import CONFIG, Day, MinItems, Scalar, Shapes, Text, one_of, problems_of
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 Kind = Literal["cash", "in_kind", "support", "referenced", "case_by_case", "risk_sharing"]
 KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
 SECTIONS = ("一", "二", "三", "四", "五")
+BENEFIT_ID = r"^(?:[1-9]|1[0-9]|2[0-2])[a-z]?$|^[a-z]{2,5}-[0-9a-z]+$"
+_CLAUSE = Shapes(
+    lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(item, str) for item in v)),
+    "text or a list of text",
+    {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+)
 
 
-class CatalogError(Exception):
-    """A measures file that cannot be used; ``problems`` holds one printable line each."""
+@dataclass(frozen=True)
+class RuleProblem(Problem):
+    """A problem in a rules file, with the line it concerns (``benefit``: its id, or ``policy``) and the key path
+    inside it (``key``, dotted), so that the layers can tell which file set that key."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    benefit: str | None = None
+    key: str = ""
+
+
+class CatalogError(SubsidyError):
+    """A measures or layer file that cannot be used: one ``Problem`` each (file, TOML line, where = benefit id
+    and key path, message), printed one line each."""
 
 
 @dataclass(frozen=True, kw_only=True)
 class ScopeRule:
-    """One part of the policy's scope clause, e.g. "registered in Suzhou"."""
+    """One part of the policy's scope clause, e.g. "registered in Suzhou": a test and its reason in words."""
 
-    id: str
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    id: Text
     test: Condition
-    reason_zh: str
-    reason_en: str
+    reason_zh: Text
+    reason_en: Text
 
 
 @dataclass(frozen=True, kw_only=True)
 class Policy:
-    title_zh: str
-    title_en: str
-    issuer_zh: str
-    issuer_en: str
-    issued: dt.date
-    valid_from: dt.date
-    valid_until: dt.date
-    validity_clause: str
-    scope_clause: str
+    """The policy: titles, issuer, dates (``valid_from`` .. ``valid_until``), and its scope clause as rules."""
+
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    title_zh: Text
+    title_en: Text
+    issuer_zh: Text
+    issuer_en: Text
+    issued: Day
+    valid_from: Day
+    valid_until: Day
+    validity_clause: Text
+    scope_clause: Text
     scope: list[ScopeRule]
 
-    def check(self) -> None:
+    def __post_init__(self) -> None:
+        """Dates in order; scope rule ids unique."""
         if self.valid_until < self.valid_from:
             raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
         ids = [rule.id for rule in self.scope]
@@ -68,41 +97,47 @@ class Policy:
 class Quota:
     """A number the text states per period, e.g. 40 factories a year."""
 
-    count: int = spec(gt=0)
-    per: Literal["year"] = "year"
-    bound: Literal["exactly", "at_least", "at_least_about"] = "exactly"
-    unit_zh: str
-    unit_en: str
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    count: Annotated[int, Scalar("int", gt=0)]
+    per: one_of("year") = "year"  # type: ignore[valid-type]
+    bound: one_of("exactly", "at_least", "at_least_about") = "exactly"  # type: ignore[valid-type]
+    unit_zh: Text
+    unit_en: Text
 
 
 @dataclass(frozen=True, kw_only=True)
 class Benefit:
-    """One benefit line of one measure."""
+    """One benefit line of one measure: who may receive it (``requires``: false means ineligible), what it pays
+    for (``qualifies``: false means potential), how much (``amount``), and the clause that grants it."""
 
-    id: str = spec(pattern=r"^(?:[1-9]|1[0-9]|2[0-2])[a-z]?$|^[a-z]{2,5}-[0-9a-z]+$")
-    measure: int = spec(ge=1, le=22)
-    section: Literal["一", "二", "三", "四", "五"]
-    title_zh: str
-    title_en: str
-    kind: Kind
-    recipients_zh: str
-    recipients_en: str
-    pays_for_zh: str
-    pays_for_en: str
-    clause: str | list[str]
-    amount: AmountRule = spec(default_factory=lambda: NoAmount(rule="none"))
-    requires: list[Condition] = spec(default_factory=list)
-    qualifies: list[Condition] = spec(default_factory=list)
-    scope_override: dict[str, Condition] = spec(default_factory=dict)
-    open_to: Literal["applicants", "localities", "financiers", "individuals"] = "applicants"
-    referenced_policy: str | None = None
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    id: Annotated[str, Scalar("str", pattern=BENEFIT_ID)]
+    measure: Annotated[int, Scalar("int", ge=1, le=22)]
+    section: one_of(*SECTIONS)  # type: ignore[valid-type]
+    title_zh: Text
+    title_en: Text
+    kind: one_of(*KINDS)  # type: ignore[valid-type]
+    recipients_zh: Text
+    recipients_en: Text
+    pays_for_zh: Text
+    pays_for_en: Text
+    clause: Annotated[str | list[str], _CLAUSE]
+    amount: TaggedAmountRule = field(default_factory=lambda: NoAmount(rule="none"))
+    requires: list[Condition] = field(default_factory=list)
+    qualifies: list[Condition] = field(default_factory=list)
+    scope_override: dict[str, Condition] = field(default_factory=dict)
+    open_to: one_of("applicants", "localities", "financiers", "individuals") = "applicants"  # type: ignore[valid-type]
+    referenced_policy: Text | None = None
     quota: Quota | None = None
-    note_zh: str | None = None
-    note_en: str | None = None
-    valid_from: dt.date | None = None
-    valid_until: dt.date | None = None
+    note_zh: Text | None = None
+    note_en: Text | None = None
+    valid_from: Day | None = None
+    valid_until: Day | None = None
 
-    def check(self) -> None:
+    def __post_init__(self) -> None:
+        """Rules across fields: the id fits the measure, the amount rule fits the kind, a clause is quoted."""
         if re.match(r"^\d", self.id) and int(re.match(r"\d+", self.id).group()) != self.measure:  # type: ignore[union-attr]
             raise ValueError(f"id {self.id!r} does not belong to measure {self.measure}")
         if self.kind == "referenced" and not self.referenced_policy:
@@ -122,13 +157,16 @@ class Benefit:
 
     @property
     def clauses(self) -> list[str]:
+        """The clause as a list of verbatim passages."""
         return [self.clause] if isinstance(self.clause, str) else list(self.clause)
 
     @property
     def clause_text(self) -> str:
+        """The passages joined with ……."""
         return "……".join(self.clauses)
 
     def title(self, lang: str) -> str:
+        """The title in ``lang`` (``zh`` or ``en``)."""
         return self.title_zh if lang == "zh" else self.title_en
 
     def numbers(self) -> list[Decimal]:
@@ -141,11 +179,23 @@ class Benefit:
         return found
 
 
-@dataclass(frozen=True, kw_only=True, eq=False)
-class _File:
-    schema_version: Literal[1]
+@dataclass(frozen=True, kw_only=True)
+class MeasuresFile:
+    """A whole measures file: ``schema_version = 1``, the ``[policy]`` and at least one ``[[benefit]]``."""
+
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    schema_version: one_of(1)  # type: ignore[valid-type]
     policy: Policy
-    benefit: list[Benefit] = spec(min_items=1)
+    benefit: Annotated[list[Benefit], MinItems(1)]
+
+
+@functools.cache
+def _adapter() -> TypeAdapter[MeasuresFile]:
+    """The measures file's validator, built once, on first use."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(MeasuresFile)
 
 
 @dataclass(frozen=True)
@@ -160,12 +210,14 @@ class Catalog:
     rules_sha256: str = ""
 
     def get(self, benefit_id: str) -> Benefit | None:
+        """The line of that id, or None."""
         for benefit in self.benefits:
             if benefit.id == benefit_id:
                 return benefit
         return None
 
     def window(self, benefit: Benefit) -> tuple[dt.date, dt.date]:
+        """The dates a line is in force: its own, else the policy's."""
         return (benefit.valid_from or self.policy.valid_from, benefit.valid_until or self.policy.valid_until)
 
 
@@ -181,7 +233,7 @@ def read_data(path: Path, kind: str = "measures") -> tuple[dict[str, Any], str]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CatalogError([f"{path}: cannot read the {kind} file: {exc.strerror or exc}"]) from None
+        raise CatalogError(Problem(f"cannot read the {kind} file: {exc.strerror or exc}", file=str(path))) from None
     try:
         text = tomlfile.decode(raw, str(path))
         return tomlfile.loads(text, str(path)), text
@@ -190,10 +242,13 @@ def read_data(path: Path, kind: str = "measures") -> tuple[dict[str, Any], str]:
 
 
 def build_catalog(data: dict[str, Any], source: str, text: str = "") -> Catalog:
-    """Validate TOML data into a Catalog; the problems name the TOML line when ``text`` is given."""
+    """Validate TOML data into a Catalog; the problems name the TOML line when ``text`` is given.
+
+    Raises ``CatalogError`` with one ``RuleProblem`` per problem.
+    """
     try:
-        parsed = build(_File, data)
-    except StructError as exc:
+        parsed = _adapter().validate_python(data)
+    except ValidationError as exc:
         raise CatalogError(_model_problems(exc, data, text, source)) from None
     problems = _cross_checks(parsed, text, source)
     if problems:
@@ -222,47 +277,46 @@ def _benefit_line(text: str, benefit_id: str | None, key_path: list[str]) -> int
     return start + 1
 
 
-def _model_problems(exc: StructError, data: dict[str, Any], text: str, source: str) -> list[str]:
-    problems = []
+def rule_problem(
+    message: str, source: str, text: str = "", benefit: str | None = None, key: str = "", label: str | None = None
+) -> RuleProblem:
+    """A problem at a key path of one line (``benefit``, its id) or of the file (no ``benefit``), with the TOML
+    line found in ``text``. ``label`` names a line that has no usable id (``benefit #3``)."""
+    parts = [p for p in key.split(".") if p]
+    line = _benefit_line(text, benefit, parts) if text and (benefit or parts) else None
+    head = label or (f"benefit {benefit}" if benefit else "")
+    where = ": ".join(p for p in (head, key) if p) or None
+    return RuleProblem(message, file=source, line=line, where=where, benefit=benefit, key=key)
+
+
+def _model_problems(exc: ValidationError, data: dict[str, Any], text: str, source: str) -> list[Problem]:
+    problems: list[Problem] = []
     benefits = data.get("benefit") if isinstance(data.get("benefit"), list) else []
-    for path, message in exc.problems:
+    for path, message in problems_of(exc):
         loc = [str(part) for part in path]
         benefit_id = None
-        where = ""
+        label = None
         if loc[:1] == ["benefit"] and len(loc) > 1 and loc[1].isdigit():
             index = int(loc[1])
             item = benefits[index] if index < len(benefits) else {}
             benefit_id = str(item.get("id")) if isinstance(item, dict) and item.get("id") else None
-            where = f"benefit {benefit_id}: " if benefit_id else f"benefit #{index + 1}: "
+            label = None if benefit_id else f"benefit #{index + 1}"
             loc = loc[2:]
-        line = _benefit_line(text, benefit_id, loc) if text and (benefit_id or loc) else None
-        key = ".".join(loc)
-        prefix = f"{source}:{line}" if line else source
-        problems.append(f"{prefix}: {where}{key + ': ' if key else ''}{message}")
+        problems.append(rule_problem(message, source, text, benefit_id, ".".join(loc), label))
     return problems
 
 
-def _where(source: str, text: str, benefit_id: str, path: list[str]) -> str:
-    line = _benefit_line(text, benefit_id, path) if text else None
-    return f"{source}:{line}" if line else source
-
-
-def _cross_checks(parsed: _File, text: str, source: str) -> list[str]:
+def _cross_checks(parsed: MeasuresFile, text: str, source: str) -> list[Problem]:
     """Rules across benefit lines; the TOML line is looked up only for a line with a problem."""
-    problems = []
+    problems: list[Problem] = []
     seen: set[str] = set()
     scope_ids = {rule.id for rule in parsed.policy.scope}
     for benefit in parsed.benefit:
         if benefit.id in seen:
-            problems.append(
-                f"{_where(source, text, benefit.id, [])}: benefit {benefit.id}: id: duplicate id; "
-                "each line needs its own id"
-            )
+            problems.append(rule_problem("duplicate id; each line needs its own id", source, text, benefit.id, "id"))
         seen.add(benefit.id)
         for name in benefit.scope_override:
             if name not in scope_ids:
-                problems.append(
-                    f"{_where(source, text, benefit.id, ['scope_override'])}: benefit {benefit.id}: "
-                    f"scope_override.{name}: no scope rule of that id; use one of {', '.join(sorted(scope_ids))}"
-                )
+                message = f"no scope rule of that id; use one of {', '.join(sorted(scope_ids))}"
+                problems.append(rule_problem(message, source, text, benefit.id, f"scope_override.{name}"))
     return problems

@@ -3,37 +3,55 @@
 A condition is data, e.g. ``{key = "platform_served_enterprises", gt = 500}``; nothing here runs
 code read from a file. Every key a condition names must be a profile key, and every value it
 compares with must fit that key's type; both are checked when the catalogue loads.
+
+The model is validated by pydantic (see ``rules.strict``): ``{ key = K, is = V }`` reads into
+``Condition(key=K, is_=V)``; ``is`` and ``in`` are Python words, hence the underscores.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Annotated, ClassVar
 
 from subsidy_cli.profile.keys import KEYS, near
-from subsidy_cli.rules.structs import spec
+from subsidy_cli.rules.strict import CONFIG, Number, Shapes, Text
 
 _COMPARISONS = ("gt", "ge", "lt", "le")
+_IS_VALUE = Shapes(
+    lambda v: isinstance(v, bool | str), "true or false or text", {"anyOf": [{"type": "boolean"}, {"type": "string"}]}
+)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Condition:
-    """One test on the profile, or ``any``/``all`` of several, or a fact the profile does not record."""
+    """One test on the profile, or ``any``/``all`` of several, or a fact the profile does not record.
 
-    key: str | None = None
-    is_: bool | str | None = spec(None, alias="is")
-    in_: list[str] | None = spec(None, alias="in")
-    contains: str | None = None
-    contains_any: list[str] | None = None
-    gt: Decimal | None = None
-    ge: Decimal | None = None
-    lt: Decimal | None = None
-    le: Decimal | None = None
+    Exactly one test: ``is`` (a yes/no or choice key), ``in`` (a choice key, a list of its values), ``contains`` /
+    ``contains_any`` (a list key), ``gt`` / ``ge`` / ``lt`` / ``le`` (a money or count key, a number), ``any`` /
+    ``all`` (conditions), or ``unrecorded`` (with ``unrecorded_en``). A test on a key names it in ``key``.
+    Errors: a ``ValueError`` for a key that is not a profile key, a value the key cannot take, or a test that
+    does not fit the key's type; the loader reports it at the condition's key path.
+    """
+
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    key: Text | None = None
+    is_: Annotated[bool | str | None, _IS_VALUE] = None
+    in_: list[Text] | None = None
+    contains: Text | None = None
+    contains_any: list[Text] | None = None
+    gt: Annotated[Decimal, Number()] | None = None
+    ge: Annotated[Decimal, Number()] | None = None
+    lt: Annotated[Decimal, Number()] | None = None
+    le: Annotated[Decimal, Number()] | None = None
     any: list[Condition] | None = None
     all: list[Condition] | None = None
-    unrecorded: str | None = None
-    unrecorded_en: str | None = None
+    unrecorded: Text | None = None
+    unrecorded_en: Text | None = None
 
-    def check(self) -> None:
-        """Rules across fields, run when the catalogue loads."""
+    def __post_init__(self) -> None:
+        """Rules across fields, run when the catalogue loads (after pydantic has checked each field)."""
         ops = [
             name
             for name in ("is_", "in_", "contains", "contains_any", *_COMPARISONS, "any", "all", "unrecorded")
@@ -83,12 +101,14 @@ class Condition:
 
     @property
     def op(self) -> str:
+        """The test's name as written: ``is``, ``in``, ``contains``, ``gt``, ..., ``any``, ``all``, ``unrecorded``."""
         for name in ("is_", "in_", "contains", "contains_any", *_COMPARISONS, "any", "all", "unrecorded"):
             if getattr(self, name) is not None:
                 return name.rstrip("_")
         raise AssertionError("validated conditions have one test")  # pragma: no cover
 
     def keys(self) -> set[str]:
+        """The profile keys this condition reads (through ``any``/``all`` too)."""
         if self.any or self.all:
             return set().union(*(c.keys() for c in (self.any or self.all or [])))
         return {self.key} if self.key else set()
@@ -97,5 +117,3 @@ class Condition:
         """Every threshold written in this condition (for checking against the clause)."""
         own = [v for v in (self.gt, self.ge, self.lt, self.le) if v is not None]
         return own + [n for c in (self.any or self.all or []) for n in c.numbers()]
-
-

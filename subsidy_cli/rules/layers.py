@@ -25,17 +25,26 @@ engine works on snapshots. ``Rules.sha256`` identifies the rules for the audit t
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime as dt
 import hashlib
 import json
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from subsidy_cli.errors import Problem
 from subsidy_cli.rules.across import CrossCap, Exclusive
-from subsidy_cli.rules.catalog import Catalog, CatalogError, build_catalog, default_path, read_data
+from subsidy_cli.rules.catalog import (
+    Catalog,
+    CatalogError,
+    RuleProblem,
+    build_catalog,
+    default_path,
+    read_data,
+    rule_problem,
+)
 from subsidy_cli.rules.settings import (
     POLICY,
     Collector,
@@ -101,11 +110,9 @@ class Rules:
                 try:
                     set_path(data, owner, path, setting.value)
                 except (KeyError, IndexError, TypeError):
+                    message = f"no such key once the values in force on {date} are applied"
                     raise CatalogError(
-                        [
-                            f"{setting.layer}: benefit {owner}: {'.'.join(map(str, path))}: no such key "
-                            f"once the values in force on {date} are applied"
-                        ]
+                        rule_problem(message, setting.layer, "", owner, ".".join(map(str, path)))
                     ) from None
             catalog = build_catalog(data, self.sources[0])
         return Catalog(
@@ -152,7 +159,7 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     path = measures or default_path()
     raw_data, text = read_data(path)
     documents = [raw_data]
-    problems: list[str] = []
+    problems: list[Problem] = []
     found = Collector()
     data = dict(raw_data)  # extract_dated builds new tables and lists; the file's data stays as read
     if isinstance(data.get("policy"), dict):
@@ -183,7 +190,7 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     try:
         sha256 = rules_hash(documents)
     except (TypeError, ValueError) as exc:  # pragma: no cover - every TOML value is handled by _canonical
-        raise CatalogError([f"{sources[-1]}: cannot be read as rules: {exc}"]) from None
+        raise CatalogError(Problem(f"cannot be read as rules: {exc}", file=sources[-1])) from None
     rules = Rules(data, found.settings, caps, exclusive, sources, sha256, None if added_lines else base, line_sources)
     if not problems and (found.settings or added_lines):
         problems += _snapshot_problems(rules)
@@ -194,24 +201,23 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     return rules
 
 
-def _cash_only(rules: Rules) -> list[str]:
+def _cash_only(rules: Rules) -> list[Problem]:
     """Caps and exclusions count money: they may only name cash lines."""
     kinds = {b.id: b.kind for b in rules.first().benefits}
-    problems = []
+    problems: list[Problem] = []
     for rule in (*rules.caps, *rules.exclusive):
         what = "cap" if isinstance(rule, CrossCap) else "exclusive"
         for line in rule.lines:
             if kinds.get(line) != "cash":
-                problems.append(
-                    f"{rule.layer}: {what} {', '.join(rule.lines)}: line {line} pays no cash "
-                    f"({kinds.get(line)}); caps and exclusions name cash lines only"
-                )
+                message = f"line {line} pays no cash ({kinds.get(line)}); caps and exclusions name cash lines only"
+                problems.append(Problem(message, file=rule.layer, where=f"{what} {', '.join(rule.lines)}"))
     return problems
 
 
-def _snapshot_problems(rules: Rules) -> list[str]:
+def _snapshot_problems(rules: Rules) -> list[Problem]:
     """Every combination of dates and districts must give a valid catalogue (checked once, at load)."""
-    problems: list[str] = []
+    problems: list[Problem] = []
+    seen: set[Problem] = set()
     for start in [dt.date.min, *rules.change_dates]:
         for district in [None, *sorted(rules.districts)]:
             try:
@@ -220,20 +226,25 @@ def _snapshot_problems(rules: Rules) -> list[str]:
                 when = f"from {start}" if start != dt.date.min else "at first"
                 where = f" for {district}" if district else ""
                 for problem in exc.problems:
-                    text = _blame(rules, problem) + f" (with the values in force {when}{where})"
-                    if not any(p.startswith(text.split(" (with")[0]) for p in problems):
-                        problems.append(text)
+                    blamed = _blame(rules, problem)
+                    if blamed in seen:  # the same problem under other dates or districts: named once
+                        continue
+                    seen.add(blamed)
+                    context = f" (with the values in force {when}{where})"
+                    if blamed.hint:
+                        problems.append(dataclasses.replace(blamed, hint=blamed.hint + context))
+                    else:
+                        problems.append(dataclasses.replace(blamed, message=blamed.message + context))
     return problems
 
 
-def _blame(rules: Rules, problem: str) -> str:
+def _blame(rules: Rules, problem: Problem) -> Problem:
     """Name the layer file behind a problem: the file of a county line, or the layers that set the key."""
-    match = re.search(r"benefit (\S+): ([\w.]+):", problem)
-    if not match:
+    if not isinstance(problem, RuleProblem) or problem.benefit is None:
         return problem
-    owner, key = match.groups()
+    owner, key = problem.benefit, problem.key
     if owner in rules.line_sources:
-        return problem.replace(rules.sources[0], rules.line_sources[owner][0], 1)
+        return dataclasses.replace(problem, file=rules.line_sources[owner][0])
     files = sorted(
         {
             s.layer
@@ -242,7 +253,7 @@ def _blame(rules: Rules, problem: str) -> str:
             if o == owner and ".".join(map(str, path)) == key and s.layer != rules.sources[0]
         }
     )
-    return f"{problem}; set by {', '.join(files)}" if files else problem
+    return dataclasses.replace(problem, hint=f"set by {', '.join(files)}") if files else problem
 
 
 def load_measures(path: Path | None = None) -> Catalog:

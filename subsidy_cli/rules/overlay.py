@@ -1,66 +1,132 @@
 """Reading a layer file (``--overlay``): its changes, county lines, caps across lines and exclusions.
 
+The tables are frozen dataclasses validated by pydantic (see ``rules.strict``): ``LayerInfo`` (``[layer]``), ``Change``
+(``[[change]]``), ``CountyBenefit`` (``[[benefit]]``: a line of ``measures.toml`` plus its ``source``), and
+``CrossCap`` / ``Exclusive`` (``[[cap]]``, ``[[exclusive]]``, in ``rules.across``); ``LayerFile`` is the whole
+document, the source of its JSON Schema. ``apply_layer`` reads each table on its own, so that one bad table
+does not hide the problems of the others.
+
 Imported only when layers are given, so that a plain ``check`` does not pay for it.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-from dataclasses import dataclass
-from typing import Any
+import functools
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 
+from pydantic_core import ValidationError
+
+from subsidy_cli.errors import Problem
 from subsidy_cli.profile.keys import near
 from subsidy_cli.rules.across import CrossCap, Exclusive
+from subsidy_cli.rules.catalog import Benefit
 from subsidy_cli.rules.settings import (
     FIXED_KEYS,
     Collector,
     Setting,
-    check_district,
     check_finite,
     extract_dated,
     get_path,
     owner_of,
     parse_path,
 )
-from subsidy_cli.rules.structs import StructError, build, spec
+from subsidy_cli.rules.strict import CONFIG, Day, District, Scalar, Text, problems_of
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
+
+KEY_PATH = r"^[A-Za-z_][\w]*(\.(\w+))*$"
 
 
 @dataclass(frozen=True, kw_only=True)
-class _Change:
-    benefit: str
-    key: str = spec(pattern=r"^[A-Za-z_][\w]*(\.(\w+))*$")
-    value: Any = None
-    start: dt.date | None = spec(None, alias="from")
-    source: str
-    district: str | None = None
+class Change:
+    """A new value for a key path of a line (``amount.cap``, ``qualifies.0.gt``, ``valid_until``), from a date
+    (``from``; none: from the start), for the firms of one district (none: all), with its source.
 
-    def check(self) -> None:
+    Errors (``ValueError``): no value, a key that identifies the line, a number that is not finite.
+    """
+
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    benefit: Text
+    key: Annotated[str, Scalar("str", pattern=KEY_PATH)]
+    value: Any = None
+    from_: Day | None = None
+    source: Text = ""  # the layer's source when left out
+    district: District | None = None
+
+    def __post_init__(self) -> None:
+        """Rules across fields."""
         if self.value is None:
             raise ValueError("a change needs a value")
         if self.key.split(".")[0] in FIXED_KEYS:
             raise ValueError(f"key {self.key!r} identifies the line and cannot change; add a county line instead")
-        check_district(self.district)
         check_finite(self.value)
 
 
 @dataclass(frozen=True, kw_only=True)
-class _LayerInfo:
-    name: str
-    source: str | None = None
+class LayerInfo:
+    """The ``[layer]`` table: the layer's name, and the source of every value that does not name its own."""
+
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    name: Text
+    source: Text | None = None
 
 
-def _tables(layer: dict[str, Any], name: str, source: str, problems: list[str]) -> list[dict[str, Any]]:
+@dataclass(frozen=True, kw_only=True)
+class CountyBenefit(Benefit):
+    """A county's own line: written like a line of ``measures.toml``, with an id such as ``zjg-1`` and its source
+    (the layer's source when left out)."""
+
+    source: Text | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class LayerFile:
+    """A whole layer file, as people write it (the source of its JSON Schema)."""
+
+    __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
+
+    layer: LayerInfo
+    change: list[Change] = field(default_factory=list)
+    benefit: list[CountyBenefit] = field(default_factory=list)
+    cap: list[CrossCap] = field(default_factory=list)
+    exclusive: list[Exclusive] = field(default_factory=list)
+
+
+@functools.cache
+def _adapter(kind: type) -> TypeAdapter[Any]:
+    """The validator of one kind of table, built once, on first use."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(kind)
+
+
+def _read(kind: type, data: Any, source: str, where: str, problems: list[Problem]) -> Any:
+    """``data`` read as ``kind``, or None with its problems added (``where`` names the table)."""
+    try:
+        return _adapter(kind).validate_python(data)
+    except ValidationError as exc:
+        for path, message in problems_of(exc):
+            key = ".".join(map(str, path))
+            problems.append(Problem(message, file=source, where=f"{where}: {key}" if key else where))
+        return None
+
+
+def _tables(layer: dict[str, Any], name: str, source: str, problems: list[Problem]) -> list[dict[str, Any]]:
     """A layer's ``[[name]]`` entries; each must be a table."""
     entries = layer.get(name, [])
     if not isinstance(entries, list):
-        problems.append(f"{source}: {name}: must be written [[{name}]] (a list of tables)")
+        problems.append(Problem(f"must be written [[{name}]] (a list of tables)", file=source, where=name))
         return []
     good = []
     for number, entry in enumerate(entries, start=1):
         if isinstance(entry, dict):
             good.append(entry)
         else:
-            problems.append(f"{source}: {name} #{number}: must be a table")
+            problems.append(Problem("must be a table", file=source, where=f"{name} #{number}"))
     return good
 
 
@@ -72,52 +138,56 @@ def apply_layer(
     caps: list[CrossCap],
     exclusive: list[Exclusive],
     line_sources: dict[str, tuple[str, str]],
-    problems: list[str],
+    problems: list[Problem],
 ) -> None:
+    """Read one layer file's data (from ``source``) into the rules being built: county lines into ``data``,
+    dated settings into ``found``, caps and exclusions into ``caps`` and ``exclusive``. Every problem is added
+    to ``problems`` (one ``Problem`` each, naming the file and the table)."""
     allowed = {"layer", "change", "benefit", "cap", "exclusive"}
     for key in layer:
         if key not in allowed:
             problems.append(
-                f"{source}: {key}: unknown table{near(key, sorted(allowed))}; a layer has "
-                "[layer], [[change]], [[benefit]], [[cap]] and [[exclusive]]"
+                Problem(
+                    f"unknown table{near(key, sorted(allowed))}; a layer has "
+                    "[layer], [[change]], [[benefit]], [[cap]] and [[exclusive]]",
+                    file=source,
+                    where=key,
+                )
             )
-    try:
-        info = build(_LayerInfo, layer.get("layer", {}))
-    except StructError as exc:
-        problems += [f"{source}: layer.{'.'.join(map(str, p))}: {m}" for p, m in exc.problems]
+    info = _read(LayerInfo, layer.get("layer", {}), source, "layer", problems)
+    if info is None:
         return
     ids = {item.get("id") for item in data.get("benefit", []) if isinstance(item, dict)}
     for number, raw in enumerate(_tables(layer, "benefit", source, problems), start=1):
         item = dict(raw)
         line_id = item.get("id")
-        where = f"{source}: benefit #{number}" + (f" ({line_id})" if isinstance(line_id, str) else "")
+        where = f"benefit #{number}" + (f" ({line_id})" if isinstance(line_id, str) else "")
         line_source = item.pop("source", None) or info.source
         if not isinstance(line_id, str) or "-" not in line_id:
-            problems.append(f"{where}: id must be text with a county prefix, e.g. zjg-1")
+            problems.append(Problem("id must be text with a county prefix, e.g. zjg-1", file=source, where=where))
             continue
         if line_id in ids:
-            problems.append(f"{where}: id {line_id!r} exists already; give the county line a new id")
+            message = f"id {line_id!r} exists already; give the county line a new id"
+            problems.append(Problem(message, file=source, where=where))
             continue
         if not line_source:
-            problems.append(f"{where}: a county line needs its source (document and date)")
+            problems.append(Problem("a county line needs its source (document and date)", file=source, where=where))
         item = extract_dated(item, line_id, (), source, found, problems)
         data["benefit"].append(item)
         ids.add(line_id)
         line_sources[line_id] = (source, str(line_source or ""))
     for number, raw in enumerate(_tables(layer, "change", source, problems), start=1):
-        where = f"{source}: change #{number}"
+        where = f"change #{number}"
         if not (raw.get("source") or info.source):
-            problems.append(f"{where}: source: is required; name the document (and its date) the value comes from")
-        try:
-            change = build(_Change, {**raw, "source": raw.get("source") or info.source or ""})
-        except StructError as exc:
-            problems += [f"{where}: {'.'.join(map(str, p)) or '(change)'}: {m}" for p, m in exc.problems]
+            message = "is required; name the document (and its date) the value comes from"
+            problems.append(Problem(message, file=source, where=f"{where}: source"))
+        change = _read(Change, {**raw, "source": raw.get("source") or info.source or ""}, source, where, problems)
+        if change is None:
             continue
         owner = owner_of(data, change.benefit)
         if owner is None:
-            problems.append(
-                f"{where}: benefit {change.benefit!r} does not exist{near(change.benefit, [str(i) for i in ids if i])}"
-            )
+            message = f"benefit {change.benefit!r} does not exist{near(change.benefit, [str(i) for i in ids if i])}"
+            problems.append(Problem(message, file=source, where=where))
             continue
         path = parse_path(change.key)
         try:
@@ -129,30 +199,32 @@ def apply_layer(
             isinstance(parent, list) and isinstance(last, int) and last < len(parent)
         )
         if not fits:
-            problems.append(f"{where}: benefit {change.benefit}: no key {change.key!r} to change")
+            message = f"no key {change.key!r} to change"
+            problems.append(Problem(message, file=source, where=f"{where}: benefit {change.benefit}"))
             continue
-        found.add(change.benefit, path, Setting(change.value, change.start, change.source, source, change.district))
+        found.add(change.benefit, path, Setting(change.value, change.from_, change.source, source, change.district))
     rules_across: list[tuple[str, type[CrossCap] | type[Exclusive], list[Any]]] = [
         ("cap", CrossCap, caps),
         ("exclusive", Exclusive, exclusive),
     ]
     for name, kind, target in rules_across:
         for number, raw in enumerate(_tables(layer, name, source, problems), start=1):
-            where = f"{source}: {name} #{number}"
-            try:
-                rule = build(kind, {**raw, "layer": source, "source": raw.get("source") or info.source or ""})
-            except StructError as exc:
-                problems += _struct_problems(exc, where)
+            where = f"{name} #{number}"
+            written = {**raw, "layer": source, "source": raw.get("source") or info.source or ""}
+            rule = _read(kind, written, source, where, problems)
+            if rule is None:
                 continue
-            _known_lines(rule.lines, ids, where, problems)
+            _known_lines(rule.lines, ids, source, where, problems)
             target.append(rule)
 
 
-def _struct_problems(exc: StructError, where: str) -> list[str]:
-    return [f"{where}: {'.'.join(map(str, p)) or '(table)'}: {m}" for p, m in exc.problems]
-
-
-def _known_lines(lines: list[str], ids: set[Any], where: str, problems: list[str]) -> None:
+def _known_lines(lines: list[str], ids: set[Any], source: str, where: str, problems: list[Problem]) -> None:
     for line in lines:
         if line not in ids:
-            problems.append(f"{where}: benefit {line!r} does not exist{near(line, [str(i) for i in ids if i])}")
+            message = f"benefit {line!r} does not exist{near(line, [str(i) for i in ids if i])}"
+            problems.append(Problem(message, file=source, where=where))
+
+
+def layer_adapter() -> TypeAdapter[Any]:
+    """The validator of a whole layer file (for its JSON Schema)."""
+    return _adapter(LayerFile)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from subsidy_cli.errors import Problem
 from subsidy_cli.profile.keys import DISTRICT_ZH, near
 
 POLICY = "policy"
@@ -120,42 +121,44 @@ class Collector:
 
 
 def extract_dated(
-    node: Any, owner: str, path: tuple[str | int, ...], source_file: str, found: Collector, problems: list[str]
+    node: Any, owner: str, path: tuple[str | int, ...], source_file: str, found: Collector, problems: list[Problem]
 ) -> Any:
-    """Replace dated lists by their first value, recording every setting."""
-    where = f"{source_file}: {owner}: {'.'.join(map(str, path))}"
+    """Replace dated lists by their first value, recording every setting; problems are added to ``problems``."""
+    where = f"{owner}: {'.'.join(map(str, path))}"
+
+    def problem(message: str) -> None:
+        problems.append(Problem(message, file=source_file, where=where))
+
     if is_dated(node):
         if path and path[0] in FIXED_KEYS:
-            problems.append(f"{where}: what identifies a line cannot be dated")
+            problem("what identifies a line cannot be dated")
             return node
         entries: list[Setting] = []
         for item in node:
             unknown = set(item) - {"from", "value", "source", "district"}
             start = item["from"]
             if unknown:
-                problems.append(
-                    f"{where}: unknown key(s) {', '.join(sorted(unknown))} in a dated value; "
-                    "use from, value, source and district"
-                )
+                names = ", ".join(sorted(unknown))
+                problem(f"unknown key(s) {names} in a dated value; use from, value, source and district")
             elif not isinstance(start, dt.date) or isinstance(start, dt.datetime):
-                problems.append(f"{where}: 'from' must be a date, e.g. 2022-01-01")
+                problem("'from' must be a date, e.g. 2022-01-01")
             elif not item.get("source"):
-                problems.append(f"{where}: a dated value needs its source (document and date)")
+                problem("a dated value needs its source (document and date)")
             else:
                 try:
                     check_district(item.get("district"))
                     check_finite(item["value"])
                 except ValueError as exc:
-                    problems.append(f"{where}: {exc}")
+                    problem(str(exc))
                     continue
                 entries.append(
                     Setting(item["value"], start, str(item["source"]), source_file, item.get("district"), fallback=True)
                 )
         starts = [(e.start, e.district) for e in entries]
         if [s for s, _ in starts] != sorted(s for s, _ in starts if s is not None):
-            problems.append(f"{where}: dated values must be in date order")
+            problem("dated values must be in date order")
         if len(set(starts)) != len(starts):
-            problems.append(f"{where}: two values start on the same date; keep one")
+            problem("two values start on the same date; keep one")
         for entry in entries:
             found.add(owner, path, entry)
         general = [e for e in entries if e.district is None]

@@ -1,0 +1,304 @@
+"""What the rules models share: their configuration, strict field types, and pydantic's errors in the project's words.
+
+The measures file and the layer files are read by pydantic dataclasses (``rules.conditions``, ``rules.amounts``,
+``rules.catalog``, ``rules.across``, ``rules.overlay``). Types are strict as people write TOML: a quoted
+``"50万"`` is not a number, ``1`` is not ``true``, a date-time is not a date. Each problem becomes a key path
+(the TOML keys and list indexes from the top of the file) and one message; ``rules.catalog`` adds the file, the
+TOML line and the benefit id.
+
+The models are frozen stdlib dataclasses carrying pydantic's configuration (``__pydantic_config__``) and pydantic
+field types (the markers below, ``Annotated`` on each field), validated by a pydantic ``TypeAdapter`` that is
+built once, on first use: defining them imports nothing of pydantic but ``pydantic_core`` (which ``import
+pydantic`` loads anyway), so a command pays for validators only when it reads a file, and ``dataclasses.fields``,
+``asdict`` and plain construction keep working for the engine. Cross-field rules live in ``__post_init__``,
+which pydantic runs after the fields are validated; a ``ValueError`` there is a problem at the record's path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+
+from pydantic_core import PydanticCustomError, core_schema
+
+from subsidy_cli.profile.keys import DISTRICT_ZH, near
+
+if TYPE_CHECKING:
+    from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
+
+CONFIG: dict[str, Any] = {
+    "extra": "forbid",
+    "alias_generator": lambda name: name.rstrip("_"),
+    "validate_by_name": True,
+    "validate_by_alias": True,
+}
+"""Every rules model's ``__pydantic_config__``: unknown keys are errors; a field named for a Python word
+(``is_``, ``in_``, ``from_``) is written without its underscore."""
+
+Path = tuple[str | int, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Scalar:
+    """A strict scalar as TOML gives it: no conversion (``"1"`` is not 1, ``1`` is not ``true``, a date-time is not
+    a date), with the bounds pydantic checks itself (``pattern`` for text; ``gt``/``ge``/``le`` for whole numbers)."""
+
+    kind: str
+    pattern: str | None = None
+    gt: int | None = None
+    ge: int | None = None
+    le: int | None = None
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        if self.kind == "str":
+            return core_schema.str_schema(strict=True, pattern=self.pattern)
+        if self.kind == "int":
+            return core_schema.int_schema(strict=True, gt=self.gt, ge=self.ge, le=self.le)
+        if self.kind == "bool":
+            return core_schema.bool_schema(strict=True)
+        return core_schema.date_schema(strict=True)
+
+
+Text = Annotated[str, Scalar("str")]
+Whole = Annotated[int, Scalar("int")]
+Flag = Annotated[bool, Scalar("bool")]
+Day = Annotated[dt.date, Scalar("date")]
+
+
+@dataclasses.dataclass(frozen=True)
+class MinItems:
+    """A list of at least ``count`` items."""
+
+    count: int
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        schema = handler(source)
+        schema["min_length"] = self.count  # type: ignore[typeddict-unknown-key]
+        return schema
+
+
+class Tagged:
+    """A union of records chosen by the value of their ``tag`` field (``rule = "up_to"``), each record's ``tag``
+    being a ``Literal`` of one value. An unknown or missing tag is one problem, at ``tag``."""
+
+    def __init__(self, tag: str, choices: dict[str, type]) -> None:
+        self.tag = tag
+        self.choices = choices
+
+    def check(self, value: Any, handler: Callable[[Any], Any]) -> Any:
+        if isinstance(value, dict) and value.get(self.tag) not in self.choices:
+            message = f"must be one of {', '.join(self.choices)}, got {shown(value.get(self.tag))}"
+            raise PydanticCustomError("unknown_tag", "{message}", {"message": message})
+        return handler(value)
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        union = core_schema.tagged_union_schema(
+            {tag: handler.generate_schema(kind) for tag, kind in self.choices.items()}, discriminator=self.tag
+        )
+        return core_schema.no_info_wrap_validator_function(self.check, union)
+
+
+def fail(message: str) -> PydanticCustomError:
+    """An error with the project's message, raised from a validator (the message is shown as written)."""
+    return PydanticCustomError("rules", "{message}", {"message": message})
+
+
+def shown(value: Any) -> str:
+    """A value as people read it in a message: ``text '50万'``, ``a whole number 2``, ``a table``."""
+    kind = {
+        str: "text",
+        bool: "true/false",
+        int: "a whole number",
+        Decimal: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "a table",
+        dt.date: "a date",
+        dt.datetime: "a date and time",
+        dt.time: "a time",
+    }.get(type(value), type(value).__name__)
+    return f"{kind} {value!r}" if not isinstance(value, dict | list) else kind
+
+
+@dataclasses.dataclass(frozen=True)
+class Number:
+    """A ``Decimal`` field written as a TOML number (integer or decimal, finite), with optional bounds.
+
+    ``Annotated[Decimal, Number(gt=0, le=1)]``: more than ``gt``, at least ``ge``, at most ``le``. Text is refused
+    with a hint (amounts are written in yuan without quotes).
+    """
+
+    gt: int | None = None
+    ge: int | None = None
+    le: int | None = None
+
+    def validate(self, value: object) -> Decimal:
+        if isinstance(value, str):
+            raise fail(f"expected a number, got text {value!r}; write the number in yuan without quotes")
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            raise fail(f"expected a number, got {shown(value)}")
+        number = Decimal(value)
+        if not number.is_finite():
+            raise fail(f"{value} is not a usable number")
+        if self.gt is not None and not number > self.gt:
+            raise fail(f"must be more than {self.gt}, got {value}")
+        if self.ge is not None and not number >= self.ge:
+            raise fail(f"must be at least {self.ge}, got {value}")
+        if self.le is not None and not number <= self.le:
+            raise fail(f"must be at most {self.le}, got {value}")
+        return number
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.validate)
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        bounds = {"exclusiveMinimum": self.gt, "minimum": self.ge, "maximum": self.le}
+        return {"type": "number", **{k: v for k, v in bounds.items() if v is not None}}
+
+
+@dataclasses.dataclass(frozen=True)
+class _OneOf:
+    allowed: tuple[Any, ...]
+
+    def validate(self, value: object) -> Any:
+        if any(value == a and type(value) is type(a) for a in self.allowed):
+            return value
+        raise fail(f"should be one of {', '.join(repr(a) for a in self.allowed)}, got {shown(value)}")
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.validate)
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        return {"enum": list(self.allowed)}
+
+
+def one_of(*allowed: Any) -> Any:
+    """A field that takes one of ``allowed`` exactly (``Literal`` for type checkers, an ``enum`` in the schema)."""
+    return Annotated[Literal[allowed], _OneOf(allowed)]  # type: ignore[valid-type]
+
+
+class Shapes:
+    """A field of several shapes (text or a list of text; true/false or text), checked by ``check``: one message
+    naming what was ``expected`` if the value fits none, and ``schema`` as its JSON Schema."""
+
+    def __init__(self, check: Callable[[object], bool], expected: str, schema: dict[str, Any]) -> None:
+        self.check = check
+        self.expected = expected
+        self.schema = schema
+
+    def validate(self, value: object) -> Any:
+        if self.check(value):
+            return value
+        raise fail(f"expected {self.expected}, got {shown(value)}")
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.validate)
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        return dict(self.schema)
+
+
+class Named:
+    """A text field that takes one of a fixed set of names, with a did-you-mean (``district``: one of the
+    districts' slugs); an ``enum`` in the schema."""
+
+    def __init__(self, what: str, options: tuple[str, ...]) -> None:
+        self.what = what
+        self.options = options
+
+    def validate(self, value: object) -> str:
+        if isinstance(value, str) and value in self.options:
+            return value
+        if not isinstance(value, str):
+            raise fail(f"expected text, got {shown(value)}")
+        raise fail(f"{self.what} {value!r} is not one of {', '.join(self.options)}{near(value, list(self.options))}")
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(self.validate)
+
+    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> Any:
+        return {"type": "string", "enum": list(self.options)}
+
+
+District = Annotated[str, Named("district", tuple(DISTRICT_ZH))]
+"""A district's slug (``kunshan``), for values that apply to the firms registered there."""
+
+
+AMOUNT_TAGS: tuple[str, ...] = ("none", "up_to", "percent", "tiers", "per_unit")
+"""The ``rule`` of each amount rule; pydantic puts the tag in an error's location, which the paths leave out."""
+
+_GENERIC = {
+    "missing": "is required",
+    "extra_forbidden": "unknown key; remove it or check its spelling",
+    "unexpected_keyword_argument": "unknown key; remove it or check its spelling",
+}
+_EXPECTED = {
+    "string_type": "text",
+    "bool_type": "true or false",
+    "int_type": "a whole number",
+    "int_from_float": "a whole number",
+    "int_parsing": "a whole number",
+    "date_type": "a date",
+    "date_parsing": "a date",
+    "date_from_datetime_inexact": "a date",
+    "date_from_datetime_parsing": "a date",
+    "list_type": "a list",
+    "dict_type": "a table",
+    "dataclass_type": "a table of keys",
+    "dataclass_exact_type": "a table of keys",
+    "model_type": "a table of keys",
+}
+
+
+def problems_of(exc: ValidationError) -> list[tuple[Path, str]]:
+    """Each error of a rules model as (key path, message): the path as written in the file (alias names, list
+    indexes, no union tags), the message in the project's words."""
+    problems = []
+    for error in exc.errors(include_url=False):
+        path = _path(error["loc"])
+        kind = error["type"]
+        ctx = error.get("ctx") or {}
+        value = error.get("input")
+        if kind in _GENERIC:
+            message = _GENERIC[kind]
+        elif kind == "unknown_tag":
+            path, message = (*path, "rule"), error["msg"]
+        elif kind in _EXPECTED:
+            message = f"expected {_EXPECTED[kind]}, got {shown(value)}"
+        elif kind == "greater_than":
+            message = f"must be more than {ctx['gt']}, got {value}"
+        elif kind == "greater_than_equal":
+            message = f"must be at least {ctx['ge']}, got {value}"
+        elif kind == "less_than_equal":
+            message = f"must be at most {ctx['le']}, got {value}"
+        elif kind == "too_short":
+            message = f"needs at least {ctx['min_length']} item(s)"
+        elif kind == "string_pattern_mismatch":
+            message = f"{value!r} does not have the expected form"
+        elif kind == "value_error" and "error" in ctx:
+            message = str(ctx["error"])
+        else:
+            message = error["msg"]
+        problems.append((path, message))
+    return problems
+
+
+def _path(loc: tuple[str | int, ...]) -> Path:
+    """pydantic's error location without the tags of a tagged union (``amount.up_to.cap``: ``amount.cap``)."""
+    out: list[str | int] = []
+    for part in loc:
+        if out and out[-1] == "amount" and part in AMOUNT_TAGS:
+            continue
+        out.append(part)
+    return tuple(out)
+
+
+def allowed_values(hint: Any) -> tuple[Any, ...]:
+    """The values of a ``one_of`` type."""
+    for item in getattr(hint, "__metadata__", ()):
+        if isinstance(item, _OneOf):
+            return item.allowed
+    return get_args(hint)
