@@ -1,13 +1,17 @@
-"""The ``subsidy`` command: parse options, call the core, pick a renderer, map errors to exit codes.
+"""The ``subsidy`` command: parse options, make one call to the core, hand the result to one renderer.
+
+Errors are handled in one place, ``_Commands.invoke``: a ``SubsidyError`` from any layer prints one
+``error: ...`` line per problem on stderr and exits with its exit code; a closed output pipe exits 141,
+Ctrl-C 130 and anything else 70 (an internal error: ``SUBSIDY_DEBUG=1`` shows the traceback).
 
 Exit codes: 0 done (whatever the statuses); 1 invalid profile or rules file (batch: some rows invalid);
-2 usage error or unreadable input; 70 internal error (a bug: please report it); 130 interrupted.
+2 usage error or unreadable input; 70 internal error (a bug: please report it); 130 interrupted;
+141 the reader of the output went away.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 import sys
 from enum import StrEnum
@@ -15,23 +19,46 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 from subsidy_cli import __version__
+from subsidy_cli.errors import EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, SubsidyError
 
 if TYPE_CHECKING:
+    import datetime as dt
+
     from subsidy_cli.engine.assess import Assessment
-    from subsidy_cli.rules.catalog import Catalog
     from subsidy_cli.rules.layers import Rules
 
-EXIT_OK = 0
-EXIT_DATA = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 70
-EXIT_INTERRUPTED = 130
-EXIT_PIPE = 141
+
+class _Commands(TyperGroup):
+    """The commands, each run inside the one place where errors become messages and exit codes."""
+
+    def invoke(self, ctx: typer.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise  # Typer's own: exits, --help, usage errors (exit 2, shown by Typer)
+        except SubsidyError as exc:
+            for line in exc.lines():
+                sys.stderr.write(f"error: {line}\n")
+            raise typer.Exit(exc.exit_code) from None
+        except BrokenPipeError:
+            _pipe_closed()
+        except KeyboardInterrupt:
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as exc:
+            if os.environ.get("SUBSIDY_DEBUG"):
+                raise
+            sys.stderr.write(
+                f"internal error: {type(exc).__name__}: {exc} (set SUBSIDY_DEBUG=1 for details; please report this)\n"
+            )
+            raise typer.Exit(EXIT_INTERNAL) from None
+
 
 app = typer.Typer(
     name="subsidy",
+    cls=_Commands,
     help="Eligibility and awards under Suzhou's 《关于推进制造业智能化改造和数字化转型的若干措施》 (2021-2023).\n\n"
     "Exit codes: 0 done; 1 invalid profile or rules file (batch: some rows invalid); 2 usage error or "
     "unreadable input; 70 internal error; 130 interrupted.",
@@ -87,46 +114,6 @@ LangOption = Annotated[
 ]
 
 
-def _fail(lines: list[str], code: int = EXIT_DATA) -> NoReturn:
-    for line in lines:
-        sys.stderr.write(f"error: {line}\n")
-    raise typer.Exit(code)
-
-
-def _rules(path: Path | None, overlays: list[Path] | None, code: int = EXIT_DATA) -> Rules:
-    from subsidy_cli.rules.catalog import CatalogError
-    from subsidy_cli.rules.layers import load_rules
-
-    try:
-        return load_rules(path, overlays or [])
-    except CatalogError as exc:
-        _fail(exc.problems, code)
-
-
-def _snapshot(rules: Rules, as_of: str | None, district: str | None) -> Catalog:
-    """The rules in force on a date for a district, for listings (default: the first values)."""
-    from subsidy_cli.profile.keys import parse_value
-
-    date, place = _date_option(as_of), None
-    try:
-        place = parse_value("district", district) if district else None
-    except ValueError as exc:
-        _fail([f"--district: {exc}"], EXIT_USAGE)
-    return rules.snapshot(date or dt.date.min, place)
-
-
-def _date_option(text: str | None) -> dt.date | None:
-    """``--as-of`` as a date, or a usage error saying what is wrong with it."""
-    from subsidy_cli.profile.values import parse_date
-
-    if text is None:
-        return None
-    try:
-        return parse_date(text)
-    except ValueError as exc:
-        _fail([f"--as-of: {exc}"], EXIT_USAGE)
-
-
 def _lang(option: Lang | None) -> str:
     from subsidy_cli.words import choose_lang
 
@@ -135,21 +122,31 @@ def _lang(option: Lang | None) -> str:
 
 def _write(text: str) -> None:
     """Machine output: UTF-8 bytes on stdout whatever the console's code page."""
-    try:
-        sys.stdout.flush()
-        stream = getattr(sys.stdout, "buffer", None)
-        if stream is not None:
-            stream.write(text.encode("utf-8"))
-            stream.flush()
-        else:
-            sys.stdout.write(text)
-    except BrokenPipeError:
-        _pipe_closed()
+    sys.stdout.flush()
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is not None:
+        stream.write(text.encode("utf-8"))
+        stream.flush()
+    else:
+        sys.stdout.write(text)
+
+
+def _say(text: str) -> None:
+    """A line for the person at the terminal (stderr), e.g. the interview's questions."""
+    sys.stderr.write(text + "\n")
+
+
+def _ask(prompt: str) -> str | None:
+    """Show ``prompt`` on stderr and read one answer line from stdin (None at the end of input)."""
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    return line.rstrip("\r\n") if line else None
 
 
 def _pipe_closed() -> NoReturn:
     """The reader of our output went away (e.g. ``| head``): stop quietly with exit 141, as for SIGPIPE."""
-    with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     raise typer.Exit(EXIT_PIPE)
@@ -206,36 +203,20 @@ def check(
     overlay: OverlayOption = None,
 ) -> None:
     """Judge every benefit line for one enterprise profile (or interview the client with --interactive)."""
+    from subsidy_cli.batch import sources
     from subsidy_cli.engine.assess import assess_rules, evaluation_date
-    from subsidy_cli.profile.files import build_overrides, load_profile
-    from subsidy_cli.profile.keys import ProfileError
+    from subsidy_cli.profile.files import load_profile
 
-    date = _date_option(as_of)
-    if profile is None and not interactive:
-        _fail(["give a profile file (or '-' for stdin), or use --interactive"], EXIT_USAGE)
-    if save is not None and not interactive:
-        _fail(["--save saves the answers of an interview; use it with --interactive"], EXIT_USAGE)
-    if profile is not None and profile != "-" and not Path(profile).is_file():
-        what = "is a folder" if Path(profile).is_dir() else "does not exist"
-        _fail([f"{profile}: {what}; give a .toml or .json profile file, or '-' for stdin"], EXIT_USAGE)
-    if interactive and profile == "-":
-        _fail(["--interactive reads the answers from stdin; give the starting profile as a file"], EXIT_USAGE)
-    if save is not None and save.exists():
-        _fail([f"{save}: already exists; choose another name or delete it first"], EXIT_USAGE)
-    try:
-        fixed = build_overrides(overrides or [])
-    except ProfileError as exc:
-        _fail(exc.lines())
-    rules = _rules(measures, overlay)
+    date = sources.option_date(as_of)
+    sources.check_profile_argument(profile, interactive, save)
+    fixed = sources.overrides(overrides or [])
+    rules = sources.rules(measures, overlay or [])
     language = _lang(lang)
     if interactive:
         _interview(profile, fixed, date, rules, language, save, output_format, show_all, explain)
         return
     assert profile is not None
-    try:
-        parsed = load_profile(profile, fixed)
-    except ProfileError as exc:
-        _fail(exc.lines())
+    parsed = load_profile(profile, fixed)
     _show(assess_rules(parsed, rules, evaluation_date(parsed, date)), language, output_format, show_all, explain)
 
 
@@ -262,79 +243,12 @@ def _interview(
     explain: bool,
 ) -> None:
     """Ask, show the result, offer to save. Prompts go to stderr; the result to stdout."""
-    from subsidy_cli.interview import EndOfAnswers, Interview, saved_profile
-    from subsidy_cli.profile.files import read_profile_data
-    from subsidy_cli.profile.keys import ProfileError, build_profile, profile_to_dict
-    from subsidy_cli.words import pick
+    from subsidy_cli.interview import Interview
 
-    interview = Interview(rules, language, date)
-    data: dict[str, Any] = {}
-    if profile is not None:
-        try:
-            data, _ = read_profile_data(profile)
-        except ProfileError as exc:
-            _fail(exc.lines())
-    for key, value in overrides.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    if data:
-        try:  # the name may be missing: the interview asks for it
-            start = build_profile({"name": "-", **data}, profile or "--set")
-        except ProfileError as exc:
-            _fail(exc.lines())
-        interview.answers = {k: v for k, v in profile_to_dict(start).items() if k in data}
-
-    def say(text: str) -> None:
-        sys.stderr.write(text + "\n")
-
-    def ask(prompt: str) -> str | None:
-        sys.stderr.write(prompt)
-        sys.stderr.flush()
-        line = sys.stdin.readline()
-        return line.rstrip("\r\n") if line else None
-
-    try:
-        result = interview.run(ask, say)
-    except (EndOfAnswers, KeyboardInterrupt):
-        sys.stderr.write(
-            "\n" + pick(language, "访谈已中止,未保存任何内容。", "Interview stopped; nothing was saved.") + "\n"
-        )
-        raise typer.Exit(EXIT_INTERRUPTED) from None
-    say(pick(language, f"共提问 {len(interview.asked)} 个问题。", f"{len(interview.asked)} questions asked."))
+    interview = Interview.starting_from(rules, language, date, profile, overrides)
+    result = interview.ask_all(_ask, _say)
     _show(result, language, output_format, show_all, explain)
-    target = save
-    while target is None:
-        answer = ask(
-            pick(
-                language,
-                "保存为 TOML 档案?输入文件名(回车跳过): ",
-                "Save the answers as a TOML profile? File name (Enter to skip): ",
-            )
-        )
-        if not answer or not answer.strip():
-            return
-        candidate = Path(answer.strip())
-        if candidate.exists():
-            say(pick(language, f"{candidate} 已存在,请换一个文件名。", f"{candidate} exists; choose another name."))
-            continue
-        target = candidate
-    if target.exists() and save is not None:
-        _fail([f"{target}: already exists; choose another name or delete it first"], EXIT_USAGE)
-    import tomli_w
-
-    try:
-        target.write_text(tomli_w.dumps(saved_profile(interview)), encoding="utf-8")
-    except OSError as exc:
-        _fail([f"{target}: cannot write: {exc.strerror or exc}"], EXIT_USAGE)
-    say(
-        pick(
-            language,
-            f"已保存到 {target};用 subsidy check {target} 可重现本结果。",
-            f"Saved to {target}; 'subsidy check {target}' reproduces this result.",
-        )
-    )
+    interview.offer_save(save, _ask, _say)
 
 
 @app.command()
@@ -347,7 +261,9 @@ def measures(
     overlay: OverlayOption = None,
 ) -> None:
     """List every benefit line of the policy (and of the layers given)."""
-    catalog = _snapshot(_rules(measures, overlay), as_of, district)
+    from subsidy_cli.batch import sources
+
+    catalog = sources.catalog_in_force(sources.rules(measures, overlay or []), as_of, district)
     language = _lang(lang)
     if output_format is ListFormat.json:
         from subsidy_cli.output.formats import catalog_dict, dumps
@@ -376,19 +292,12 @@ def show(
     overlay: OverlayOption = None,
 ) -> None:
     """Explain one benefit line, or every line of one measure."""
-    import difflib
-
+    from subsidy_cli.batch import sources
     from subsidy_cli.output import render
 
-    rules = _rules(measures, overlay)
-    catalog = _snapshot(rules, as_of, district)
-    wanted = benefit_id.strip().lower()
-    found = [b for b in catalog.benefits if b.id == wanted or (wanted.isdigit() and str(b.measure) == wanted)]
-    if not found:
-        ids = [b.id for b in catalog.benefits]
-        near = difflib.get_close_matches(wanted, ids, n=3, cutoff=0.5)
-        hint = f"; did you mean {' or '.join(near)}?" if near else "; run 'subsidy measures' to list them"
-        _fail([f"no benefit line or measure {benefit_id!r}{hint}"], EXIT_USAGE)
+    rules = sources.rules(measures, overlay or [])
+    catalog = sources.catalog_in_force(rules, as_of, district)
+    found = sources.select_benefits(catalog, benefit_id)
     render.benefit_detail(render.make_console(), catalog, found, _lang(lang), rules if layers else None)
 
 
@@ -401,42 +310,13 @@ def validate(
 
     Each measures file is checked alone; the layer files are checked together, in the order given, over
     the first measures file given (else --measures, else the shipped one)."""
-    from subsidy_cli.rules.catalog import CatalogError, read_data
-    from subsidy_cli.rules.layers import load_rules
+    from subsidy_cli.batch import sources
 
-    failed = False
-    measures_files: list[Path] = []
-    layer_files: list[Path] = []
-    for path in files:
-        try:
-            data, _ = read_data(path, kind="rules")
-        except CatalogError as exc:
-            failed = True
-            for problem in exc.problems:
-                sys.stderr.write(f"error: {problem}\n")
-            continue
-        (measures_files if "policy" in data or "schema_version" in data else layer_files).append(path)
-    checks = [([path], path, None) for path in measures_files]
-    if layer_files:
-        base = measures_files[0] if measures_files else measures
-        checks.append((layer_files, base, layer_files))
-    for named, base, layers in checks:
-        try:
-            rules = load_rules(base, layers or [])
-        except CatalogError as exc:
-            failed = True
-            for problem in exc.problems:
-                sys.stderr.write(f"error: {problem}\n")
-            continue
-        what = (
-            f"{len(layers)} layer(s) over {rules.sources[0]}"
-            if layers
-            else f"measures, {len(rules.first().benefits)} lines"
-        )
-        names = ", ".join(str(p) for p in named)
-        sys.stdout.write(f"{names}: ok ({what}; rules_sha256 {rules.sha256[:12]})\n")
-    if failed:
-        raise typer.Exit(EXIT_DATA)
+    report = sources.check_rules_files(files, measures)
+    for line in report.ok:
+        sys.stdout.write(line + "\n")
+    if report.problems:
+        raise SubsidyError(report.problems, EXIT_DATA)
 
 
 @app.command()
@@ -455,70 +335,20 @@ def diff(
 ) -> None:
     """Score firms under two rule sets (--measures/--overlay against --against-measures/--against) and list,
     per firm and line, what changed and why, as CSV."""
-    import csv as csv_module
+    import csv
 
-    from subsidy_cli import __version__ as version
-    from subsidy_cli.batch.csvio import InputError, map_header, neutralise, open_input, read_rows
-    from subsidy_cli.engine.compare import DIFF_COLUMNS, compare
-    from subsidy_cli.profile.files import load_profile
-    from subsidy_cli.profile.keys import ProfileError, build_profile
+    from subsidy_cli.batch import sources
+    from subsidy_cli.batch.diff import FirmsDiff
 
-    date = _date_option(as_of)
-    first = _rules(measures, overlay, EXIT_USAGE)
-    second = _rules(against_measures, against, EXIT_USAGE)
-    audit = [first.sha256, second.sha256, version]
-    writer = csv_module.writer(sys.stdout, lineterminator="\n")
-
-    def emit(cells: list[Any]) -> None:
-        """One row, ending with which rules were compared (the audit trail)."""
-        try:
-            writer.writerow([*cells, *audit])
-        except BrokenPipeError:
-            _pipe_closed()
-
-    writer.writerow([*DIFF_COLUMNS, "rules_a_sha256", "rules_b_sha256", "tool_version"])
-    if Path(firms).suffix.lower() in (".toml", ".json"):
-        try:
-            profile = load_profile(firms)
-        except ProfileError as exc:
-            _fail(exc.lines())
-        for change in compare(profile, first, second, date):
-            emit([neutralise(c) for c in change.cells("", profile.name)])
-        return
-    try:
-        source = open_input(firms, encoding)
-        rows = read_rows(source.stream)
-        head = next(rows, None)
-        if head is None:
-            raise InputError(f"{firms}: has no header row")
-        header = map_header(head[1], source.name, ignore_unknown=False)
-    except InputError as exc:
-        _fail(str(exc).splitlines(), EXIT_USAGE)
-    invalid = False
-    for line, row in rows:
-        data = {key: cell for key, cell in zip(header.keys, row, strict=False) if key is not None}
-        try:
-            profile = build_profile(data, f"line {line}")
-        except ProfileError as exc:
-            invalid = True
-            name = data.get("name", "")
-            emit(
-                [
-                    line,
-                    neutralise(name),
-                    "",
-                    "invalid",
-                    "invalid",
-                    "",
-                    "",
-                    neutralise("; ".join(str(p) for p in exc.problems)),
-                ]
-            )
-            continue
-        for change in compare(profile, first, second, date):
-            emit([neutralise(c) for c in change.cells(line, profile.name)])
-    if invalid:
-        raise typer.Exit(EXIT_DATA)
+    date = sources.option_date(as_of)
+    first = sources.rules(measures, overlay or [], EXIT_USAGE)
+    second = sources.rules(against_measures, against or [], EXIT_USAGE)
+    changes = FirmsDiff(firms, first, second, date, encoding)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(changes.header)
+    writer.writerows(changes)
+    if changes.exit_code:
+        raise typer.Exit(changes.exit_code)
 
 
 @app.command()
@@ -559,72 +389,34 @@ def batch(
     overlay: OverlayOption = None,
 ) -> None:
     """Score a CSV of firms: one output row per input row, in order. Exit 1 when some rows are invalid."""
-    import itertools
-    import time
-
-    from subsidy_cli.batch.blocks import Block, blocks, check_encoding, line_breaks, split_first_row
-    from subsidy_cli.batch.csvio import InputError, atomic_output, map_header, open_raw, same_file
-    from subsidy_cli.batch.job import Job
-    from subsidy_cli.batch.run import header_row, score_stream
-    from subsidy_cli.profile.files import build_overrides
-    from subsidy_cli.profile.keys import ProfileError
-
-    started = time.perf_counter()
-    date = _date_option(as_of)
-    try:
-        fixed = build_overrides(overrides or [])
-    except ProfileError as exc:
-        _fail(exc.lines(), EXIT_USAGE)
-    rules = _rules(measures, overlay, EXIT_USAGE)
-    catalog = rules.first()
-    if output is not None and same_file(output, source):
-        _fail([f"{output}: is the input file; write the results to another file"], EXIT_USAGE)
-    language = _lang(lang)
-    try:
-        csv_input = open_raw(source, encoding)
-        check_encoding(csv_input.encoding)
-        stream = blocks(csv_input.raw, csv_input.encoding)
-        first = next(stream, None)
-        cells, offset = split_first_row(first.data, csv_input.encoding) if first else ([], 0)
-        if not any(cell.strip() for cell in cells):
-            raise InputError(f"{csv_input.name}: has no header row; the first line names the columns")
-        header = map_header(cells, csv_input.name, ignore_unknown_columns)
-    except InputError as exc:
-        _fail(str(exc).splitlines(), EXIT_USAGE)
-    assert first is not None
-    how = "detected" if csv_input.detected else "as given"
-    sys.stderr.write(f"reading {csv_input.name} as {csv_input.encoding} ({how})\n")
-    if header.unknown:
-        sys.stderr.write(f"ignoring column(s): {', '.join(header.unknown)}\n")
+    from subsidy_cli.batch import runner, sources
     from subsidy_cli.output import render
-    from subsidy_cli.output.summary import Stats
 
-    rest = Block(first.data[offset:], 1 + line_breaks(first.data[:offset]))  # the rows after the header
-    today = dt.date.today()
-    job = Job(
-        rules, header, fixed, date, today, output_format.value, long, language, csv_input.encoding, csv_input.name
-    )
-    stats = Stats()
-    try:
-        size = os.stat(source).st_size if source != "-" and os.path.isfile(source) else None
-        with atomic_output(output, excel) as out, render.batch_progress(size) as progress:
-            if output_format is BatchFormat.csv:
-                import csv as csv_module
-
-                csv_module.writer(out, lineterminator="\r\n").writerow(header_row(catalog, long))
-            out.flush()
-            for chunk_stats in score_stream(job, itertools.chain([rest], stream), jobs, out.buffer):
-                stats.merge(chunk_stats)
-                progress(stats.rows, offset + stats.input_bytes)
-    except InputError as exc:
-        _fail(str(exc).splitlines(), EXIT_USAGE)
-    except BrokenPipeError:
-        _pipe_closed()
-    finally:
-        csv_input.close()
-    render.batch_summary(render.make_console(stderr=True), catalog, stats, time.perf_counter() - started, language)
-    if stats.invalid:
-        raise typer.Exit(EXIT_DATA)
+    date = sources.option_date(as_of)
+    fixed = sources.overrides(overrides or [], EXIT_USAGE)
+    rules = sources.rules(measures, overlay or [], EXIT_USAGE)
+    language = _lang(lang)
+    with runner.open_firms(source, encoding, ignore_unknown_columns, output) as firms:
+        how = "detected" if firms.detected else "as given"
+        sys.stderr.write(f"reading {firms.name} as {firms.encoding} ({how})\n")
+        if firms.header.unknown:
+            sys.stderr.write(f"ignoring column(s): {', '.join(firms.header.unknown)}\n")
+        result = runner.score_firms(
+            firms,
+            rules,
+            output,
+            output_format=output_format.value,
+            long=long,
+            excel=excel,
+            jobs=jobs,
+            as_of=date,
+            overrides=fixed,
+            lang=language,
+            progress=render.batch_progress,
+        )
+    render.batch_summary(render.make_console(stderr=True), result.catalog, result.stats, result.seconds, language)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command()
@@ -638,35 +430,18 @@ def template(
     lang: LangOption = None,
 ) -> None:
     """Write a commented TOML profile to fill in (or, with --csv, an empty CSV of firms)."""
+    from subsidy_cli.output.files import write_new_file
     from subsidy_cli.output.template import csv_template, profile_template
 
     text = csv_template(_lang(lang)) if csv_header else profile_template(_lang(lang))
     if output is None:
         _write(text)
         return
-    if output.exists():
-        _fail([f"{output}: already exists; choose another name or delete it first"], EXIT_USAGE)
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        _fail([f"{output}: cannot write: {exc.strerror or exc}"], EXIT_USAGE)
+    write_new_file(output, text)
     sys.stderr.write(f"wrote {output}\n")
 
 
 def main() -> None:
-    """Console entry point: no traceback reaches the user unless SUBSIDY_DEBUG is set."""
-    try:
-        app()
-    except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
-        sys.exit(EXIT_INTERRUPTED)
-    except BrokenPipeError:
-        sys.stderr.close()
-        sys.exit(EXIT_OK)
-    except Exception as exc:
-        if os.environ.get("SUBSIDY_DEBUG"):
-            raise
-        sys.stderr.write(
-            f"internal error: {type(exc).__name__}: {exc} (set SUBSIDY_DEBUG=1 for details; please report this)\n"
-        )
-        sys.exit(EXIT_INTERNAL)
+    """Console entry point (``subsidy``). Errors become messages and exit codes in ``_Commands.invoke``; no
+    traceback reaches the user unless SUBSIDY_DEBUG is set."""
+    app()

@@ -7,8 +7,10 @@ Code never reads a problem back out of its text: what it needs is in the fields.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 # Exit codes, as the README's table documents them.
 EXIT_OK = 0
@@ -59,3 +61,25 @@ class SubsidyError(Exception):
     def lines(self) -> list[str]:
         """One printable line a problem."""
         return [str(problem) for problem in self.problems]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled with its problems, exit code and attributes (errors cross from batch worker processes),
+        whatever the constructor of a subclass takes."""
+        return _rebuild, (type(self), self.problems, self.exit_code), self.__dict__
+
+
+def _rebuild(cls: type[SubsidyError], problems: list[Problem], exit_code: int) -> SubsidyError:
+    error = cls.__new__(cls)
+    SubsidyError.__init__(error, problems, exit_code)
+    return error
+
+
+@contextlib.contextmanager
+def exit_code_for(exit_code: int) -> Iterator[None]:
+    """Inside the block, a ``SubsidyError`` ends the run with ``exit_code``: for ``batch`` and ``diff`` a broken
+    rules file or a bad ``--set`` is a usage error (2), where for ``check`` it is invalid data (1)."""
+    try:
+        yield
+    except SubsidyError as exc:
+        exc.exit_code = exit_code
+        raise

@@ -9,12 +9,16 @@ and answered through two functions, so a terminal, piped answers and tests drive
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from subsidy_cli.engine.assess import Assessment, assess_rules, evaluation_date
-from subsidy_cli.profile.keys import CHOICE_LABELS, KEYS, Profile, build_profile, parse_value
+from subsidy_cli.errors import EXIT_INTERRUPTED, Problem, SubsidyError
+from subsidy_cli.output.files import write_new_file
+from subsidy_cli.profile.files import read_profile_data
+from subsidy_cli.profile.keys import CHOICE_LABELS, KEYS, Profile, build_profile, parse_value, profile_to_dict
 from subsidy_cli.rules.layers import Rules
 from subsidy_cli.words import pick
 
@@ -22,8 +26,12 @@ from subsidy_cli.words import pick
 FIRST = ("entity_type", "independent_legal_person", "district", "roles", "sme")
 
 
-class EndOfAnswers(Exception):
-    """Input ended (Ctrl-D, or piped answers ran out) before the interview was finished."""
+class EndOfAnswers(SubsidyError):
+    """Input ended (Ctrl-D, or piped answers ran out), or Ctrl-C came, before the interview was finished:
+    exit 130. It carries no problem to print (``ask_all`` has said that the interview stopped)."""
+
+    def __init__(self, problems: Iterable[Problem | str] = (), exit_code: int = EXIT_INTERRUPTED) -> None:
+        super().__init__(problems, exit_code)
 
 
 Ask = Callable[[str], str | None]  # shows a prompt, returns the answer line (None at the end of input)
@@ -32,6 +40,10 @@ Say = Callable[[str], None]
 
 @dataclass
 class Interview:
+    """One interview: the rules it judges by, the language it asks in, the evaluation date (None: the answers'
+    application_date, else today), and the answers so far (parsed values by key), the keys skipped and the
+    keys asked, in order."""
+
     rules: Rules
     lang: str
     as_of: dt.date | None = None
@@ -39,10 +51,38 @@ class Interview:
     skipped: set[str] = field(default_factory=set)
     asked: list[str] = field(default_factory=list)
 
+    @classmethod
+    def starting_from(
+        cls,
+        rules: Rules,
+        lang: str,
+        as_of: dt.date | None = None,
+        profile: str | None = None,
+        overrides: dict[str, Any] | None = None,
+    ) -> Interview:
+        """An interview that starts from the keys of a profile file (``profile``; its name may be missing,
+        the interview then asks for it) with parsed ``--set`` values laid over them (None makes a key
+        unknown). Raises ``ProfileError`` (exit 1) for a file that cannot be read or a bad value in it."""
+        interview = cls(rules, lang, as_of)
+        data: dict[str, Any] = {}
+        if profile is not None:
+            data, _ = read_profile_data(profile)
+        for key, value in (overrides or {}).items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        if data:
+            start = build_profile({"name": "-", **data}, profile or "--set")
+            interview.answers = {k: v for k, v in profile_to_dict(start).items() if k in data}
+        return interview
+
     def profile(self) -> Profile:
+        """The answers so far as a profile."""
         return build_profile(self.answers, "interview")
 
     def assessment(self) -> Assessment:
+        """The firm judged on the answers so far."""
         profile = self.profile()
         return assess_rules(profile, self.rules, evaluation_date(profile, self.as_of))
 
@@ -55,7 +95,54 @@ class Interview:
                 return key
         return open_keys[0] if open_keys else None
 
+    def ask_all(self, ask: Ask, say: Say) -> Assessment:
+        """``run``, then say how many questions were asked. When the answers end early (``EndOfAnswers``) or
+        Ctrl-C comes, say that the interview stopped and nothing was saved, and raise ``EndOfAnswers`` (130)."""
+        try:
+            result = self.run(ask, say)
+        except (EndOfAnswers, KeyboardInterrupt):
+            say("\n" + pick(self.lang, "访谈已中止,未保存任何内容。", "Interview stopped; nothing was saved."))
+            raise EndOfAnswers from None
+        say(pick(self.lang, f"共提问 {len(self.asked)} 个问题。", f"{len(self.asked)} questions asked."))
+        return result
+
+    def offer_save(self, save: Path | None, ask: Ask, say: Say) -> Path | None:
+        """Save the answers as a TOML profile to ``save``, or, when None, to a file named in answer to a prompt
+        (Enter: not saved; a name that exists is asked again). Returns the file written, if any. Raises
+        ``SubsidyError`` (exit 2) if ``save`` exists or the file cannot be written."""
+        target = save
+        while target is None:
+            answer = ask(
+                pick(
+                    self.lang,
+                    "保存为 TOML 档案?输入文件名(回车跳过): ",
+                    "Save the answers as a TOML profile? File name (Enter to skip): ",
+                )
+            )
+            if not answer or not answer.strip():
+                return None
+            candidate = Path(answer.strip())
+            if candidate.exists():
+                say(
+                    pick(self.lang, f"{candidate} 已存在,请换一个文件名。", f"{candidate} exists; choose another name.")
+                )
+                continue
+            target = candidate
+        import tomli_w
+
+        write_new_file(target, tomli_w.dumps(saved_profile(self)))
+        say(
+            pick(
+                self.lang,
+                f"已保存到 {target};用 subsidy check {target} 可重现本结果。",
+                f"Saved to {target}; 'subsidy check {target}' reproduces this result.",
+            )
+        )
+        return target
+
     def run(self, ask: Ask, say: Say) -> Assessment:
+        """Ask until no unknown key could change the answer; the final assessment. Raises ``EndOfAnswers`` when
+        ``ask`` returns None (the end of input) before then."""
         if "name" not in self.answers:
             name = self._ask_text(ask, "name")
             self.answers["name"] = name or pick(self.lang, "未命名企业", "unnamed firm")

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import BinaryIO
 
 from subsidy_cli.batch.csvio import BadRow, InputError, decode_errors
+from subsidy_cli.errors import Problem
 
 BLOCK_BYTES = 1 << 20
 # The regex below reads rows at most this long (or the csv module's field size limit, if less): in them,
@@ -43,8 +44,11 @@ def check_encoding(name: str) -> None:
         ascii_safe = False
     if codec.startswith(_ESCAPING) or not ascii_safe:
         raise InputError(
-            f"--encoding: {name!r} is not an encoding for CSV files from Excel or WPS; "
-            "re-save the file as 'CSV UTF-8', or pass --encoding gb18030"
+            Problem(
+                f"{name!r} is not an encoding for CSV files from Excel or WPS",
+                where="--encoding",
+                hint="re-save the file as 'CSV UTF-8', or pass --encoding gb18030",
+            )
         )
 
 
@@ -158,7 +162,7 @@ def split_first_row(data: bytes, encoding: str) -> tuple[list[str], int]:
     try:
         row = next(reader, [])
     except csv.Error as exc:
-        raise InputError(f"the header row cannot be read as CSV: {exc}") from None
+        raise InputError(Problem(f"the header row cannot be read as CSV: {exc}", line=1)) from None
     return row, _after_lines(data, 0, reader.line_num)
 
 
@@ -175,7 +179,7 @@ def decode(data: bytes, encoding: str) -> str:
     try:
         return data.decode(encoding, errors="subsidy-count")
     except UnicodeError as exc:  # a decoder that fails outright (no error handler applies)
-        raise InputError(f"cannot be read as {encoding}: {exc}; pass --encoding") from None
+        raise InputError(Problem(f"cannot be read as {encoding}: {exc}", hint="pass --encoding")) from None
 
 
 def read_block(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool]:

@@ -12,11 +12,12 @@ import os
 import re
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
+from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
 from subsidy_cli.profile.keys import KEYS, near
 from subsidy_cli.profile.values import normalise_text
 
@@ -25,8 +26,15 @@ _BOM = codecs.BOM_UTF8
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-class InputError(Exception):
-    """The input cannot be read as a CSV of firms; the message says why and what to do."""
+class InputError(SubsidyError):
+    """The input cannot be read as a CSV of firms (or the output cannot be written): a usage error (exit 2).
+
+    Its ``Problem`` records name the file (``file``), the line where one is known, the column or option
+    (``where``, e.g. ``--encoding``) and what to do (``hint``). Plain text is accepted too.
+    """
+
+    def __init__(self, problems: Problem | str | Iterable[Problem | str], exit_code: int = EXIT_USAGE) -> None:
+        super().__init__(problems, exit_code)
 
 
 class _DecodeErrors:
@@ -100,13 +108,18 @@ def detect_encoding(prefix: bytes, complete: bool, name: str) -> str:
     """BOM -> UTF-8; strict UTF-8; strict GB18030; else an error suggesting --encoding."""
     if prefix.startswith(b"PK\x03\x04"):
         raise InputError(
-            f"{name}: is an Excel workbook (.xlsx), not CSV; in Excel or WPS use Save As > "
-            "'CSV UTF-8' (or 'CSV'), then pass that file"
+            Problem(
+                "is an Excel workbook (.xlsx), not CSV",
+                file=name,
+                hint="in Excel or WPS use Save As > 'CSV UTF-8' (or 'CSV'), then pass that file",
+            )
         )
     if prefix.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise InputError(f"{name}: is UTF-16 text ('Unicode text' in Excel); save it as 'CSV UTF-8' instead")
+        raise InputError(
+            Problem("is UTF-16 text ('Unicode text' in Excel)", file=name, hint="save it as 'CSV UTF-8' instead")
+        )
     if b"\x00" in prefix[:8192]:
-        raise InputError(f"{name}: is a binary file, not CSV text; export the sheet as CSV")
+        raise InputError(Problem("is a binary file, not CSV text", file=name, hint="export the sheet as CSV"))
     if prefix.startswith(_BOM):
         return "utf-8-sig"
     try:
@@ -119,7 +132,11 @@ def detect_encoding(prefix: bytes, complete: bool, name: str) -> str:
         return "gb18030"
     except UnicodeDecodeError:
         raise InputError(
-            f"{name}: is neither UTF-8 nor GB18030 text; if you know its encoding, pass it, e.g. --encoding big5"
+            Problem(
+                "is neither UTF-8 nor GB18030 text",
+                file=name,
+                hint="if you know its encoding, pass it, e.g. --encoding big5",
+            )
         ) from None
 
 
@@ -150,35 +167,44 @@ class RawInput:
 
 
 def open_raw(source: str, encoding: str | None = None) -> RawInput:
+    """A CSV of firms (``-``: stdin) opened as bytes, with the encoding given or detected from its first MB.
+
+    Raises ``InputError`` for a folder, a missing, unreadable or empty file, a workbook, binary data, an
+    encoding that cannot be detected, or an ``--encoding`` that is unknown or not one for CSV text.
+    """
     name = "<stdin>" if source == "-" else source
     if source == "-":
         raw: BinaryIO = sys.stdin.buffer
     else:
         path = Path(source)
         if path.is_dir():
-            raise InputError(f"{source}: is a folder; give a CSV file")
+            raise InputError(Problem("is a folder", file=source, hint="give a CSV file"))
         try:
             raw = path.open("rb")
         except FileNotFoundError:
-            raise InputError(f"{source}: does not exist; check the path") from None
+            raise InputError(Problem("does not exist", file=source, hint="check the path")) from None
         except OSError as exc:
-            raise InputError(f"{source}: cannot be read: {exc.strerror or exc}") from None
+            raise InputError(Problem(f"cannot be read: {exc.strerror or exc}", file=source)) from None
     prefix = raw.read(SNIFF_BYTES)
     if not prefix:
         raise InputError(
-            f"{name}: is empty; a CSV of firms starts with a header row ('subsidy template --csv' writes one)"
+            Problem(
+                "is empty",
+                file=name,
+                hint="a CSV of firms starts with a header row ('subsidy template --csv' writes one)",
+            )
         )
     if encoding:
         try:
             info = codecs.lookup(encoding)
         except LookupError:
-            raise InputError(f"--encoding: unknown encoding {encoding!r}; try utf-8, gb18030 or big5") from None
+            raise InputError(_encoding_problem(f"unknown encoding {encoding!r}")) from None
         if (
             not getattr(info, "_is_text_encoding", True)
             or info.name.startswith("utf-16")
             or info.name.startswith("utf-32")
         ):
-            raise InputError(f"--encoding: {encoding!r} is not an encoding for CSV text; try utf-8, gb18030 or big5")
+            raise InputError(_encoding_problem(f"{encoding!r} is not an encoding for CSV text"))
         chosen = info.name
         detected = False
     else:
@@ -188,7 +214,12 @@ def open_raw(source: str, encoding: str | None = None) -> RawInput:
     return RawInput(name, buffered, chosen, detected)  # type: ignore[arg-type]
 
 
+def _encoding_problem(message: str) -> Problem:
+    return Problem(message, where="--encoding", hint="try utf-8, gb18030 or big5")
+
+
 def open_input(source: str, encoding: str | None = None) -> CsvInput:
+    """A CSV of firms opened as text (``open_raw``, then decoded; undecodable bytes are kept and counted)."""
     opened = open_raw(source, encoding)
     stream = io.TextIOWrapper(opened.raw, encoding=opened.encoding, errors="subsidy-count", newline="")
     return CsvInput(opened.name, stream, opened.encoding, opened.detected)
@@ -251,27 +282,36 @@ class Header:
 
 
 def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
+    """Which profile key each header cell names (the key, or its Chinese or English label).
+
+    Raises ``InputError`` with one ``Problem`` each for two columns holding one key, unknown columns (unless
+    ``ignore_unknown``; with a did-you-mean) and a missing name column.
+    """
     cells = [visible(cell) for cell in cells]
     keys: list[str | None] = []
     unknown: list[str] = []
     seen: dict[str, str] = {}
-    problems: list[str] = []
+    problems: list[Problem] = []
     for cell in cells:
         key = header_key(cell)
         if key is None:
             unknown.append(cell)
         elif key in seen:
-            problems.append(f"{source}: columns {seen[key]!r} and {cell!r} both hold {key!r}; keep one of them")
+            problems.append(
+                Problem(f"columns {seen[key]!r} and {cell!r} both hold {key!r}", file=source, hint="keep one of them")
+            )
         else:
             seen[key] = cell
         keys.append(key if key not in seen or seen[key] == cell else None)
     if unknown and not ignore_unknown:
         listed = ", ".join(f"{cell!r}{near(normalise_text(cell), sorted(_HEADER_NAMES))}" for cell in unknown)
-        problems.append(f"{source}: unknown column(s): {listed}; rename them, or pass --ignore-unknown-columns")
+        problems.append(
+            Problem(f"unknown column(s): {listed}", file=source, hint="rename them, or pass --ignore-unknown-columns")
+        )
     if "name" not in seen:
-        problems.append(f"{source}: no name column (name / 企业名称); every firm needs its name")
+        problems.append(Problem("no name column (name / 企业名称)", file=source, hint="every firm needs its name"))
     if problems:
-        raise InputError("\n".join(problems))
+        raise InputError(problems)
     return Header(tuple(cells), tuple(keys), tuple(unknown))
 
 
@@ -321,6 +361,7 @@ def visible_row(row: list[str]) -> list[str]:
 
 
 def same_file(output: str, source: str) -> bool:
+    """Whether the output path names the input file (never for stdin or stdout)."""
     if source == "-" or output == "-":
         return False
     out, src = Path(output), Path(source)
@@ -345,7 +386,7 @@ def atomic_output(target: str | None, bom: bool) -> Iterator[TextIO]:
         return
     path = Path(target)
     if path.is_dir():
-        raise InputError(f"{target}: is a folder; give a file name for the output")
+        raise InputError(Problem("is a folder", file=target, hint="give a file name for the output"))
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed or removed
             "w",
@@ -357,7 +398,7 @@ def atomic_output(target: str | None, bom: bool) -> Iterator[TextIO]:
             delete=False,
         )
     except OSError as exc:
-        raise InputError(f"{target}: cannot write there: {exc.strerror or exc}") from None
+        raise InputError(Problem(f"cannot write there: {exc.strerror or exc}", file=target)) from None
     try:
         _same_mode(handle.name, path)
         with handle:

@@ -1,0 +1,211 @@
+"""A batch run from start to end, for the command line and for Python alike: open a CSV of firms (a path or
+stdin), check its encoding and header, score every row into an output that is complete or absent, and
+count what was found.
+
+::
+
+    from subsidy_cli.batch import runner, sources
+
+    rules = sources.rules(None, ["samples/overlays/zhangjiagang-2022.toml"])
+    with runner.open_firms("samples/firms.csv") as firms:
+        result = runner.score_firms(firms, rules, "results.csv", as_of=datetime.date(2022, 6, 30))
+    result.stats.invalid, result.exit_code
+
+or in one call: ``runner.run_batch("samples/firms.csv", "results.csv", as_of="2022-06-30")``.
+Every problem is a ``SubsidyError`` (``InputError`` for the input or output, exit 2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import itertools
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from subsidy_cli.batch import sources
+from subsidy_cli.batch.blocks import Block, blocks, check_encoding, line_breaks, split_first_row
+from subsidy_cli.batch.csvio import Header, InputError, RawInput, atomic_output, map_header, open_raw, same_file
+from subsidy_cli.batch.job import Job, OutputFormat
+from subsidy_cli.batch.run import header_row, score_stream
+from subsidy_cli.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, Problem
+from subsidy_cli.output.summary import Stats
+from subsidy_cli.rules.catalog import Catalog
+from subsidy_cli.rules.layers import Rules
+
+Progress = Callable[[int, int], None]  # (rows scored, bytes of input read)
+ProgressDisplay = Callable[[int | None], AbstractContextManager[Progress]]  # input size in bytes -> progress
+
+
+@dataclass
+class FirmsInput:
+    """A CSV of firms opened for scoring: the header read and mapped to profile keys, the rows not yet read.
+
+    ``encoding`` is the one used (``detected`` says whether it was detected or given); ``header.unknown``
+    lists the columns that are ignored; ``size`` is the file's size in bytes (None for stdin). Close it (or
+    use it in a ``with``) when done.
+    """
+
+    name: str
+    encoding: str
+    detected: bool
+    header: Header
+    size: int | None
+    _raw: RawInput
+    _rows: Iterator[Block]  # the blocks of rows after the header
+    _header_bytes: int  # bytes of the header row, counted as read
+    _opened: float = field(default_factory=time.perf_counter)
+
+    def close(self) -> None:
+        """Close the input (stdin is left open)."""
+        self._raw.close()
+
+    def __enter__(self) -> FirmsInput:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def open_firms(
+    source: str, encoding: str | None = None, ignore_unknown_columns: bool = False, output: str | None = None
+) -> FirmsInput:
+    """Open a CSV of firms (``-``: stdin) and read its header row.
+
+    The encoding is ``encoding`` or detected (BOM -> UTF-8; strict UTF-8; strict GB18030). ``output``, when
+    given, is checked not to be the input itself. Raises ``InputError`` (exit 2) for an output that is the
+    input, an input that is missing, empty, a workbook, binary or in an unknown or unusable encoding, and a
+    header with unknown (unless ``ignore_unknown_columns``) or repeated columns or without a name column.
+    """
+    if output is not None and same_file(output, source):
+        raise InputError(Problem("is the input file", file=output, hint="write the results to another file"))
+    raw = open_raw(source, encoding)
+    try:
+        check_encoding(raw.encoding)
+        stream = blocks(raw.raw, raw.encoding)
+        first = next(stream, None)
+        cells, offset = split_first_row(first.data, raw.encoding) if first else ([], 0)
+        if first is None or not any(cell.strip() for cell in cells):
+            raise InputError(Problem("has no header row", file=raw.name, hint="the first line names the columns"))
+        header = map_header(cells, raw.name, ignore_unknown_columns)
+    except BaseException:
+        raw.close()
+        raise
+    rest = Block(first.data[offset:], 1 + line_breaks(first.data[:offset]))  # the rows after the header
+    size = os.stat(source).st_size if source != "-" and os.path.isfile(source) else None
+    return FirmsInput(raw.name, raw.encoding, raw.detected, header, size, raw, itertools.chain([rest], stream), offset)
+
+
+@dataclass
+class BatchResult:
+    """What a run found: ``stats`` (rows read and invalid, per line the eligible firms and the sum of their
+    maximum awards in CNY), the ``catalog`` the stats' lines follow, and the ``seconds`` since the input was
+    opened."""
+
+    stats: Stats
+    catalog: Catalog
+    seconds: float
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every row was valid, 1 when some were not (they are in the output all the same)."""
+        return EXIT_DATA if self.stats.invalid else EXIT_OK
+
+
+def score_firms(
+    firms: FirmsInput,
+    rules: Rules,
+    output: str | None = None,
+    *,
+    output_format: OutputFormat = "csv",
+    long: bool = False,
+    excel: bool = False,
+    jobs: int = 1,
+    as_of: dt.date | None = None,
+    overrides: dict[str, Any] | None = None,
+    lang: str = "en",
+    progress: ProgressDisplay | None = None,
+) -> BatchResult:
+    """Score every row of ``firms`` into ``output`` (a path, written under a temporary name and renamed at the
+    end; None or ``-``: stdout): one output row per input row, in order, as CSV (``long``: one row per firm
+    and line; ``excel``: with a BOM) or JSONL. ``jobs`` processes score; ``as_of`` fixes the date (else each
+    row's application_date, else today); ``overrides`` are parsed ``--set`` values for every row.
+    ``progress``, given the input's size, makes the callback told the rows scored and bytes read.
+
+    Raises ``InputError`` (exit 2) for an output that cannot be written or input that cannot be decoded;
+    a bad row never stops the run: it is written as invalid and counted.
+    """
+    catalog = rules.first()
+    job = Job(
+        rules,
+        firms.header,
+        overrides or {},
+        as_of,
+        dt.date.today(),
+        output_format,
+        long,
+        lang,
+        firms.encoding,
+        firms.name,
+    )
+    stats = Stats()
+    shown = progress(firms.size) if progress else contextlib.nullcontext(_no_progress)
+    with atomic_output(output, excel) as out, shown as report:
+        if output_format == "csv":
+            csv.writer(out, lineterminator="\r\n").writerow(header_row(catalog, long))
+        out.flush()
+        for chunk_stats in score_stream(job, firms._rows, jobs, out.buffer):
+            stats.merge(chunk_stats)
+            report(stats.rows, firms._header_bytes + stats.input_bytes)
+    return BatchResult(stats, catalog, time.perf_counter() - firms._opened)
+
+
+def run_batch(
+    source: str,
+    output: str | None = None,
+    *,
+    measures: Path | str | None = None,
+    overlays: Sequence[Path | str] = (),
+    as_of: dt.date | str | None = None,
+    overrides: Sequence[str] = (),
+    encoding: str | None = None,
+    ignore_unknown_columns: bool = False,
+    output_format: OutputFormat = "csv",
+    long: bool = False,
+    excel: bool = False,
+    jobs: int = 1,
+    lang: str = "en",
+) -> BatchResult:
+    """``subsidy batch`` in one call: load the rules, open ``source`` and score it into ``output``.
+
+    ``as_of`` is a date or ``YYYY-MM-DD`` text; ``overrides`` are ``KEY=VALUE`` texts as for ``--set``. Raises
+    ``SubsidyError`` with exit code 2 for anything that stops the run (bad date or ``--set``, broken rules
+    file, unreadable input, unwritable output); see ``open_firms`` and ``score_firms``.
+    """
+    date = as_of if isinstance(as_of, dt.date) else sources.option_date(as_of)
+    fixed = sources.overrides(overrides, EXIT_USAGE)
+    loaded = sources.rules(measures, overlays, EXIT_USAGE)
+    with open_firms(source, encoding, ignore_unknown_columns, output) as firms:
+        return score_firms(
+            firms,
+            loaded,
+            output,
+            output_format=output_format,
+            long=long,
+            excel=excel,
+            jobs=jobs,
+            as_of=date,
+            overrides=fixed,
+            lang=lang,
+        )
+
+
+def _no_progress(rows: int, done: int) -> None:
+    """Progress shown nowhere."""
