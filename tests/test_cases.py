@@ -58,6 +58,7 @@ PATHS = ("check", "batch", "jsonl", "library")
 _ALLOWED_EXPECT = {"status", "status_if_in_force", "max", "min", "missing"}
 _ALLOWED_TOTALS = {"eligible_cash_max", "potential_cash_max", "open_ended"}
 HALF_CENT = Decimal("0.005")
+LIST_SEPARATORS = ";；,，、|"  # what a batch cell splits a list at
 
 # Where a path disagrees with check (or every output with the expert's exact figure): (case id, path) -> reason.
 # Each is a finding to fix in the code or the case, not a tolerance: the tests are strict xfails, so they fail
@@ -181,10 +182,17 @@ def _csv_cell(case: Case, key: str, value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):
-        assert all(isinstance(item, str) and not set(item) & set(";；,，、|") for item in value), key
+        if not all(isinstance(item, str) and not set(item) & set(LIST_SEPARATORS) for item in value):
+            pytest.skip(
+                f"{key}: a CSV cell cannot hold the list {value!r} (an item that is not text or holds a separator)"
+            )
         return ";".join(value) if value else "none"
-    if isinstance(value, int | Decimal | dt.date | str):
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if isinstance(value, Decimal) and value.is_finite():
+        return format(value, "f")
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, int | str):
+        return str(value)
     pytest.skip(f"{key}: a CSV cell cannot hold {value!r} ({type(value).__name__})")
 
 
@@ -243,7 +251,7 @@ def assert_document(case: Case, document: dict[str, Any]) -> None:
 def assert_wide_row(case: Case, row: dict[str, str]) -> None:
     """The expectations a wide batch row can show: each line's status and maximum, and the cash totals."""
     assert row["row_status"] == "valid", f"{case.name}: row invalid: {row['row_errors']}"
-    assert row["name"] == case.profile["name"]
+    assert row["name"] in (case.profile["name"], "'" + case.profile["name"]), "the row is the case's firm"
     for benefit_id, expected in case.expect.items():
         assert f"{benefit_id}_status" in row, f"{case.file}: no benefit line {benefit_id!r}"
         status, written = row[f"{benefit_id}_status"], row[f"{benefit_id}_max_cny"]
