@@ -146,7 +146,7 @@ def _ask(prompt: str) -> str | None:
 
 def _pipe_closed() -> NoReturn:
     """The reader of our output went away (e.g. ``| head``): stop quietly with exit 141, as for SIGPIPE."""
-    with contextlib.suppress(OSError, ValueError):
+    with contextlib.suppress(OSError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
     raise typer.Exit(EXIT_PIPE)
@@ -352,13 +352,16 @@ def diff(
 
 
 @app.command()
-def schema() -> None:
-    """Print the profile's JSON Schema (for editors that check profile files)."""
-    import json
+def schema(
+    rules: Annotated[
+        bool, typer.Option("--rules", help="The schema of rules files (a measures file or a layer file) instead.")
+    ] = False,
+) -> None:
+    """Print the JSON Schema of profile files, or with --rules of measures and layer files (for editors that check
+    files as they are typed; the package ships them in subsidy_cli/schemas/)."""
+    from subsidy_cli.rules.schema import dumps, profile_schema, rules_schema
 
-    from subsidy_cli.profile.keys import json_schema
-
-    _write(json.dumps(json_schema(), ensure_ascii=False, indent=2) + "\n")
+    _write(dumps(rules_schema() if rules else profile_schema()))
 
 
 @app.command()
