@@ -541,3 +541,102 @@ def test_summary_counts_eligible_firms() -> None:
 
 def test_ids_are_stable() -> None:
     assert IDS[:3] == ["1a", "1b", "2a"] and len(IDS) == 41
+
+
+# --- the same runs from Python: batch/runner.py and batch/diff.py ---------------------------------------------------
+
+ZJG = ROOT / "samples" / "overlays" / "zhangjiagang-2022.toml"
+
+
+def test_run_batch_writes_what_the_command_writes(tmp_path: Path) -> None:
+    from subsidy_cli.batch.runner import run_batch
+
+    by_command, by_library = tmp_path / "command.csv", tmp_path / "library.csv"
+    assert batch(str(FIRMS), "--as-of", "2022-06-30", "--set", "sme=yes", "-o", str(by_command))[0] == 0
+    result = run_batch(str(FIRMS), str(by_library), as_of="2022-06-30", overrides=["sme=yes"])
+    assert by_library.read_bytes() == by_command.read_bytes()
+    assert (result.exit_code, result.stats.rows, result.stats.invalid) == (0, 50, 0)
+    assert len(result.stats.eligible_firms) == len(result.catalog.benefits) and result.seconds >= 0
+
+
+def test_open_firms_then_score_them(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from subsidy_cli.batch import runner, sources
+
+    source = write(tmp_path / "in.csv", "企业名称,注册地,remark\nA,kunshan,x\nB,kunshan,y\n", "gb18030")
+    seen: list[tuple[int, int]] = []
+
+    def progress(size: int | None):  # type: ignore[no-untyped-def]
+        import contextlib
+
+        assert size == source.stat().st_size
+        return contextlib.nullcontext(lambda rows, done: seen.append((rows, done)))
+
+    with runner.open_firms(str(source), ignore_unknown_columns=True) as firms:
+        assert (firms.encoding, firms.detected, firms.header.unknown) == ("gb18030", True, ("remark",))
+        result = runner.score_firms(
+            firms,
+            sources.rules(None, [ZJG]),
+            str(tmp_path / "out.jsonl"),
+            output_format="jsonl",
+            as_of=dt.date(2022, 6, 30),
+            progress=progress,
+        )
+    assert result.exit_code == 0 and seen == [(2, source.stat().st_size)]
+    documents = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [d["profile"]["name"] for d in documents] == ["A", "B"]
+
+
+def test_runner_problems_are_usage_errors(tmp_path: Path) -> None:
+    from subsidy_cli.batch.runner import open_firms, run_batch
+    from subsidy_cli.errors import EXIT_USAGE, SubsidyError
+
+    with pytest.raises(csvio.InputError) as caught:
+        open_firms(str(write(tmp_path / "in.csv", "name,distrct\nA,kunshan\n")))
+    assert caught.value.exit_code == EXIT_USAGE and "did you mean 'district'?" in caught.value.lines()[0]
+    with pytest.raises(csvio.InputError, match="is the input file"):
+        open_firms(str(FIRMS), output=str(FIRMS))
+    for bad in ({"as_of": "someday"}, {"overrides": ["sme=maybe"]}, {"measures": ROOT / "nope.toml"}):
+        with pytest.raises(SubsidyError) as caught:
+            run_batch(str(FIRMS), str(tmp_path / "out.csv"), **bad)  # type: ignore[arg-type]
+        assert caught.value.exit_code == EXIT_USAGE, bad
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_invalid_rows_give_exit_1_from_the_library(tmp_path: Path) -> None:
+    from subsidy_cli.batch.runner import run_batch
+
+    source = write(tmp_path / "in.csv", "name,sme\nA,maybe\nB,yes\n")
+    result = run_batch(str(source), str(tmp_path / "out.csv"), as_of="2022-01-01")
+    assert (result.exit_code, result.stats.rows, result.stats.invalid) == (1, 2, 1)
+
+
+def test_firms_diff_gives_the_rows_the_command_prints(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from subsidy_cli.batch import sources
+    from subsidy_cli.batch.diff import FirmsDiff
+
+    source = write(tmp_path / "in.csv", "name,sme,district,retrofit_loan_cny\nA,maybe,,\n=B,yes,zhangjiagang,5000万\n")
+    result = CliRunner().invoke(app, ["diff", str(source), "--against", str(ZJG), "--as-of", "2022-06-30"], env=ENV)
+    changes = FirmsDiff(str(source), sources.rules(None), sources.rules(None, [ZJG]), dt.date(2022, 6, 30))
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([changes.header, *changes])
+    assert out.getvalue() == result.stdout and result.exit_code == changes.exit_code == 1
+    rows = rows_of(out.getvalue())
+    assert rows[0]["why"].startswith("sme: 'maybe' is not yes or no") and rows[0]["status_a"] == "invalid"
+    assert {row["name"] for row in rows[1:]} == {"'=B"} and changes.invalid == 1
+
+
+def test_firms_diff_of_a_profile_file_reads_nothing_until_iterated(tmp_path: Path) -> None:
+    from subsidy_cli.batch import sources
+    from subsidy_cli.batch.diff import FirmsDiff
+    from subsidy_cli.profile.keys import ProfileError
+
+    rules = sources.rules(None)
+    changes = FirmsDiff(str(tmp_path / "missing.toml"), rules, rules)
+    with pytest.raises(ProfileError):
+        list(changes)
+    kunshan = str(ROOT / "samples" / "kunshan-parts-sme.toml")
+    assert list(FirmsDiff(kunshan, rules, rules)) == []  # the same rules change nothing

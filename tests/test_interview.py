@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from subsidy_cli.cli import app
@@ -200,3 +202,61 @@ def test_save_needs_interactive(tmp_path: Path) -> None:
 def test_check_without_a_profile_is_a_usage_error() -> None:
     result = CliRunner().invoke(app, ["check"], env=ENV)
     assert result.exit_code == 2 and "--interactive" in result.stderr
+
+
+# --- the interview as a library: start, ask through two functions, save ---------------------------------------------
+
+
+def scripted(answers: list[str]) -> tuple[list[str], Callable[[str], str | None], Callable[[str], None]]:
+    said: list[str] = []
+    queue = list(answers)
+
+    def ask(prompt: str) -> str | None:
+        said.append(prompt)
+        return queue.pop(0) if queue else None
+
+    return said, ask, said.append
+
+
+def test_the_library_interview_runs_and_saves(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from subsidy_cli.batch import sources
+    from subsidy_cli.interview import Interview
+
+    start = tmp_path / "start.toml"
+    start.write_text('entity_type = "enterprise"\ndistrict = "outside_suzhou"\n', encoding="utf-8")
+    interview = Interview.starting_from(
+        sources.rules(None), "en", dt.date(2022, 6, 30), str(start), {"independent_legal_person": True}
+    )
+    expected = {"entity_type": "enterprise", "district": "outside_suzhou", "independent_legal_person": True}
+    assert interview.answers == expected
+    said, ask, say = scripted(["Shanghai Co"])
+    result = interview.ask_all(ask, say)
+    assert interview.asked == [] and said[-1] == "0 questions asked."
+    assert result.profile.name == "Shanghai Co" and {line.status for line in result.results} == {"ineligible"}
+    taken = tmp_path / "taken.toml"
+    taken.write_text("", encoding="utf-8")
+    said, ask, say = scripted([str(taken), str(tmp_path / "answers.toml")])
+    assert interview.offer_save(None, ask, say) == tmp_path / "answers.toml"
+    assert f"{taken} exists; choose another name." in said
+    assert 'name = "Shanghai Co"' in (tmp_path / "answers.toml").read_text(encoding="utf-8")
+
+
+def test_the_library_interview_stops_with_exit_130_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    from subsidy_cli.batch import sources
+    from subsidy_cli.errors import EXIT_USAGE, SubsidyError
+    from subsidy_cli.interview import EndOfAnswers, Interview
+
+    interview = Interview(sources.rules(None), "en")
+    said, ask, say = scripted(["X"])
+    with pytest.raises(EndOfAnswers) as caught:
+        interview.ask_all(ask, say)
+    assert caught.value.exit_code == 130 and said[-1] == "\nInterview stopped; nothing was saved."
+    taken = tmp_path / "taken.toml"
+    taken.write_text("", encoding="utf-8")
+    with pytest.raises(SubsidyError) as refused:
+        interview.offer_save(taken, ask, say)
+    assert refused.value.exit_code == EXIT_USAGE and refused.value.lines() == [
+        f"{taken}: already exists; choose another name or delete it first"
+    ]

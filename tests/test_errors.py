@@ -1,0 +1,270 @@
+"""One error type, caught in one place: every exit code through the command line's single handler, the
+library's SubsidyError for bad arguments, and the handler being the only one in cli.py."""
+
+from __future__ import annotations
+
+import ast
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import subsidy_cli
+from subsidy_cli.batch import csvio, sources
+from subsidy_cli.cli import app
+from subsidy_cli.errors import (
+    EXIT_DATA,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_PIPE,
+    EXIT_USAGE,
+    Problem,
+    SubsidyError,
+)
+from subsidy_cli.interview import EndOfAnswers
+from subsidy_cli.output import template
+from subsidy_cli.profile.keys import ProfileError
+from subsidy_cli.rules.catalog import CatalogError
+from subsidy_cli.tomlfile import TomlProblems
+
+ROOT = Path(__file__).resolve().parent.parent
+KUNSHAN = str(ROOT / "samples" / "kunshan-parts-sme.toml")
+FIRMS = ROOT / "samples" / "firms.csv"
+ENV = {"COLUMNS": "200", "NO_COLOR": "1", "SUBSIDY_LANG": "en", "LANG": "C.UTF-8", "SUBSIDY_DEBUG": ""}
+
+
+def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), input=stdin, env={**ENV, **(env or {})})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def raising(error: BaseException):  # type: ignore[no-untyped-def]
+    def fail(*args: object, **kwargs: object) -> str:
+        raise error
+
+    return fail
+
+
+# --- every exit code through the one handler -----------------------------------------------------------------
+
+
+def test_a_subsidy_error_prints_one_line_a_problem_and_exits_with_its_code(monkeypatch: pytest.MonkeyPatch) -> None:
+    error = SubsidyError([Problem("bad", file="f.toml", line=3), Problem("odd", where="key", hint="fix it")], 7)
+    monkeypatch.setattr(template, "profile_template", raising(error))
+    code, out, err = run("template")
+    assert (code, out, err) == (7, "", "error: f.toml:3: bad\nerror: key: odd; fix it\n")
+
+
+def test_invalid_data_exits_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "x"\nsme = "maybe"\n', encoding="utf-8")
+    code, out, err = run("check", str(bad))
+    assert (code, out) == (EXIT_DATA, "")
+    assert err == f"error: {bad}: sme: 'maybe' is not yes or no; write true/false, yes/no, 是/否 or 1/0\n"
+
+
+def test_usage_error_exits_2() -> None:
+    code, _, err = run("check", KUNSHAN, "--as-of", "2022-02-30")
+    assert code == EXIT_USAGE
+    assert err == "error: --as-of: '2022-02-30' is not a real date: day is out of range for month\n"
+
+
+def test_typer_usage_errors_are_left_to_typer() -> None:
+    code, _, err = run("check", "--no-such-option")
+    assert code == EXIT_USAGE and "No such option" in err and "internal error" not in err
+
+
+def test_broken_measures_is_data_for_check_and_usage_for_batch_and_diff() -> None:
+    broken = str(ROOT / "tests" / "broken_measures" / "negative-cap.toml")
+    expected = f"error: {broken}:35: benefit 2a: amount.cap: must be more than 0, got -500000\n"
+    assert run("check", KUNSHAN, "--measures", broken)[::2] == (EXIT_DATA, expected)
+    assert run("batch", str(FIRMS), "--measures", broken)[::2] == (EXIT_USAGE, expected)
+    assert run("diff", KUNSHAN, "--against-measures", broken)[::2] == (EXIT_USAGE, expected)
+
+
+def test_bad_set_is_data_for_check_and_usage_for_batch() -> None:
+    expected = "error: --set: sme: 'maybe' is not yes or no; write true/false, yes/no, 是/否 or 1/0\n"
+    assert run("check", KUNSHAN, "--set", "sme=maybe")[::2] == (EXIT_DATA, expected)
+    assert run("batch", str(FIRMS), "--set", "sme=maybe")[::2] == (EXIT_USAGE, expected)
+
+
+def test_end_of_the_interviews_answers_exits_130_with_its_own_words() -> None:
+    code, out, err = run("check", "--interactive", "--as-of", "2022-06-30", stdin="X\n1\n")
+    assert (code, out) == (EXIT_INTERRUPTED, "")
+    assert err.endswith("] \nInterview stopped; nothing was saved.\n") and "error:" not in err
+
+
+def test_ctrl_c_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(template, "profile_template", raising(KeyboardInterrupt()))
+    assert run("template") == (EXIT_INTERRUPTED, "", "")
+
+
+def test_ctrl_c_in_the_interview_says_it_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    from subsidy_cli import interview
+
+    monkeypatch.setattr(interview.Interview, "run", raising(KeyboardInterrupt()))
+    code, _, err = run("check", "--interactive")
+    assert code == EXIT_INTERRUPTED and err == "\nInterview stopped; nothing was saved.\n"
+
+
+def test_broken_pipe_exits_141(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(template, "profile_template", raising(BrokenPipeError()))
+    assert run("template") == (EXIT_PIPE, "", "")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pipes")
+def test_a_reader_that_stops_early_gives_141_and_no_traceback(tmp_path: Path) -> None:
+    lines = FIRMS.read_text(encoding="utf-8").splitlines()
+    big = tmp_path / "big.csv"
+    big.write_text("\n".join([lines[0], *(lines[1:] * 60)]) + "\n", encoding="utf-8")  # megabytes of output
+    process = subprocess.Popen(
+        [sys.executable, "-m", "subsidy_cli", "batch", str(big), "--as-of", "2022-06-30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.readline()
+    process.stdout.close()  # as `| head -1` does
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == EXIT_PIPE, err
+    assert b"Traceback" not in err and b"Exception ignored" not in err
+
+
+def test_internal_error_exits_70_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(template, "profile_template", raising(RuntimeError("boom")))
+    code, out, err = run("template")
+    assert (code, out) == (EXIT_INTERNAL, "")
+    assert err == "internal error: RuntimeError: boom (set SUBSIDY_DEBUG=1 for details; please report this)\n"
+
+
+def test_subsidy_debug_lets_the_traceback_through(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(template, "profile_template", raising(RuntimeError("boom")))
+    result = CliRunner().invoke(app, ["template"], env={**ENV, "SUBSIDY_DEBUG": "1"})
+    assert isinstance(result.exception, RuntimeError) and str(result.exception) == "boom"
+
+
+def test_cli_catches_errors_in_one_place() -> None:
+    """Every ``except`` of cli.py is in ``_Commands.invoke``, one for each kind: SubsidyError, broken pipe, Ctrl-C,
+    anything else (plus Typer's own, passed on)."""
+    tree = ast.parse((ROOT / "subsidy_cli" / "cli.py").read_text(encoding="utf-8"))
+    handlers = [node for node in ast.walk(tree) if isinstance(node, ast.ExceptHandler)]
+    invoke = next(node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name == "invoke")
+    assert {id(h) for h in handlers} == {id(h) for h in ast.walk(invoke) if isinstance(h, ast.ExceptHandler)}
+    caught = [ast.unparse(h.type) if h.type else "" for h in handlers]
+    assert caught == [
+        "(typer.Exit, typer.Abort, typer.TyperException)",
+        "SubsidyError",
+        "BrokenPipeError",
+        "KeyboardInterrupt",
+        "Exception",
+    ]
+    source = (ROOT / "subsidy_cli" / "cli.py").read_text(encoding="utf-8")
+    for name in ("CatalogError", "ProfileError", "InputError", "TomlProblems", "EndOfAnswers", "ValueError"):
+        assert name not in source, f"cli.py names {name}: errors are SubsidyErrors, caught in _Commands.invoke"
+
+
+# --- one error type ------------------------------------------------------------------------------------------
+
+
+def test_every_error_type_is_a_subsidy_error() -> None:
+    for kind in (CatalogError, ProfileError, TomlProblems, csvio.InputError, EndOfAnswers):
+        assert issubclass(kind, SubsidyError), kind
+    assert csvio.InputError("x").exit_code == EXIT_USAGE
+    assert EndOfAnswers().exit_code == EXIT_INTERRUPTED and EndOfAnswers().problems == []
+
+
+def test_input_errors_are_problem_records(tmp_path: Path) -> None:
+    book = tmp_path / "firms.xlsx"
+    book.write_bytes(b"PK\x03\x04rest")
+    with pytest.raises(csvio.InputError) as caught:
+        csvio.open_raw(str(book))
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.message) == (str(book), "is an Excel workbook (.xlsx), not CSV")
+    assert problem.hint and "CSV UTF-8" in problem.hint
+    with pytest.raises(csvio.InputError) as caught:
+        csvio.map_header(["name", "企业名称", "distrct"], "in.csv", ignore_unknown=False)
+    assert caught.value.lines() == [
+        "in.csv: columns 'name' and '企业名称' both hold 'name'; keep one of them",
+        "in.csv: unknown column(s): 'distrct'; did you mean 'district'?; rename them, or pass --ignore-unknown-columns",
+    ]
+    with pytest.raises(csvio.InputError) as caught:
+        csvio.open_raw(str(FIRMS), "nope")
+    assert caught.value.problems == [
+        Problem("unknown encoding 'nope'", where="--encoding", hint="try utf-8, gb18030 or big5")
+    ]
+
+
+def test_a_subsidy_error_crosses_processes_whole() -> None:
+    error = ProfileError("firm.toml", [Problem("is not yes or no", file="firm.toml", where="sme")])
+    error.exit_code = EXIT_USAGE
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is ProfileError and copy.source == "firm.toml"
+    assert (copy.problems, copy.exit_code, str(copy)) == (error.problems, EXIT_USAGE, str(error))
+    copy = pickle.loads(pickle.dumps(csvio.InputError(Problem("is empty", file="a.csv", hint="add rows"))))
+    assert (copy.lines(), copy.exit_code) == (["a.csv: is empty; add rows"], EXIT_USAGE)
+
+
+def test_arguments_are_checked_by_the_library() -> None:
+    with pytest.raises(SubsidyError) as caught:
+        sources.option_date("tomorrow")
+    assert caught.value.exit_code == EXIT_USAGE and caught.value.problems[0].where == "--as-of"
+    with pytest.raises(SubsidyError) as caught:
+        sources.option_district("atlantis")
+    assert caught.value.lines()[0].startswith("--district: 'atlantis' is not one of: zhangjiagang")
+    with pytest.raises(SubsidyError) as caught:
+        sources.select_benefits(sources.rules(None).first(), "16d")
+    assert caught.value.lines() == ["no benefit line or measure '16d'; did you mean 16c or 16b or 16a?"]
+    with pytest.raises(SubsidyError) as caught:
+        sources.check_profile_argument(None, interactive=False, save=None)
+    assert caught.value.exit_code == EXIT_USAGE
+
+
+# --- the library raises SubsidyError for every bad argument --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "where", "words"),
+    [
+        ({"profile": ["name", "x"]}, "profile", "must be a mapping"),
+        ({"profile": "firm.toml"}, "profile", "not str"),
+        ({"profile": None}, "profile", "not NoneType"),
+        ({"as_of": "2022-13-01"}, "as_of", "is not a real date"),
+        ({"as_of": "next week"}, "as_of", "is not a date"),
+        ({"as_of": 20220630}, "as_of", "must be a date or YYYY-MM-DD text, not int"),
+        ({"lang": "fr"}, "lang", "must be 'en' or 'zh'"),
+        ({"measures": 3}, "measures", "must be a path, not int"),
+        ({"overlays": "layer.toml"}, "overlays", "must be a list of paths, not str"),
+        ({"overlays": [None]}, "overlays", "holding NoneType"),
+        ({"overlays": 5}, "overlays", "not int"),
+    ],
+)
+def test_library_bad_arguments_raise_subsidy_error_exit_2(arguments: dict[str, object], where: str, words: str) -> None:
+    call = {"profile": {"name": "x"}, **arguments}
+    with pytest.raises(SubsidyError) as caught:
+        subsidy_cli.evaluate(call.pop("profile"), **call)  # type: ignore[arg-type]
+    assert caught.value.exit_code == EXIT_USAGE
+    assert caught.value.problems[0].where == where and words in caught.value.problems[0].message
+
+
+def test_library_bad_profile_and_rules_raise_subsidy_error_exit_1(tmp_path: Path) -> None:
+    with pytest.raises(SubsidyError) as caught:
+        subsidy_cli.evaluate({"name": "x", "sme": "maybe", "nmae": "y"})
+    assert isinstance(caught.value, ProfileError) and caught.value.exit_code == EXIT_DATA
+    assert len(caught.value.problems) == 2
+    with pytest.raises(SubsidyError) as caught:
+        subsidy_cli.evaluate({"name": "x"}, measures=ROOT / "tests" / "broken_measures" / "negative-cap.toml")
+    assert isinstance(caught.value, CatalogError) and caught.value.exit_code == EXIT_DATA
+    with pytest.raises(SubsidyError) as caught:
+        subsidy_cli.evaluate({"name": "x"}, overlays=[tmp_path / "missing.toml"])
+    assert caught.value.exit_code == EXIT_DATA
+
+
+def test_library_accepts_what_the_command_line_does() -> None:
+    import datetime as dt
+
+    document = subsidy_cli.evaluate({"name": "x", "district": "昆山市"}, as_of=dt.date(2022, 6, 30), overlays=())
+    assert document["as_of"] == "2022-06-30"
+    assert subsidy_cli.evaluate({"name": "x"}, as_of="2022/6/30", lang="zh")["as_of"] == "2022-06-30"
