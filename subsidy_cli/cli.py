@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 class _Commands(TyperGroup):
     """The commands, each run inside the one place where errors become messages and exit codes."""
 
-    def invoke(self, ctx: typer.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:  # ctx: the Context of the Click that Typer bundles
+        """Run the command; turn what it raises into messages on stderr and an exit code."""
         try:
             return super().invoke(ctx)
         except (typer.Exit, typer.Abort, typer.TyperException):
@@ -70,22 +71,30 @@ app = typer.Typer(
 
 
 class CheckFormat(StrEnum):
+    """``check --format``."""
+
     table = "table"
     json = "json"
 
 
 class ListFormat(StrEnum):
+    """``measures --format``."""
+
     table = "table"
     json = "json"
     csv = "csv"
 
 
 class BatchFormat(StrEnum):
+    """``batch --format``."""
+
     csv = "csv"
     jsonl = "jsonl"
 
 
 class Lang(StrEnum):
+    """``--lang``."""
+
     zh = "zh"
     en = "en"
 

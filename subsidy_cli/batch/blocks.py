@@ -156,7 +156,8 @@ def _rows_encoding(encoding: str) -> str:
 
 
 def split_first_row(data: bytes, encoding: str) -> tuple[list[str], int]:
-    """The first row of the file (the header), and how many bytes it takes."""
+    """The first row of the file (the header), and how many bytes it takes. Raises ``InputError`` when the
+    csv module cannot read it or the encoding cannot decode it."""
     text = decode(data, encoding)
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     try:
@@ -175,7 +176,8 @@ def _after_lines(data: bytes, start: int, count: int) -> int:
 
 
 def decode(data: bytes, encoding: str) -> str:
-    """Bytes as text; bytes the encoding cannot read are kept (as lone surrogates) and counted."""
+    """Bytes as text; bytes the encoding cannot read are kept (as lone surrogates) and counted. Raises
+    ``InputError`` for a decoder that fails outright."""
     try:
         return data.decode(encoding, errors="subsidy-count")
     except UnicodeError as exc:  # a decoder that fails outright (no error handler applies)
