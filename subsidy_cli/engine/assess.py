@@ -58,8 +58,7 @@ def assess(profile: Profile, catalog: Catalog, as_of: dt.date) -> Assessment:
 def assess_rules(profile: Profile, rules: Rules | Judge, as_of: dt.date) -> Assessment:
     """Judge with the rules in force on ``as_of`` for the firm's district (layers, dated values). Pass a
     ``Judge`` to reuse compiled snapshots across firms."""
-    judge = rules if isinstance(rules, Judge) else Judge(rules)
-    return assess_compiled(profile, judge.compiled(as_of, profile.district), as_of)
+    return assess_compiled(profile, Judge.of(rules).compiled(as_of, profile.district), as_of)
 
 
 def _findings(line: Line, compiled: Compiled, evaluated: list[Outcome]) -> tuple[Finding, ...]:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from subsidy_cli.engine.assess import assess_rules, evaluation_date
+from subsidy_cli.engine.assess import evaluation_date
+from subsidy_cli.engine.compiled import Compiled, Judge, Verdict
 from subsidy_cli.profile.keys import Profile
-from subsidy_cli.rules.catalog import Benefit, Catalog
+from subsidy_cli.rules.catalog import Benefit
 from subsidy_cli.rules.layers import Rules
 from subsidy_cli.words import cny
 
@@ -68,48 +69,70 @@ def rule_differences(a: Benefit | None, b: Benefit | None) -> list[str]:
     return out
 
 
-def _constraints(catalog: Catalog, line: str, district: str | None) -> list[str]:
-    caps = [
-        f"cap {' + '.join(c.lines)} <= {c.at_most}"
-        for c in catalog.caps
-        if line in c.lines and c.district in (None, district)
-    ]
-    groups = [f"{c.rule} {', '.join(c.lines)}" for c in catalog.exclusive if line in c.lines]
+def _constraints(compiled: Compiled, line: str) -> list[str]:
+    caps = [f"cap {' + '.join(c.lines)} <= {c.at_most}" for c in compiled.caps if line in c.lines]
+    groups = [f"{c.rule} {', '.join(c.lines)}" for c in compiled.exclusive if line in c.lines]
     return sorted(caps + groups)
 
 
-def compare(profile: Profile, a: Rules, b: Rules, as_of: dt.date | None) -> list[Change]:
-    """Every line whose status or maximum award differs between the two rule sets, with why."""
+class _Pair:
+    """Two compiled snapshots side by side, with the reasons each line differs (worked out once per line)."""
+
+    def __init__(self, a: Compiled, b: Compiled) -> None:
+        self.a, self.b = a, b
+        self.why: dict[str, str] = {}
+        ids_a = set(a.ids)
+        self.ids = [*a.ids, *(i for i in b.ids if i not in ids_a)]
+        self.index_a = {line_id: i for i, line_id in enumerate(a.ids)}
+        self.index_b = {line_id: i for i, line_id in enumerate(b.ids)}
+
+    def reasons(self, line: str) -> str:
+        found = self.why.get(line)
+        if found is None:
+            reasons = rule_differences(self.a.catalog.get(line), self.b.catalog.get(line))
+            constraints_a, constraints_b = _constraints(self.a, line), _constraints(self.b, line)
+            if constraints_a != constraints_b:
+                reasons.append(f"rules across lines: {constraints_a or 'none'} -> {constraints_b or 'none'}")
+            found = self.why[line] = "; ".join(reasons) or "the same rules judge differently (another date or figure)"
+        return found
+
+
+_PAIRS: dict[tuple[int, int], _Pair] = {}
+
+
+def _pair(a: Compiled, b: Compiled) -> _Pair:
+    found = _PAIRS.get((id(a), id(b)))
+    if found is None or found.a is not a or found.b is not b:
+        if len(_PAIRS) > 64:
+            _PAIRS.clear()
+        found = _PAIRS[(id(a), id(b))] = _Pair(a, b)
+    return found
+
+
+def compare(profile: Profile, a: Rules | Judge, b: Rules | Judge, as_of: dt.date | None) -> list[Change]:
+    """Every line whose status or maximum award differs between the two rule sets, with why (the key paths
+    whose values differ, and the rules across lines). Each rule set's snapshots are compiled once; the
+    reasons are worked out once per pair of snapshots and line."""
     date = evaluation_date(profile, as_of)
-    first, second = assess_rules(profile, a, date), assess_rules(profile, b, date)
-    snap_a, snap_b = a.snapshot(date, profile.district), b.snapshot(date, profile.district)
-    second_by_id = {r.benefit.id: r for r in second.results}
+    values = vars(profile)
+    first = Judge.of(a).compiled(date, profile.district)
+    second = Judge.of(b).compiled(date, profile.district)
+    left, right = first.verdict(values, date), second.verdict(values, date)
+    pair = _pair(first, second)
     changes = []
-    ids = [r.benefit.id for r in first.results] + [
-        i for i in second_by_id if i not in {r.benefit.id for r in first.results}
-    ]
-    first_by_id = {r.benefit.id: r for r in first.results}
-    for line in ids:
-        left, right = first_by_id.get(line), second_by_id.get(line)
-        status_a = left.status if left else "absent"
-        status_b = right.status if right else "absent"
-        max_a = left.max_award if left else None
-        max_b = right.max_award if right else None
+    for line in pair.ids:
+        status_a, max_a = _line(left, first, pair.index_a.get(line))
+        status_b, max_b = _line(right, second, pair.index_b.get(line))
         if status_a == status_b and (max_a == max_b or status_a == "ineligible"):
             continue  # an ineligible line's amount is nobody's
-        reasons = rule_differences(snap_a.get(line), snap_b.get(line))
-        constraints_a = _constraints(snap_a, line, profile.district)
-        constraints_b = _constraints(snap_b, line, profile.district)
-        if constraints_a != constraints_b:
-            reasons.append(f"rules across lines: {constraints_a or 'none'} -> {constraints_b or 'none'}")
-        changes.append(
-            Change(
-                line,
-                status_a,
-                status_b,
-                max_a,
-                max_b,
-                "; ".join(reasons) or "the same rules judge differently (another date or figure)",
-            )
-        )
+        changes.append(Change(line, status_a, status_b, max_a, max_b, pair.reasons(line)))
     return changes
+
+
+def _line(verdict: Verdict, compiled: Compiled, index: int | None) -> tuple[str, Decimal | None]:
+    """A line's status and maximum award (None for a risk share: its amount is the loan covered, not an
+    award), or "absent" where the rules have no such line."""
+    if index is None:
+        return "absent", None
+    risk = compiled.lines[index].benefit.kind == "risk_sharing"
+    return verdict.statuses[index], None if risk else verdict.amounts[index].max

@@ -16,10 +16,11 @@ window and its amount rule. Two drivers judge with it:
 from __future__ import annotations
 
 import datetime as dt
+import operator
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from subsidy_cli.engine.evaluate import Amount, Test, compile_condition, compute
 from subsidy_cli.engine.status import Status, Tri, bounded_total, caps_for, line_caps, settle
@@ -27,6 +28,18 @@ from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.rules.conditions import Condition
 from subsidy_cli.rules.layers import Rules
+
+_BLOCKS = 4  # the lines are settled in this many blocks
+_MEMORY = 8_192  # entries each memory of a compiled snapshot keeps before it forgets its older half
+
+
+def _remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
+    """Keep ``value`` under ``key`` in a bounded memory (the older half is forgotten when it is full)."""
+    if len(memo) >= _MEMORY:
+        for old in list(memo)[: _MEMORY // 2]:
+            del memo[old]
+    memo[key] = value
+    return value
 
 
 def leaves(cond: Condition) -> Iterator[Condition]:
@@ -70,6 +83,7 @@ class Verdict:
     if in force and its amount (after caps across lines); the bounded totals (CNY) of eligible and potential
     cash lines, and the lines with no upper bound."""
 
+    ids: tuple[str, ...]
     statuses: tuple[Status, ...]
     in_force: tuple[Status, ...]
     amounts: tuple[Amount, ...]
@@ -101,20 +115,79 @@ class Compiled:
                 self.tests.append(compile_condition(cond))
             return found
 
-        lines = []
-        for number, benefit in enumerate(catalog.benefits):
+        placed = []
+        for benefit in catalog.benefits:
             gate, reasons = [], []
             for rule in catalog.policy.scope:
                 overridden = rule.id in benefit.scope_override
                 gate.append(place(benefit.scope_override[rule.id] if overridden else rule.test))
                 reasons.append(None if overridden else (rule.reason_zh, rule.reason_en))
             gate += [place(cond) for cond in benefit.requires]
-            qualifies = tuple(place(cond) for cond in benefit.qualifies)
-            lines.append(Line(number, benefit, tuple(gate), tuple(reasons), qualifies, catalog.window(benefit)))
-        self.lines: tuple[Line, ...] = tuple(lines)
+            placed.append((benefit, gate, tuple(reasons), [place(cond) for cond in benefit.qualifies]))
+        # The distinct conditions ordered by the one key each reads (those reading several keys, then none,
+        # last), so that the per-firm driver takes the outcomes of every condition on a key at once, per value.
+        reads = [sorted(cond.keys()) for cond in self.conditions]
+        firsts: dict[str, int] = {}
+        for number, keys in enumerate(reads):
+            if len(keys) == 1:
+                firsts.setdefault(keys[0], number)
+        order = sorted(
+            range(len(self.conditions)),
+            key=lambda i: (firsts[reads[i][0]], i) if len(reads[i]) == 1 else (len(reads) + (not reads[i]), i),
+        )
+        moved = {old: new for new, old in enumerate(order)}
+        self.conditions = [self.conditions[i] for i in order]
+        self.tests = [self.tests[i] for i in order]
+        self.lines: tuple[Line, ...] = tuple(
+            Line(
+                number,
+                benefit,
+                tuple(moved[i] for i in gate),
+                reasons,
+                tuple(moved[i] for i in qualifies),
+                catalog.window(benefit),
+            )
+            for number, (benefit, gate, reasons, qualifies) in enumerate(placed)
+        )
+        # Per key read by single-key conditions: the tests of those conditions, in order, with a memory of their
+        # outcomes per value; then the tests of the other conditions.
+        self._by_key: list[tuple[str, list[Test], dict[Any, tuple[Tri, ...]]]] = []
+        for number, cond in enumerate(self.conditions):
+            keys = sorted(cond.keys())
+            if len(keys) != 1:
+                self._others = self.tests[number:]
+                break
+            if not self._by_key or self._by_key[-1][0] != keys[0]:
+                self._by_key.append((keys[0], [], {}))
+            self._by_key[-1][1].append(self.tests[number])
+        else:
+            self._others = []
+        self.ids = tuple(line.benefit.id for line in self.lines)
         self.caps: tuple[CrossCap, ...] = tuple(caps_for(catalog.caps, district))
         self.exclusive: tuple[Exclusive, ...] = catalog.exclusive
         self.across = bool(self.caps or self.exclusive)
+        # For the per-firm driver: amounts that read no figure, computed once; the lines whose amount reads
+        # each figure; the cash lines; and bounded memories of settled statuses, windows and amounts.
+        self._fixed = [
+            self.amount(line, {}, {}) if not (line.applies and line.benefit.amount.keys()) else None
+            for line in self.lines
+        ]
+        self._reading: dict[str, list[Line]] = {}
+        for line in self.lines:
+            if line.applies:
+                for key in sorted(line.benefit.amount.keys()):
+                    self._reading.setdefault(key, []).append(line)
+        self._cash = [line.index for line in self.lines if line.is_cash]
+        # The lines in a few blocks, each with the conditions its lines read: a block's statuses are settled once
+        # per distinct set of those outcomes and window (a whole snapshot's outcomes vary too much to repeat).
+        size = -(-len(self.lines) // _BLOCKS) or 1
+        self._blocks = []
+        for start in range(0, len(self.lines), size):
+            block = self.lines[start : start + size]
+            reads = sorted({i for line in block for i in (*line.gate, *line.qualifies)})
+            self._blocks.append((block, operator.itemgetter(*reads) if reads else None, {}))
+        self._windows: dict[dt.date, tuple[tuple[bool, ...], ...]] = {}
+        self._amounts: dict[str, dict[Any, tuple[Amount, ...]]] = {key: {} for key in self._reading}
 
     def outcomes(self, values: Mapping[str, Any]) -> list[Tri]:
         """Every distinct condition's outcome for a profile's values (key -> parsed value; None: unknown)."""
@@ -152,17 +225,69 @@ class Compiled:
         return Amount(low, high, open_ended=False, missing=amount.missing)
 
     def verdict(self, values: Mapping[str, Any], as_of: dt.date) -> Verdict:
-        """The per-firm driver: statuses, amounts and totals for a profile's values on ``as_of``."""
-        outcomes = self.outcomes(values)
-        capped = line_caps(self.caps, values) if self.caps else {}
-        statuses, in_force, amounts = [], [], []
-        for line in self.lines:
-            status, judged = self.settle_line(line, outcomes, as_of)
-            statuses.append(status)
-            in_force.append(judged)
-            amounts.append(self.amount(line, values, capped))
-        eligible, potential, open_ended = self.totals(statuses, amounts, values)
-        return Verdict(tuple(statuses), tuple(in_force), tuple(amounts), eligible, potential, tuple(open_ended))
+        """The per-firm driver: statuses, amounts and totals for a profile's values on ``as_of``.
+
+        The statuses are settled once per distinct set of condition outcomes and window (remembered), and
+        the amounts once per distinct figure, so that a loop over many firms costs little more per firm than
+        evaluating the distinct conditions."""
+        outcomes: list[Tri] = []
+        for key, tests, memo in self._by_key:
+            value = values.get(key)
+            known = tuple(value) if isinstance(value, list) else value
+            found = memo.get(known)
+            if found is None:
+                found = _remember(memo, known, tuple([test({key: value}) for test in tests]))
+            outcomes += found
+        if self._others:
+            outcomes += [test(values) for test in self._others]
+        windows = self._windows.get(as_of)
+        if windows is None:
+            windows = _remember(self._windows, as_of, self._window_keys(as_of))
+        statuses: tuple[Status, ...] = ()
+        in_force: tuple[Status, ...] = ()
+        for (block, reads, memo), window in zip(self._blocks, windows, strict=True):
+            key = (reads(outcomes) if reads is not None else None, window)
+            settled = memo.get(key)
+            if settled is None:
+                pairs = [self.settle_line(line, outcomes, as_of) for line in block]
+                settled = _remember(memo, key, (tuple(s for s, _ in pairs), tuple(j for _, j in pairs)))
+            statuses += settled[0]
+            in_force += settled[1]
+        amounts: list[Amount | None] = list(self._fixed)
+        for key, lines in self._reading.items():
+            value = values.get(key)
+            memo = self._amounts[key]
+            found = memo.get(value)
+            if found is None:
+                found = _remember(memo, value, tuple(compute(line.benefit.amount, {key: value}) for line in lines))
+            for line, amount in zip(lines, found, strict=True):
+                amounts[line.index] = amount
+        if self.caps:
+            capped = line_caps(self.caps, values)
+            for line in self.lines:
+                if line.benefit.id in capped:
+                    amounts[line.index] = self.amount(line, values, capped)
+        final: list[Amount] = amounts  # type: ignore[assignment]  # every line has its amount now
+        if self.across:
+            eligible, potential, open_ended = self.totals(list(statuses), final, values)
+        else:
+            eligible = potential = Decimal(0)
+            open_ended = []
+            for index in self._cash:
+                status = statuses[index]
+                high = final[index].max
+                if status == "eligible":
+                    if high is None:
+                        open_ended.append(self.ids[index])
+                    else:
+                        eligible += high
+                elif status == "potential" and high is not None:
+                    potential += high
+        return Verdict(self.ids, statuses, in_force, tuple(final), eligible, potential, tuple(open_ended))
+
+    def _window_keys(self, as_of: dt.date) -> tuple[tuple[bool, ...], ...]:
+        """Per block of lines, whether each line's window holds ``as_of``."""
+        return tuple(tuple(line.window[0] <= as_of <= line.window[1] for line in block) for block, _, _ in self._blocks)
 
     def totals(
         self, statuses: list[Status], amounts: list[Amount], values: Mapping[str, Any]
@@ -188,9 +313,24 @@ class Compiled:
 class Judge:
     """One set of rules (measures plus layers), compiled per snapshot the first time a firm needs it."""
 
+    _recent: ClassVar[list[Judge]] = []  # the judges of the last few rule sets, for callers that pass Rules
+
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
         self._compiled: dict[tuple[int, str | None], Compiled] = {}
+
+    @classmethod
+    def of(cls, rules: Rules | Judge) -> Judge:
+        """The judge of a set of rules: the same one for the same ``Rules`` object while it is among the last
+        few used, so that callers judging many firms one by one compile each snapshot once."""
+        if isinstance(rules, Judge):
+            return rules
+        for judge in cls._recent:
+            if judge.rules is rules:
+                return judge
+        judge = cls(rules)
+        cls._recent = [judge, *cls._recent[:3]]
+        return judge
 
     def compiled(self, date: dt.date, district: str | None) -> Compiled:
         """The compiled rules in force on ``date`` for a firm registered in ``district``."""
