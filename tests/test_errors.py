@@ -133,6 +133,27 @@ def test_a_reader_that_stops_early_gives_141_and_no_traceback(tmp_path: Path) ->
     assert b"Traceback" not in err and b"Exception ignored" not in err
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="pipes")
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["show", "16"],  # a table, printed by Rich
+        ["check", KUNSHAN, "--all", "--explain"],
+        ["measures", "--format", "json"],  # machine output, written as UTF-8 bytes
+        ["template", "--csv"],
+    ],
+)
+def test_every_kind_of_output_to_a_closed_pipe_gives_141(args: list[str]) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "subsidy_cli", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # before the program has written anything: its first write finds no reader
+    err = process.stderr.read()
+    assert process.wait(timeout=60) == EXIT_PIPE, err
+    assert err == b""
+
+
 def test_internal_error_exits_70_without_a_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(template, "profile_template", raising(RuntimeError("boom")))
     code, out, err = run("template")

@@ -38,10 +38,21 @@ _STYLE = {
 _ORDER = {"eligible": 0, "potential": 1, "needs_info": 2, "ineligible": 3, "expired": 4}
 
 
+class _Console(Console):
+    """Rich's console, but a closed output pipe is left to the command line's one handler (exit 141)."""
+
+    def on_broken_pipe(self) -> None:
+        """Print nothing more, and raise ``BrokenPipeError`` rather than Rich's own exit 1."""
+        self.quiet = True
+        raise BrokenPipeError
+
+
 def make_console(stream: TextIO | None = None, stderr: bool = False) -> Console:
+    """A console for people on ``stream`` (default stdout, or stderr): colour unless ``NO_COLOR`` or a dumb
+    terminal, no markup read from data, boxes that fall back to ASCII."""
     target = stream or (sys.stderr if stderr else sys.stdout)
     no_color = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
-    return Console(file=target, no_color=no_color, highlight=False, emoji=False, soft_wrap=False, safe_box=True)
+    return _Console(file=target, no_color=no_color, highlight=False, emoji=False, soft_wrap=False, safe_box=True)
 
 
 def _utf8(console: Console) -> bool:
