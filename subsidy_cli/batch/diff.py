@@ -68,6 +68,8 @@ class FirmsDiff:
         return EXIT_DATA if self.invalid else EXIT_OK
 
     def __iter__(self) -> Iterator[list[str]]:
+        """The rows, read and scored as they are taken (each iteration reads the firms again)."""
+        self.invalid = 0
         if is_profile_file(self.firms):
             profile = load_profile(self.firms)
             yield from self._changes("", profile.name, profile)

@@ -139,8 +139,9 @@ def score_firms(
     row's application_date, else today); ``overrides`` are parsed ``--set`` values for every row.
     ``progress``, given the input's size, makes the callback told the rows scored and bytes read.
 
-    Raises ``InputError`` (exit 2) for an output that cannot be written or input that cannot be decoded;
-    a bad row never stops the run: it is written as invalid and counted.
+    The rows are read as they are scored, so a ``FirmsInput`` is scored once. Raises ``InputError`` (exit 2)
+    for an output that cannot be written or input that cannot be decoded; a bad row never stops the run: it
+    is written as invalid and counted.
     """
     catalog = rules.first()
     job = Job(
