@@ -145,16 +145,16 @@ def score_firms(
     """
     catalog = rules.first()
     job = Job(
-        rules,
-        firms.header,
-        overrides or {},
-        as_of,
-        dt.date.today(),
-        output_format,
-        long,
-        lang,
-        firms.encoding,
-        firms.name,
+        rules=rules,
+        header=firms.header,
+        overrides=overrides or {},
+        as_of=as_of,
+        today=dt.date.today(),
+        output_format=output_format,
+        long=long,
+        lang=lang,
+        encoding=firms.encoding,
+        source=firms.name,
     )
     stats = Stats()
     shown = progress(firms.size) if progress else contextlib.nullcontext(_no_progress)
