@@ -190,7 +190,7 @@ def run_batch(
     ``SubsidyError`` with exit code 2 for anything that stops the run (bad date or ``--set``, broken rules
     file, unreadable input, unwritable output); see ``open_firms`` and ``score_firms``.
     """
-    date = as_of if isinstance(as_of, dt.date) else sources.option_date(as_of)
+    date = sources.option_date(as_of)
     fixed = sources.overrides(overrides, EXIT_USAGE)
     loaded = sources.rules(measures, overlays, EXIT_USAGE)
     with open_firms(source, encoding, ignore_unknown_columns, output) as firms:

@@ -44,8 +44,8 @@ def check_profile_argument(profile: str | None, interactive: bool, save: Path | 
         check_new_file(save)
 
 
-def option_date(text: str | None, option: str = "--as-of") -> dt.date | None:
-    """An option's date (``YYYY-MM-DD``, ``2022/6/30``, ``2022年6月30日``), or None when not given.
+def option_date(text: str | dt.date | None, option: str = "--as-of") -> dt.date | None:
+    """An option's date (``YYYY-MM-DD``, ``2022/6/30``, ``2022年6月30日``, or a date), or None when not given.
 
     Raises ``SubsidyError`` (exit 2): ``--as-of: 'x' is not a date; write YYYY-MM-DD, e.g. 2022-06-30``."""
     from subsidy_cli.profile.values import parse_date
