@@ -188,3 +188,31 @@ def test_every_problem_is_reported_at_once() -> None:
 def test_keys_table_matches_the_model() -> None:
     assert list(KEYS) == [f.name for f in dataclasses.fields(Profile)]
     assert all(spec.label_zh and spec.label_en for spec in KEYS.values())
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"name": "甲", "district": "昆山", "roles": "manufacturer;service_provider", "retrofit_loan_cny": "5,000万"},
+        {"name": "甲", "sme": "maybe", "distrct": "昆山", "cloud_star_level": 7, "application_date": "2022/6/30"},
+        {"district": "昆山", "credit_code": "91350100M000100Y44"},
+        {"name": "  ", "recognitions": [], "flexible_experts": ""},
+    ],
+)
+def test_the_profile_validator_agrees_with_pydantic_generated_one(data: dict[str, object]) -> None:
+    """build_profile's validator is written from the keys' schemas (for start-up time); pydantic's TypeAdapter,
+    which generates the JSON Schema, must validate alike."""
+    from pydantic import ValidationError
+
+    from subsidy_cli.profile.keys import adapter
+
+    try:
+        expected: object = adapter().validate_python(data)
+    except ValidationError as exc:
+        expected = sorted((e["loc"], e["type"]) for e in exc.errors())
+    try:
+        got: object = build_profile(data)
+    except ProfileError as exc:
+        got = sorted(((p.where,), "missing" if "required" in p.message else "") for p in exc.problems)
+        expected = sorted(((str(loc[0]),), "missing" if kind == "missing" else "") for loc, kind in expected)  # type: ignore[union-attr]
+    assert got == expected

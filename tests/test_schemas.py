@@ -8,6 +8,7 @@ are checked with the loaders (pydantic) alone.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import tomllib
 from decimal import Decimal
@@ -19,6 +20,7 @@ from typer.testing import CliRunner
 
 from subsidy_cli.cli import app
 from subsidy_cli.profile.files import load_profile
+from subsidy_cli.rules.catalog import build_catalog, is_validated
 from subsidy_cli.rules.layers import load_rules
 from subsidy_cli.rules.schema import DIRECTORY, SCHEMAS, dumps
 
@@ -71,6 +73,20 @@ def test_the_schema_command_prints_the_shipped_schemas() -> None:
     rules = runner.invoke(app, ["schema", "--rules"])
     assert profile.exit_code == 0 and profile.stdout == (DIRECTORY / "profile.schema.json").read_text("utf-8")
     assert rules.exit_code == 0 and rules.stdout == (DIRECTORY / "rules.schema.json").read_text("utf-8")
+
+
+def test_the_shipped_measures_file_is_stamped_as_validated() -> None:
+    """``check`` builds the shipped file without its validator only because this test validates it in full."""
+    stamp = (DIRECTORY / "measures.validated.sha256").read_text(encoding="ascii").strip()
+    assert stamp == hashlib.sha256(MEASURES.read_bytes()).hexdigest(), (
+        "measures.toml changed: run python -m subsidy_cli.rules.schema (it validates the file and writes the stamp)"
+    )
+    text = MEASURES.read_bytes().decode("utf-8")
+    assert is_validated(text) and not is_validated(text + "\n")
+    rules = load_rules(MEASURES)
+    validated = build_catalog(rules.data, str(MEASURES), text)  # pydantic, in full
+    assert build_catalog(rules.data, str(MEASURES), text, validated=True) == validated
+    assert rules.first().benefits == validated.benefits
 
 
 @pytest.mark.parametrize(("path", "kind"), SHIPPED, ids=lambda item: getattr(item, "name", item))

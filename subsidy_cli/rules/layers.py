@@ -42,6 +42,7 @@ from subsidy_cli.rules.catalog import (
     RuleProblem,
     build_catalog,
     default_path,
+    is_validated,
     read_data,
     rule_problem,
 )
@@ -173,7 +174,8 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
         ]
     if problems:
         raise CatalogError(problems)
-    base = build_catalog(data, str(path), text)  # the base, with first values, must be valid on its own
+    # the base, with first values, must be valid on its own (the shipped file is known valid)
+    base = build_catalog(data, str(path), text, validated=is_validated(text))
     base_lines = len(data.get("benefit", []))
     caps: list[CrossCap] = []
     exclusive: list[Exclusive] = []

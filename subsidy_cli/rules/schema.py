@@ -7,7 +7,9 @@
 
 The package ships them in ``subsidy_cli/schemas/`` (a test checks they are what this module generates), and the
 shipped TOML files name theirs on a ``#:schema`` first line, so that editors with Even Better TOML check a
-county's edits as they are typed. Regenerate them with ``python -m subsidy_cli.rules.schema``.
+county's edits as they are typed. Regenerate them with ``python -m subsidy_cli.rules.schema``, which also validates
+the shipped measures file and writes its SHA-256 to ``measures.validated.sha256``: ``check`` builds that exact file
+without building its pydantic validator (start-up time), and validates any other file, an edited one included.
 
 A measures file (and a layer's county lines) may write any value as a dated list,
 ``[{ from = 2021-01-01, value = ..., source = "..." }, ...]`` (see ``rules.settings``): the schemas accept that
@@ -18,6 +20,7 @@ TOML has no null, so the rules schemas leave out the null that pydantic allows f
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -144,11 +147,29 @@ def dumps(schema: dict[str, Any]) -> str:
     return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
 
 
+def validated_sha256() -> str:
+    """Validate the shipped measures file in full (pydantic, every date and district) and give its SHA-256, the
+    stamp that lets ``check`` build it without building its validator (``rules.catalog.is_validated``).
+
+    Raises ``CatalogError`` if the file is not valid.
+    """
+    from subsidy_cli.rules.catalog import build_catalog, default_path
+    from subsidy_cli.rules.layers import load_rules
+
+    path = default_path()
+    text = path.read_bytes().decode("utf-8")  # as the loader reads it: no newline translation
+    rules = load_rules(path)
+    build_catalog(rules.data, str(path), text)  # in full, whatever the stamp says
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def write_all(directory: Path = DIRECTORY) -> None:
-    """Write every schema file into ``directory`` (the package's ``schemas/`` by default)."""
+    """Write every schema file, and the stamp of the validated measures file, into ``directory`` (the package's
+    ``schemas/`` by default)."""
     directory.mkdir(exist_ok=True)
     for name, make in SCHEMAS.items():
         (directory / name).write_text(dumps(copy.deepcopy(make())), encoding="utf-8")
+    (directory / "measures.validated.sha256").write_text(validated_sha256() + "\n", encoding="ascii")
 
 
 if __name__ == "__main__":
