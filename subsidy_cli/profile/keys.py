@@ -160,6 +160,7 @@ class KeySpec:
     name: str = ""
 
     def label(self, lang: str) -> str:
+        """The key's label in ``lang`` (``zh`` or ``en``)."""
         return self.label_zh if lang == "zh" else self.label_en
 
     def validate(self, value: object) -> Any:
@@ -349,6 +350,7 @@ CHOICE_LABELS: dict[str, dict[str, tuple[str, str]]] = {
 
 
 def choice_label(key: str, value: str, lang: str) -> str:
+    """The label of a choice key's value in ``lang`` (the value itself if it has none)."""
     zh, en = CHOICE_LABELS.get(key, {}).get(value, (value, value))
     return zh if lang == "zh" else en
 

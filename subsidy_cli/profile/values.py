@@ -92,6 +92,7 @@ def parse_count(value: object) -> int:
 
 
 def parse_bool(value: object) -> bool:
+    """Yes or no: true/false, yes/no, y/n, 是/否, 有/无, 1/0; ValueError otherwise."""
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and value in (0, 1):
@@ -118,6 +119,7 @@ def parse_list(value: object) -> list[str]:
 
 
 def parse_date(value: object) -> dt.date:
+    """A date: a TOML date, YYYY-MM-DD, YYYY/M/D, YYYY.M.D or YYYY年M月D日; ValueError otherwise."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):

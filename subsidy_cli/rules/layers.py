@@ -90,6 +90,7 @@ class Rules:
         return self.snapshot(dt.date.min)
 
     def snapshot(self, date: dt.date, district: str | None = None) -> Catalog:
+        """The catalogue in force on ``date`` for firms of ``district`` (built once per interval and district)."""
         key = self.key(date, district)
         found = self._snapshots.get(key)
         if found is None:

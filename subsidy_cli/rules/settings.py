@@ -35,6 +35,7 @@ class Setting:
 
 
 def check_district(value: str | None) -> None:
+    """ValueError unless ``value`` is None or a district's slug (with a did-you-mean)."""
     if value is not None and value not in DISTRICT_ZH:
         raise ValueError(f"district {value!r} is not one of {', '.join(DISTRICT_ZH)}{near(value, list(DISTRICT_ZH))}")
 
@@ -63,6 +64,7 @@ def in_force(settings: list[Setting], date: dt.date, district: str | None) -> li
 
 
 def is_dated(value: Any) -> bool:
+    """Whether ``value`` is written as dated values: a list of tables with ``from`` and ``value``."""
     return (
         isinstance(value, list)
         and bool(value)
@@ -71,6 +73,7 @@ def is_dated(value: Any) -> bool:
 
 
 def owner_of(data: dict[str, Any], owner: str) -> dict[str, Any] | None:
+    """The table of a line (by id) or the policy (``POLICY``) in the rules data, or None."""
     if owner == POLICY:
         return data.get("policy")
     for item in data.get("benefit", []):
@@ -80,12 +83,14 @@ def owner_of(data: dict[str, Any], owner: str) -> dict[str, Any] | None:
 
 
 def get_path(node: Any, path: tuple[str | int, ...]) -> Any:
+    """The value at a key path (KeyError, IndexError or TypeError if there is none)."""
     for part in path:
         node = node[part]
     return node
 
 
 def set_path(data: dict[str, Any], owner: str, path: tuple[str | int, ...], value: Any) -> None:
+    """Set a copy of ``value`` at a key path of a line (or the policy); KeyError if the line is unknown."""
     node = owner_of(data, owner)
     if node is None:
         raise KeyError(owner)
@@ -95,6 +100,7 @@ def set_path(data: dict[str, Any], owner: str, path: tuple[str | int, ...], valu
 
 
 def parse_path(key: str) -> tuple[str | int, ...]:
+    """``amount.cap`` or ``qualifies.0.gt`` as a tuple of keys and list indexes."""
     return tuple(int(part) if part.isdigit() else part for part in key.split("."))
 
 
@@ -106,6 +112,7 @@ class Collector:
         self.count = 0
 
     def add(self, owner: str, path: tuple[str | int, ...], setting: Setting) -> None:
+        """Record a setting of a key path of ``owner``, numbered in the order written."""
         self.count += 1
         self.settings.setdefault((owner, path), []).append(
             Setting(

@@ -89,6 +89,7 @@ class Tagged:
         self.choices = choices
 
     def check(self, value: Any, handler: Callable[[Any], Any]) -> Any:
+        """The wrap validator: name an unknown tag, else validate the record it chooses."""
         if isinstance(value, dict) and value.get(self.tag) not in self.choices:
             message = f"must be one of {', '.join(self.choices)}, got {shown(value.get(self.tag))}"
             raise PydanticCustomError("unknown_tag", "{message}", {"message": message})
@@ -136,6 +137,7 @@ class Number:
     le: int | None = None
 
     def validate(self, value: object) -> Decimal:
+        """The field's value, or a problem in the project's words."""
         if isinstance(value, str):
             raise fail(f"expected a number, got text {value!r}; write the number in yuan without quotes")
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
@@ -164,6 +166,7 @@ class _OneOf:
     allowed: tuple[Any, ...]
 
     def validate(self, value: object) -> Any:
+        """The field's value, or a problem in the project's words."""
         if any(value == a and type(value) is type(a) for a in self.allowed):
             return value
         raise fail(f"should be one of {', '.join(repr(a) for a in self.allowed)}, got {shown(value)}")
@@ -190,6 +193,7 @@ class Shapes:
         self.schema = schema
 
     def validate(self, value: object) -> Any:
+        """The field's value, or a problem in the project's words."""
         if self.check(value):
             return value
         raise fail(f"expected {self.expected}, got {shown(value)}")
@@ -210,6 +214,7 @@ class Named:
         self.options = options
 
     def validate(self, value: object) -> str:
+        """The field's value, or a problem in the project's words."""
         if isinstance(value, str) and value in self.options:
             return value
         if not isinstance(value, str):
