@@ -20,7 +20,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -63,8 +63,6 @@ class Scalar:
 
 
 Text = Annotated[str, Scalar("str")]
-Whole = Annotated[int, Scalar("int")]
-Flag = Annotated[bool, Scalar("bool")]
 Day = Annotated[dt.date, Scalar("date")]
 
 
@@ -299,11 +297,3 @@ def _path(loc: tuple[str | int, ...]) -> Path:
             continue
         out.append(part)
     return tuple(out)
-
-
-def allowed_values(hint: Any) -> tuple[Any, ...]:
-    """The values of a ``one_of`` type."""
-    for item in getattr(hint, "__metadata__", ()):
-        if isinstance(item, _OneOf):
-            return item.allowed
-    return get_args(hint)
