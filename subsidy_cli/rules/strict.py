@@ -88,7 +88,9 @@ class Tagged:
 
     def check(self, value: Any, handler: Callable[[Any], Any]) -> Any:
         """The wrap validator: name an unknown tag, else validate the record it chooses."""
-        if isinstance(value, dict) and value.get(self.tag) not in self.choices:
+        if not isinstance(value, dict):
+            raise fail(f"expected a table, got {shown(value)}")
+        if value.get(self.tag) not in self.choices:
             message = f"must be one of {', '.join(self.choices)}, got {shown(value.get(self.tag))}"
             raise PydanticCustomError("unknown_tag", "{message}", {"message": message})
         return handler(value)
@@ -106,7 +108,9 @@ def fail(message: str) -> PydanticCustomError:
 
 
 def shown(value: Any) -> str:
-    """A value as people read it in a message: ``text '50万'``, ``a whole number 2``, ``a table``."""
+    """A value as people read it in a message: ``text '50万'``, ``a whole number 2``, ``a number 2.5``, ``a table``."""
+    if value is None:
+        return "nothing"
     kind = {
         str: "text",
         bool: "true/false",
@@ -119,7 +123,11 @@ def shown(value: Any) -> str:
         dt.datetime: "a date and time",
         dt.time: "a time",
     }.get(type(value), type(value).__name__)
-    return f"{kind} {value!r}" if not isinstance(value, dict | list) else kind
+    if isinstance(value, dict | list):
+        return kind
+    if isinstance(value, Decimal | dt.date | dt.time):
+        return f"{kind} {value}"
+    return f"{kind} {value!r}"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -292,8 +300,8 @@ def problems_of(exc: ValidationError) -> list[tuple[Path, str]]:
 def _path(loc: tuple[str | int, ...]) -> Path:
     """pydantic's error location without the tags of a tagged union (``amount.up_to.cap``: ``amount.cap``)."""
     out: list[str | int] = []
-    for part in loc:
-        if out and out[-1] == "amount" and part in AMOUNT_TAGS:
+    for index, part in enumerate(loc):
+        if index and loc[index - 1] == "amount" and part in AMOUNT_TAGS:
             continue
         out.append(part)
     return tuple(out)
