@@ -104,14 +104,15 @@ def _adapter(kind: type) -> TypeAdapter[Any]:
     return TypeAdapter(kind)
 
 
-def _read(kind: type, data: Any, source: str, where: str, problems: list[Problem]) -> Any:
-    """``data`` read as ``kind``, or None with its problems added (``where`` names the table)."""
+def _read(kind: type, data: Any, source: str, where: str, problems: list[Problem], sep: str = ": ") -> Any:
+    """``data`` read as ``kind``, or None with its problems added (``where`` names the table, ``sep`` joins it to
+    the key path: ``change #2: from``, ``layer.name``)."""
     try:
         return _adapter(kind).validate_python(data)
     except ValidationError as exc:
         for path, message in problems_of(exc):
             key = ".".join(map(str, path))
-            problems.append(Problem(message, file=source, where=f"{where}: {key}" if key else where))
+            problems.append(Problem(message, file=source, where=f"{where}{sep}{key}" if key else where))
         return None
 
 
@@ -154,7 +155,7 @@ def apply_layer(
                     where=key,
                 )
             )
-    info = _read(LayerInfo, layer.get("layer", {}), source, "layer", problems)
+    info = _read(LayerInfo, layer.get("layer", {}), source, "layer", problems, sep=".")
     if info is None:
         return
     ids = {item.get("id") for item in data.get("benefit", []) if isinstance(item, dict)}
