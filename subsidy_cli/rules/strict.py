@@ -90,8 +90,9 @@ class Tagged:
         """The wrap validator: name an unknown tag, else validate the record it chooses."""
         if not isinstance(value, dict):
             raise fail(f"expected a table, got {shown(value)}")
-        if value.get(self.tag) not in self.choices:
-            message = f"must be one of {', '.join(self.choices)}, got {shown(value.get(self.tag))}"
+        tag = value.get(self.tag)
+        if not isinstance(tag, str) or tag not in self.choices:
+            message = f"must be one of {', '.join(self.choices)}, got {shown(tag)}"
             raise PydanticCustomError("unknown_tag", "{message}", {"message": message})
         return handler(value)
 
