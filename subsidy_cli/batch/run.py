@@ -36,6 +36,7 @@ from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.keys import Profile
 from subsidy_cli.rules.catalog import Catalog
 
+_FLUSH = 1 << 20  # characters of output held before they are written
 FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
 TOTAL_COLUMNS = ("eligible_cash_max_cny", "potential_cash_max_cny")
 AUDIT_COLUMNS = ("rules_sha256", "tool_version")  # which rules scored the row, for the audit trail
@@ -93,14 +94,15 @@ class ChunkWriter:
         district = self.scorer.value("district", district_text, False)[0] if district_text else None
         return self._scorer(date or self.fixed_date, district or self.fixed_district)
 
-    def run_block(self, block: Block) -> tuple[bytes, Stats]:
+    def run_block(self, block: Block, out: BinaryIO) -> Stats:
+        """Decode, read and score one block of input, writing its output to ``out`` (UTF-8)."""
         try:
             lines, rows, bad_bytes = read_block(block, self.job.encoding)
         except InputError as exc:
             raise InputError(f"{self.job.source}: {exc}") from None
-        data, stats = self.run(lines, rows, bad_bytes)
+        stats = self.run(lines, rows, bad_bytes, out)
         stats.input_bytes = len(block.data)
-        return data, stats
+        return stats
 
     def score(self, rows: list[list[str]], check_bytes: bool, stats: Stats) -> Scored:
         """Rows of the right width scored, each by the scorer of its snapshot."""
@@ -125,10 +127,11 @@ class ChunkWriter:
             ],
         )
 
-    def run(self, lines: list[int], rows: list[list[str]], check_bytes: bool) -> tuple[bytes, Stats]:
-        """One chunk of rows as output (UTF-8). Valid rows are joined by hand, as bytes: their computed cells
-        (statuses and amounts) never need quoting, and csv.writer costs more than the scoring on an 89-cell
-        row; only the name and credit code need encoding."""
+    def run(self, lines: list[int], rows: list[list[str]], check_bytes: bool, out: BinaryIO) -> Stats:
+        """One chunk of rows written to ``out`` (UTF-8). Valid rows are joined by hand, as bytes: their computed
+        cells (statuses and amounts) never need quoting, and csv.writer costs more than the scoring on an
+        89-cell row; only the name and credit code need encoding. Rows that are not all valid, ``--long`` and
+        JSONL are written as they are made, a few at a time, so that memory does not grow with the output."""
         stats = Stats.empty(len(self.benefits))
         stats.rows = len(rows)
         width = self.width
@@ -144,12 +147,17 @@ class ChunkWriter:
             if len(data) != len(heads):
                 data = [head.encode() for head in heads]
             tail = f",{audit}\r\n".encode()
-            return b"".join(itertools.chain.from_iterable(zip(data, scored.bodies, itertools.repeat(tail)))), stats
+            out.write(b"".join(itertools.chain.from_iterable(zip(data, scored.bodies, itertools.repeat(tail)))))
+            return stats
         buffer = io.StringIO()
         write = buffer.write
         position = -1
         identity = (self.name_index, self.code_index)
         for line, row in zip(lines, rows, strict=True):
+            if buffer.tell() > _FLUSH:
+                out.write(buffer.getvalue().encode())
+                buffer.seek(0)
+                buffer.truncate()
             shown = visible_row(row) if check_bytes else row  # bytes the encoding could not read: \ufffd[xx]
             name, code = (shown[i].strip() if i is not None and i < len(shown) else "" for i in identity)
             if len(row) != width or isinstance(row, BadRow):
@@ -173,7 +181,8 @@ class ChunkWriter:
                 body = scored.bodies[position]
                 assert body is not None  # a valid row
                 write(f"{head},{body.decode()},{audit}\r\n")
-        return buffer.getvalue().encode(), stats
+        out.write(buffer.getvalue().encode())
+        return stats
 
     def _invalid(
         self, line: int, name: str, code: str, errors: list[str], row: list[str], buffer: io.StringIO, stats: Stats
@@ -232,9 +241,8 @@ def _serve(job: Job, tasks: Any, results: Any) -> None:
     _quiet_gc()
     for number, block, spool in iter(tasks.get, None):
         try:
-            data, stats = writer.run_block(block)
             with open(spool, "wb") as handle:
-                handle.write(data)
+                stats = writer.run_block(block, handle)
         except InputError as exc:
             results.put((number, None, exc))
         except Exception as exc:  # reported to the main process, which stops the run
@@ -281,9 +289,7 @@ def score_stream(job: Job, blocks: Iterable[Block], jobs: int, out: BinaryIO) ->
         scorer = ChunkWriter(job)
         _quiet_gc()
         for block in blocks:
-            data, stats = scorer.run_block(block)
-            out.write(data)
-            yield stats
+            yield scorer.run_block(block, out)
         return
     ChunkWriter(job)  # fail here, before any process starts
     with tempfile.TemporaryDirectory(prefix="subsidy-batch-") as folder, _Workers(job, jobs) as workers:
