@@ -29,9 +29,9 @@ from subsidy_cli.batch.blocks import Block, read_block
 from subsidy_cli.batch.csvio import BadRow, InputError, neutralise, safe_cell, safe_cells, visible_row
 from subsidy_cli.batch.job import Job
 from subsidy_cli.batch.rowscore import Memo, RowScorer, Scored, lookup
-from subsidy_cli.engine.assess import Assessment, assess_rules, evaluation_date
+from subsidy_cli.engine.assess import evaluation_date
 from subsidy_cli.engine.compiled import Judge
-from subsidy_cli.output.formats import assessment_dict
+from subsidy_cli.output.formats import Documents
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.keys import Profile
 from subsidy_cli.rules.catalog import Catalog
@@ -64,6 +64,7 @@ class ChunkWriter:
     def __init__(self, job: Job) -> None:
         self.job = job
         self.judge = Judge(job.rules)
+        self.documents = Documents(self.judge, job.lang)
         rules = job.rules
         self.scorers: dict[tuple[int, str | None], RowScorer] = {}
         self.scorer = scorer = self._scorer(dt.date.min, None)  # the first values: one snapshot for plain rules
@@ -205,20 +206,19 @@ class ChunkWriter:
         blank = 4 if self.job.long else 2 * len(self.benefits) + 2
         csv.writer(buffer, lineterminator="\r\n").writerow(head + [""] * blank + self.audit.split(","))
 
-    def _assess(self, values: dict[str, Any], stats: Stats) -> Assessment:
-        """The engine's own judgement of one row, counted into ``stats``."""
-        profile = Profile(**values)
-        assessment = assess_rules(profile, self.judge, evaluation_date(profile, self.job.as_of, self.job.today))
-        for index, result in enumerate(assessment.results):
-            if result.status == "eligible":
-                stats.eligible_firms[index] += 1
-                if result.max_award is not None:
-                    stats.eligible_sums[index] += result.max_award
-        return assessment
-
     def _jsonl(self, line: int, values: dict[str, Any], buffer: io.StringIO, stats: Stats) -> None:
-        document = {"line": line, "row_status": "valid", **assessment_dict(self._assess(values, stats), self.job.lang)}
-        buffer.write(json.dumps(document, ensure_ascii=False) + "\n")
+        """One valid row's document (as ``check --format json`` gives it, after its line and row status),
+        counted into ``stats``."""
+        profile = Profile(**values)
+        date = evaluation_date(profile, self.job.as_of, self.job.today)
+        text, verdict = self.documents.json(profile, date, {"line": line, "row_status": "valid"})
+        for index, status in enumerate(verdict.statuses):
+            if status == "eligible":
+                stats.eligible_firms[index] += 1
+                high = verdict.amounts[index].max
+                if high is not None and self.benefits[index].kind != "risk_sharing":
+                    stats.eligible_sums[index] += high
+        buffer.write(text + "\n")
 
 
 # -- running it ----------------------------------------------------------------------------------------------------

@@ -9,20 +9,29 @@ The status rules themselves are in ``subsidy_cli.engine.status``; the compiled r
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from subsidy_cli.engine.compiled import Compiled, Judge, Line
 from subsidy_cli.engine.evaluate import Amount, Outcome, evaluate
 from subsidy_cli.engine.results import Assessment, Constraint, Finding, LineResult, RefineHint, Totals
-from subsidy_cli.engine.status import STATUSES, Status
+from subsidy_cli.engine.status import STATUSES, Status, combine, settle
 from subsidy_cli.engine.status import evaluation_date as _evaluation_date
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.rules.layers import Rules
 
-__all__ = ["STATUSES", "Assessment", "LineResult", "Status", "assess", "assess_compiled", "assess_rules"]
+__all__ = [
+    "STATUSES",
+    "Assessment",
+    "LineResult",
+    "Status",
+    "assess",
+    "assess_compiled",
+    "assess_rules",
+    "refine_hints",
+]
 
 
 def evaluation_date(profile: Profile, as_of: dt.date | None, today: dt.date | None = None) -> dt.date:
@@ -32,21 +41,78 @@ def evaluation_date(profile: Profile, as_of: dt.date | None, today: dt.date | No
 
 def assess_compiled(profile: Profile, compiled: Compiled, as_of: dt.date) -> Assessment:
     """Every line of a compiled snapshot judged for ``profile`` on ``as_of``, with its explanation."""
-    values = vars(profile)
-    evaluated = [evaluate(cond, profile) for cond in compiled.conditions]
-    outcomes = [found.result for found in evaluated]
-    results = []
-    for line in compiled.lines:
-        findings = _findings(line, compiled, evaluated) if line.applies else ()
-        status, judged = compiled.settle_line(line, outcomes, as_of)
-        amount = compiled.amount(line, values, {})
+    explainer = Explainer(profile, compiled, as_of)
+    results = [explainer.line(line) for line in compiled.lines]
+    totals = _totals(results, compiled, explainer.values)
+    return Assessment(compiled.catalog, profile, as_of, tuple(results), totals, _refine(results))
+
+
+class Explainer:
+    """One firm's lines judged with their explanation, line by line, each distinct condition evaluated (with
+    the checks that explain it) once, when a line first needs it."""
+
+    def __init__(self, profile: Profile, compiled: Compiled, as_of: dt.date) -> None:
+        self.profile, self.compiled, self.as_of = profile, compiled, as_of
+        self.values: dict[str, Any] = vars(profile)
+        self._evaluated: dict[int, Outcome] = {}
+        self._notes: dict[str, list[Constraint]] = {}
+        self._capped: dict[str, Decimal] = {}
+        for cap in compiled.caps:
+            limit = self.values.get(cap.at_most)
+            constraint = Constraint("cap", tuple(cap.lines), cap.source, cap.at_most, limit)
+            for line_id in cap.lines:
+                self._notes.setdefault(line_id, []).append(constraint)
+                if limit is not None:
+                    self._capped[line_id] = min(self._capped.get(line_id, limit), limit)
+        for group in compiled.exclusive:
+            constraint = Constraint(group.rule, tuple(group.lines), group.source)
+            for line_id in group.lines:
+                self._notes.setdefault(line_id, []).append(constraint)
+
+    def outcome(self, index: int) -> Outcome:
+        """The outcome (with its checks) of the snapshot's condition ``index`` for this firm."""
+        found = self._evaluated.get(index)
+        if found is None:
+            found = self._evaluated[index] = evaluate(self.compiled.conditions[index], self.profile)
+        return found
+
+    def line(self, line: Line) -> LineResult:
+        """One line judged, with its findings, the keys it waits on and the rules across lines it is under (a
+        capped line is at most its cap; a cap whose figure is unknown adds that key to what the line waits on)."""
+        compiled, as_of = self.compiled, self.as_of
+        findings = self._findings(line) if line.applies else ()
+        gate = combine(self.outcome(i).result for i in line.gate)
+        met = combine(self.outcome(i).result for i in line.qualifies)
+        status, judged = settle(line.benefit.open_to, gate, met, line.window[0] <= as_of <= line.window[1])
+        amount = compiled.amount(line, self.values, {})
         risk = amount.max if line.benefit.kind == "risk_sharing" else None
         missing = _missing(findings, amount, judged)
-        results.append(LineResult(line.benefit, status, judged, amount, findings, missing, line.window, as_of, risk))
-    if compiled.across:
-        results = _constrain(results, compiled, values)
-    totals = _totals(results, compiled, values)
-    return Assessment(compiled.catalog, profile, as_of, tuple(results), totals, _refine(results))
+        notes = self._notes.get(line.benefit.id)
+        if notes:
+            if line.benefit.id in self._capped:
+                amount = compiled.amount(line, self.values, self._capped)
+            elif status in ("eligible", "potential", "needs_info"):
+                missing += tuple(c.key for c in notes if c.kind == "cap" and c.key and c.key not in missing)
+        return LineResult(
+            line.benefit, status, judged, amount, findings, missing, line.window, as_of, risk, tuple(notes or ())
+        )
+
+    def _findings(self, line: Line) -> tuple[Finding, ...]:
+        """The line's conditions as applied: scope rules (with the policy's words), ``requires``, ``qualifies``."""
+        conditions = self.compiled.conditions
+        findings = []
+        scopes = len(line.scope_reasons)
+        for position, index in enumerate(line.gate):
+            found = self.outcome(index)
+            if position < scopes:
+                reason = line.scope_reasons[position]
+                findings.append(Finding("scope", conditions[index], found.result, found.checks, reason))
+            else:
+                findings.append(Finding("requires", conditions[index], found.result, found.checks))
+        for index in line.qualifies:
+            found = self.outcome(index)
+            findings.append(Finding("qualifies", conditions[index], found.result, found.checks))
+        return tuple(findings)
 
 
 def assess(profile: Profile, catalog: Catalog, as_of: dt.date) -> Assessment:
@@ -59,23 +125,6 @@ def assess_rules(profile: Profile, rules: Rules | Judge, as_of: dt.date) -> Asse
     """Judge with the rules in force on ``as_of`` for the firm's district (layers, dated values). Pass a
     ``Judge`` to reuse compiled snapshots across firms."""
     return assess_compiled(profile, Judge.of(rules).compiled(as_of, profile.district), as_of)
-
-
-def _findings(line: Line, compiled: Compiled, evaluated: list[Outcome]) -> tuple[Finding, ...]:
-    """The line's conditions as applied: scope rules (with the policy's words), ``requires``, ``qualifies``."""
-    findings = []
-    scopes = len(line.scope_reasons)
-    for position, index in enumerate(line.gate):
-        found = evaluated[index]
-        if position < scopes:
-            reason = line.scope_reasons[position]
-            findings.append(Finding("scope", compiled.conditions[index], found.result, found.checks, reason))
-        else:
-            findings.append(Finding("requires", compiled.conditions[index], found.result, found.checks))
-    for index in line.qualifies:
-        found = evaluated[index]
-        findings.append(Finding("qualifies", compiled.conditions[index], found.result, found.checks))
-    return tuple(findings)
 
 
 def _missing(findings: tuple[Finding, ...], amount: Amount, status: Status) -> tuple[str, ...]:
@@ -96,37 +145,6 @@ def _missing(findings: tuple[Finding, ...], amount: Amount, status: Status) -> t
     return tuple(keys)
 
 
-def _constrain(results: list[LineResult], compiled: Compiled, values: dict[str, Any]) -> list[LineResult]:
-    """The layers' caps across lines (each capped line is then at most the cap too) and exclusions, noted on
-    the lines they concern; a cap whose figure is unknown adds that key to what the line waits on."""
-    notes: dict[str, list[Constraint]] = {}
-    capped: dict[str, Decimal] = {}
-    for cap in compiled.caps:
-        limit = values.get(cap.at_most)
-        constraint = Constraint("cap", tuple(cap.lines), cap.source, cap.at_most, limit)
-        for line in cap.lines:
-            notes.setdefault(line, []).append(constraint)
-            if limit is not None:
-                capped[line] = min(capped.get(line, limit), limit)
-    for group in compiled.exclusive:
-        constraint = Constraint(group.rule, tuple(group.lines), group.source)
-        for line in group.lines:
-            notes.setdefault(line, []).append(constraint)
-    out = []
-    for result, line in zip(results, compiled.lines, strict=True):
-        line_id = result.benefit.id
-        if line_id not in notes:
-            out.append(result)
-            continue
-        amount, missing = result.amount, result.missing
-        if line_id in capped:
-            amount = compiled.amount(line, values, capped)
-        elif result.status in ("eligible", "potential", "needs_info"):
-            missing += tuple(c.key for c in notes[line_id] if c.kind == "cap" and c.key and c.key not in missing)
-        out.append(replace(result, amount=amount, missing=missing, constraints=tuple(notes[line_id])))
-    return out
-
-
 def _totals(results: list[LineResult], compiled: Compiled, values: dict[str, Any]) -> Totals:
     """Counts per status, and the bounded totals of cash lines as the layers allow."""
     counts = {status: 0 for status in STATUSES}
@@ -139,18 +157,28 @@ def _totals(results: list[LineResult], compiled: Compiled, values: dict[str, Any
 
 
 def _refine(results: list[LineResult]) -> tuple[RefineHint, ...]:
-    """Unknown keys, the key that could settle the largest award first (open-ended awards before all)."""
+    return refine_hints(
+        (r.benefit.id, r.status_if_in_force, r.max_award, r.is_cash and r.amount.open_ended, r.missing)
+        for r in results
+    )
+
+
+def refine_hints(
+    lines: Iterable[tuple[str, Status, Decimal | None, bool, tuple[str, ...]]],
+) -> tuple[RefineHint, ...]:
+    """"Answer these to refine": the unknown keys, the key that could settle the largest award first (those
+    settling a cash line with no upper bound before all). ``lines`` gives per line its id, status if in force,
+    maximum award (CNY; None where the text sets none), whether it is a cash line with no upper bound, and
+    the keys it waits on."""
     hints: dict[str, RefineHint] = {}
-    for result in results:
-        if result.status_if_in_force not in ("needs_info", "eligible"):
+    for line_id, judged, largest, open_ended, missing in lines:
+        if judged not in ("needs_info", "eligible"):
             continue  # a potential line is decided by what is known to be missing (expired lines count as in force)
-        award = result.max_award or Decimal(0)
-        open_ended = result.is_cash and result.amount.open_ended
-        for key in result.missing:
+        award = largest or Decimal(0)
+        for key in missing:
             old = hints.get(key, RefineHint(key, Decimal(0), False, ()))
-            hints[key] = RefineHint(
-                key, max(old.largest, award), old.open_ended or open_ended, (*old.benefits, result.benefit.id)
-            )
+            settles = (*old.benefits, line_id)
+            hints[key] = RefineHint(key, max(old.largest, award), old.open_ended or open_ended, settles)
     order = list(KEYS)
     return tuple(
         sorted(hints.values(), key=lambda h: (not h.open_ended, -h.largest, -len(h.benefits), order.index(h.key)))

@@ -164,6 +164,17 @@ class Compiled:
             self._others = []
         self.ids = tuple(line.benefit.id for line in self.lines)
         self.caps: tuple[CrossCap, ...] = tuple(caps_for(catalog.caps, district))
+        # Per line, what its explanation reads besides the outcomes of its conditions: the keys of each of its
+        # conditions (in the order of ``gate`` then ``qualifies``), and those of its amount and of its caps.
+        self.condition_keys: tuple[tuple[str, ...], ...] = tuple(tuple(sorted(c.keys())) for c in self.conditions)
+        self.figure_keys: tuple[tuple[str, ...], ...] = tuple(
+            tuple(
+                sorted(
+                    set(line.benefit.amount.keys()) | {cap.at_most for cap in self.caps if line.benefit.id in cap.lines}
+                )
+            )
+            for line in self.lines
+        )
         self.exclusive: tuple[Exclusive, ...] = catalog.exclusive
         self.across = bool(self.caps or self.exclusive)
         # For the per-firm driver: amounts that read no figure, computed once; the lines whose amount reads
@@ -190,8 +201,19 @@ class Compiled:
         self._amounts: dict[str, dict[Any, tuple[Amount, ...]]] = {key: {} for key in self._reading}
 
     def outcomes(self, values: Mapping[str, Any]) -> list[Tri]:
-        """Every distinct condition's outcome for a profile's values (key -> parsed value; None: unknown)."""
-        return [test(values) for test in self.tests]
+        """Every distinct condition's outcome for a profile's values (key -> parsed value; None: unknown); the
+        outcomes of the conditions on one key are remembered per value."""
+        outcomes: list[Tri] = []
+        for key, tests, memo in self._by_key:
+            value = values.get(key)
+            known = tuple(value) if isinstance(value, list) else value
+            found = memo.get(known)
+            if found is None:
+                found = _remember(memo, known, tuple([test({key: value}) for test in tests]))
+            outcomes += found
+        if self._others:
+            outcomes += [test(values) for test in self._others]
+        return outcomes
 
     def settle_line(self, line: Line, outcomes: list[Tri], as_of: dt.date) -> tuple[Status, Status]:
         """A line's ``(status, status_if_in_force)`` from the outcomes of the snapshot's conditions."""
@@ -224,22 +246,15 @@ class Compiled:
         low = None if amount.min is None else min(amount.min, limit)
         return Amount(low, high, open_ended=False, missing=amount.missing)
 
-    def verdict(self, values: Mapping[str, Any], as_of: dt.date) -> Verdict:
-        """The per-firm driver: statuses, amounts and totals for a profile's values on ``as_of``.
+    def verdict(self, values: Mapping[str, Any], as_of: dt.date, outcomes: list[Tri] | None = None) -> Verdict:
+        """The per-firm driver: statuses, amounts and totals for a profile's values on ``as_of`` (``outcomes``:
+        those of ``self.outcomes(values)``, when the caller has them already).
 
         The statuses are settled once per distinct set of condition outcomes and window (remembered), and
         the amounts once per distinct figure, so that a loop over many firms costs little more per firm than
         evaluating the distinct conditions."""
-        outcomes: list[Tri] = []
-        for key, tests, memo in self._by_key:
-            value = values.get(key)
-            known = tuple(value) if isinstance(value, list) else value
-            found = memo.get(known)
-            if found is None:
-                found = _remember(memo, known, tuple([test({key: value}) for test in tests]))
-            outcomes += found
-        if self._others:
-            outcomes += [test(values) for test in self._others]
+        if outcomes is None:
+            outcomes = self.outcomes(values)
         windows = self._windows.get(as_of)
         if windows is None:
             windows = _remember(self._windows, as_of, self._window_keys(as_of))

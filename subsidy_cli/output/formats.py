@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
+import functools
 import io
 import json
 from decimal import Decimal
@@ -15,7 +17,10 @@ from typing import Any
 
 from subsidy_cli import __version__
 from subsidy_cli.engine import explain
-from subsidy_cli.engine.results import Assessment, LineResult
+from subsidy_cli.engine.assess import Explainer, refine_hints
+from subsidy_cli.engine.compiled import Compiled, Judge, Verdict
+from subsidy_cli.engine.results import Assessment, LineResult, RefineHint
+from subsidy_cli.engine.status import STATUSES
 from subsidy_cli.profile.keys import Profile, profile_to_dict
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.words import cny, pick
@@ -79,15 +84,116 @@ def assessment_dict(assessment: Assessment, lang: str) -> dict[str, Any]:
             "open_ended": list(totals.open_ended),
             "counts": dict(totals.counts),
         },
-        "refine": [
-            {
-                "key": hint.key,
-                "largest_award_cny": cny(hint.largest),
-                "open_ended": hint.open_ended,
-                "benefits": list(hint.benefits),
-            }
-            for hint in assessment.refine
-        ],
+        "refine": [_hint_dict(hint) for hint in assessment.refine],
+    }
+
+
+class Documents:
+    """The JSON documents of many firms judged by one set of rules, exactly as ``assessment_dict`` and
+    ``json.dumps(..., ensure_ascii=False)`` give them, made fast for JSONL: each line's part of a document
+    depends only on the values its judgement reads (its conditions, its amount, the caps it is under) and on
+    where the date falls against its window, so it is made once per distinct such set and kept as JSON text
+    (a bounded memory per snapshot); the rest comes from the compiled verdict.
+    """
+
+    _LIMIT = 16_384  # line parts kept per snapshot before the older half is forgotten
+
+    def __init__(self, judge: Judge, lang: str) -> None:
+        self.judge = judge
+        self.lang = lang
+        self._parts: dict[int, tuple[Compiled, dict[tuple[Any, ...], tuple[str, tuple[str, ...]]]]] = {}
+        self._policy: dict[tuple[int, bool], str] = {}
+
+    def json(self, profile: Profile, as_of: dt.date, head: dict[str, Any]) -> tuple[str, Verdict]:
+        """One firm's document as JSON text (one line), its keys after those of ``head`` (e.g. ``line``), and
+        the verdict it states."""
+        compiled = self.judge.compiled(as_of, profile.district)
+        values = vars(profile)
+        outcomes = compiled.outcomes(values)
+        verdict = compiled.verdict(values, as_of, outcomes)
+        parts = self._memory(compiled)
+        explainer: Explainer | None = None
+        fragments, refine = [], []
+        keys_of = compiled.condition_keys
+        for line, figures in zip(compiled.lines, compiled.figure_keys, strict=True):
+            # What the line's part of the document shows: the outcomes of its conditions; the values of those
+            # whose findings can be shown (scope and requires conditions that do not hold, every qualifies
+            # condition); its amount's and caps' figures; where the date falls against its window.
+            start, end = line.window
+            key: list[Any] = [line.index, -1 if as_of < start else (1 if as_of > end else 0)]
+            for group, indexes in ((True, line.gate), (False, line.qualifies)):
+                for index in indexes:
+                    outcome = outcomes[index]
+                    key.append(outcome)
+                    if outcome is not True or not group:
+                        key.extend(_frozen(values.get(name)) for name in keys_of[index])
+            key.extend(_frozen(values.get(name)) for name in figures)
+            found = parts.get(tuple(key))
+            if found is None:
+                if explainer is None:
+                    explainer = Explainer(profile, compiled, as_of)
+                result = explainer.line(line)
+                text = json.dumps(result_dict(result, profile, self.lang), ensure_ascii=False)
+                found = _remember(parts, tuple(key), (text, result.missing), self._LIMIT)
+            fragments.append(found[0])
+            amount = verdict.amounts[line.index]
+            largest = None if line.benefit.kind == "risk_sharing" else amount.max
+            unbounded = line.is_cash and amount.open_ended
+            refine.append((line.benefit.id, verdict.in_force[line.index], largest, unbounded, found[1]))
+        counts = {status: 0 for status in STATUSES}
+        for status in verdict.statuses:
+            counts[status] += 1
+        dump = functools.partial(json.dumps, ensure_ascii=False)
+        sha256 = compiled.catalog.rules_sha256
+        first = dump({**head, "schema_version": SCHEMA_VERSION, "tool_version": __version__, "rules_sha256": sha256})
+        rest = dump({"as_of": as_of.isoformat(), "profile": profile_to_dict(profile)})
+        totals = {
+            "eligible_cash_max_cny": cny(verdict.eligible_cash_max),
+            "potential_cash_max_cny": cny(verdict.potential_cash_max),
+            "open_ended": list(verdict.open_ended),
+            "counts": counts,
+        }
+        hints = [_hint_dict(hint) for hint in refine_hints(refine)]
+        return (
+            f'{first[:-1]}, "policy": {self._policy_text(compiled.catalog, as_of)}, {rest[1:-1]}, '
+            f'"results": [{", ".join(fragments)}], "totals": {dump(totals)}, "refine": {dump(hints)}}}'
+        ), verdict
+
+    def _memory(self, compiled: Compiled) -> dict[tuple[Any, ...], tuple[str, tuple[str, ...]]]:
+        found = self._parts.get(id(compiled))
+        if found is None or found[0] is not compiled:
+            found = self._parts[id(compiled)] = (compiled, {})
+        return found[1]
+
+    def _policy_text(self, catalog: Catalog, as_of: dt.date) -> str:
+        policy = catalog.policy
+        in_force = policy.valid_from <= as_of <= policy.valid_until
+        found = self._policy.get((id(catalog), in_force))
+        if found is None:
+            document = {**policy_dict(catalog, self.lang), "in_force": in_force}
+            found = self._policy[(id(catalog), in_force)] = json.dumps(document, ensure_ascii=False)
+        return found
+
+
+def _frozen(value: Any) -> Any:
+    """A value as a memory key: lists as tuples."""
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _remember(memory: dict[Any, Any], key: Any, value: Any, limit: int) -> Any:
+    if len(memory) >= limit:
+        for old in list(memory)[: limit // 2]:
+            del memory[old]
+    memory[key] = value
+    return value
+
+
+def _hint_dict(hint: RefineHint) -> dict[str, Any]:
+    return {
+        "key": hint.key,
+        "largest_award_cny": cny(hint.largest),
+        "open_ended": hint.open_ended,
+        "benefits": list(hint.benefits),
     }
 
 
