@@ -368,7 +368,8 @@ def schema(
 ) -> None:
     """Print the JSON Schema of profile files, or with --rules of measures and layer files (for editors that check
     files as they are typed; the package ships them in subsidy_cli/schemas/)."""
-    from subsidy_cli.rules.schema import dumps, profile_schema, rules_schema
+    from subsidy_cli.profile.keys import json_schema as profile_schema
+    from subsidy_cli.rules.schema import dumps, rules_schema
 
     _write(dumps(rules_schema() if rules else profile_schema()))
 

@@ -26,9 +26,9 @@ def choose_lang(option: str | None) -> str:
             if value in LANGS:
                 return value
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
+        setting = os.environ.get(var)
+        if setting:
+            return "zh" if setting.lower().startswith("zh") else "en"
     try:
         current = locale.getlocale()[0] or ""
     except ValueError:

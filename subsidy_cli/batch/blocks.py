@@ -96,7 +96,9 @@ def _cut(data: bytes, final: bool, start: int, encoding: str) -> int:
         stop = min(position + window, end)
         if stop < end and data[stop - 1] == 13:  # never between the CR and LF of one line break
             stop -= 1
-        found = _ROWS.match(data, position, stop).end()
+        rows = _ROWS.match(data, position, stop)
+        assert rows is not None  # the pattern also matches no rows at all
+        found = rows.end()
         if found > position:
             position = found
         elif stop >= end:  # what is left is the start of a row that goes on in the next block

@@ -43,9 +43,9 @@ class _DecodeErrors:
     count = 0
 
     @classmethod
-    def handler(cls, exc: UnicodeError) -> tuple[str, int]:
+    def handler(cls, exc: UnicodeError) -> tuple[str | bytes, int]:
         cls.count += 1
-        return codecs.lookup_error("surrogateescape")(exc)  # type: ignore[arg-type]
+        return codecs.lookup_error("surrogateescape")(exc)
 
 
 codecs.register_error("subsidy-count", _DecodeErrors.handler)
@@ -93,6 +93,7 @@ class _Replay(io.RawIOBase):
             self._rest.close()
         super().close()
 
+    # BufferedReader only ever passes a bytearray or memoryview (typeshed: any Buffer, which has no slice assignment)
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if self._prefix:
             size = min(len(buffer), len(self._prefix))
@@ -211,7 +212,7 @@ def open_raw(source: str, encoding: str | None = None) -> RawInput:
         chosen = detect_encoding(prefix, complete=len(prefix) < SNIFF_BYTES, name=name)
         detected = True
     buffered = io.BufferedReader(_Replay(prefix, raw), buffer_size=1 << 16)
-    return RawInput(name, buffered, chosen, detected)  # type: ignore[arg-type]
+    return RawInput(name, buffered, chosen, detected)
 
 
 def _encoding_problem(message: str) -> Problem:
@@ -392,7 +393,7 @@ def atomic_output(target: str | None, bom: bool) -> Iterator[TextIO]:
             "w",
             encoding="utf-8",
             newline="",
-            dir=path.parent or ".",
+            dir=path.parent,
             prefix=f".{path.name}.",
             suffix=".partial",
             delete=False,
@@ -404,6 +405,7 @@ def atomic_output(target: str | None, bom: bool) -> Iterator[TextIO]:
         with handle:
             if bom:
                 handle.write("\ufeff")
+            # the text-mode wrapper passes on the attributes of the TextIOWrapper it holds (buffer)
             yield handle  # type: ignore[misc]
         os.replace(handle.name, path)
     except BaseException:

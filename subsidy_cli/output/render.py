@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, TextIO
 
 from rich import box
-from rich.console import Console
+from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
 
@@ -22,6 +22,7 @@ from subsidy_cli.engine import explain
 from subsidy_cli.engine.results import Assessment, LineResult
 from subsidy_cli.output.summary import Stats as BatchStats
 from subsidy_cli.profile.keys import KEYS, Profile
+from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.words import money, pick
 
@@ -129,7 +130,7 @@ def assessment(
         (pick(lang, "最高金额", "Max award"), {"justify": "right"}),
         (pick(lang, "依据", "Basis"), {"ratio": 4, "overflow": "fold"}),
     ):
-        table.add_column(_t(console, header), **options)  # type: ignore[arg-type]
+        table.add_column(_t(console, header), **options)
     for result in shown:
         table.add_row(
             _t(console, result.benefit.id),
@@ -282,7 +283,8 @@ def benefit_detail(
 def _layers(console: Console, rules: Rules, benefit: Benefit, lang: str) -> None:
     """Which layer set each value of the line, from when, for whom, on what source."""
     settings = rules.provenance(benefit.id)
-    constraints = [c for c in (*rules.caps, *rules.exclusive) if benefit.id in c.lines]
+    across: list[CrossCap | Exclusive] = [*rules.caps, *rules.exclusive]
+    constraints = [c for c in across if benefit.id in c.lines]
     console.print()
     console.print(_t(console, pick(lang, "分层与取值来源:", "Layers and sources:"), "bold"))
     if benefit.id in rules.line_sources:
@@ -311,7 +313,7 @@ def _layers(console: Console, rules: Rules, benefit: Benefit, lang: str) -> None
         console.print(_t(console, f"  {key} = {setting.value}  {start}{whom}"))
         console.print(_t(console, f"      {setting.layer}: {setting.source}", "dim"))
     for constraint in constraints:
-        if hasattr(constraint, "at_most"):
+        if isinstance(constraint, CrossCap):
             what = pick(
                 lang,
                 f"{' + '.join(constraint.lines)} 合计不超过 {constraint.at_most}",
@@ -372,13 +374,14 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
     if not stats.eligible_firms or not any(stats.eligible_firms):
         return
     table = Table(box=_box(console), title_justify="left")
-    for header, justify in (
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
         (pick(lang, "编号", "ID"), "left"),
         (pick(lang, "项目", "Benefit"), "left"),
         (pick(lang, "可申请企业数", "Eligible firms"), "right"),
         (pick(lang, "最高金额合计", "Sum of max awards"), "right"),
-    ):
-        table.add_column(_t(console, header), justify=justify)  # type: ignore[arg-type]
+    )
+    for header, justify in columns:
+        table.add_column(_t(console, header), justify=justify)
     for benefit, firms, total in zip(catalog.benefits, stats.eligible_firms, stats.eligible_sums, strict=True):
         if firms:
             table.add_row(

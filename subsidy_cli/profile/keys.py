@@ -170,6 +170,10 @@ class KeySpec:
         return self.parse(value)
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return self.validator_schema()
+
+    def validator_schema(self) -> core_schema.CoreSchema:
+        """The key's pydantic-core schema: a plain validator, ``validate``."""
         return core_schema.no_info_plain_validator_function(self.validate)
 
     def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> Any:
@@ -409,9 +413,9 @@ def _validator() -> SchemaValidator:
     fields = [
         core_schema.dataclass_field(
             name,
-            spec.__get_pydantic_core_schema__(None, None)  # type: ignore[arg-type]
+            spec.validator_schema()
             if name == "name"
-            else core_schema.with_default_schema(spec.__get_pydantic_core_schema__(None, None), default=None),  # type: ignore[arg-type]
+            else core_schema.with_default_schema(spec.validator_schema(), default=None),
             kw_only=True,
         )
         for name, spec in KEYS.items()

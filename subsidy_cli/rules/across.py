@@ -7,10 +7,10 @@ Both are frozen dataclasses validated by pydantic (see ``rules.strict``), read f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from subsidy_cli.profile.keys import KEYS, near
-from subsidy_cli.rules.strict import CONFIG, District, MinItems, Text, one_of
+from subsidy_cli.rules.strict import CONFIG, District, MinItems, OneOf, Text
 
 Lines = Annotated[list[Text], MinItems(2)]
 
@@ -52,7 +52,7 @@ class Exclusive:
     __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
 
     lines: Lines
-    rule: one_of("one_of", "higher")  # type: ignore[valid-type]
+    rule: OneOf[Literal["one_of", "higher"]]
     source: Text = ""  # the layer's source when left out
     layer: str = ""  # set by the loader; left out of the schema
 

@@ -18,10 +18,9 @@ from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
 from subsidy_cli.profile.keys import KEYS
-from subsidy_cli.rules.strict import AMOUNT_TAGS, CONFIG, MinItems, Number, Scalar, Tagged, Text, one_of
+from subsidy_cli.rules.strict import AMOUNT_TAGS, CONFIG, MinItems, Number, OneOf, Scalar, Tagged, Text
 
 Per = Literal["enterprise_year", "project", "one_time", "enterprise"]
-_PER = one_of("enterprise_year", "project", "one_time", "enterprise")
 Money = Annotated[Decimal, Number(gt=0)]
 Rate = Annotated[Decimal, Number(gt=0, le=1)]
 
@@ -32,7 +31,7 @@ class _Rule:
 
     __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
 
-    per: _PER | None = None
+    per: OneOf[Per] | None = None
 
     def numbers(self) -> list[Decimal]:
         """Every amount and rate the rule states (to check against the clause)."""

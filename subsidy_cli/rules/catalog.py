@@ -29,14 +29,14 @@ from subsidy_cli.errors import Problem, SubsidyError
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.amounts import NoAmount, Percent, TaggedAmountRule
 from subsidy_cli.rules.conditions import Condition
-from subsidy_cli.rules.strict import CONFIG, Day, MinItems, Scalar, Shapes, Tagged, Text, one_of, problems_of
+from subsidy_cli.rules.strict import CONFIG, Day, MinItems, OneOf, Scalar, Shapes, Tagged, Text, problems_of
 
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
 Kind = Literal["cash", "in_kind", "support", "referenced", "case_by_case", "risk_sharing"]
-KINDS: tuple[str, ...] = Kind.__args__  # type: ignore[attr-defined]
-SECTIONS = ("一", "二", "三", "四", "五")
+KINDS: tuple[str, ...] = typing.get_args(Kind)
+Section = Literal["一", "二", "三", "四", "五"]
 BENEFIT_ID = r"^(?:[1-9]|1[0-9]|2[0-2])[a-z]?$|^[a-z]{2,5}-[0-9a-z]+$"
 _CLAUSE = Shapes(
     lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(item, str) for item in v)),
@@ -104,8 +104,8 @@ class Quota:
     __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
 
     count: Annotated[int, Scalar("int", gt=0)]
-    per: one_of("year") = "year"  # type: ignore[valid-type]
-    bound: one_of("exactly", "at_least", "at_least_about") = "exactly"  # type: ignore[valid-type]
+    per: OneOf[Literal["year"]] = "year"
+    bound: OneOf[Literal["exactly", "at_least", "at_least_about"]] = "exactly"
     unit_zh: Text
     unit_en: Text
 
@@ -119,10 +119,10 @@ class Benefit:
 
     id: Annotated[str, Scalar("str", pattern=BENEFIT_ID)]
     measure: Annotated[int, Scalar("int", ge=1, le=22)]
-    section: one_of(*SECTIONS)  # type: ignore[valid-type]
+    section: OneOf[Section]
     title_zh: Text
     title_en: Text
-    kind: one_of(*KINDS)  # type: ignore[valid-type]
+    kind: OneOf[Kind]
     recipients_zh: Text
     recipients_en: Text
     pays_for_zh: Text
@@ -132,7 +132,7 @@ class Benefit:
     requires: list[Condition] = field(default_factory=list)
     qualifies: list[Condition] = field(default_factory=list)
     scope_override: dict[str, Condition] = field(default_factory=dict)
-    open_to: one_of("applicants", "localities", "financiers", "individuals") = "applicants"  # type: ignore[valid-type]
+    open_to: OneOf[Literal["applicants", "localities", "financiers", "individuals"]] = "applicants"
     referenced_policy: Text | None = None
     quota: Quota | None = None
     note_zh: Text | None = None
@@ -142,7 +142,8 @@ class Benefit:
 
     def __post_init__(self) -> None:
         """Rules across fields: the id fits the measure, the amount rule fits the kind, a clause is quoted."""
-        if re.match(r"^\d", self.id) and int(re.match(r"\d+", self.id).group()) != self.measure:  # type: ignore[union-attr]
+        number = re.match(r"\d+", self.id)
+        if number and int(number.group()) != self.measure:
             raise ValueError(f"id {self.id!r} does not belong to measure {self.measure}")
         if self.kind == "referenced" and not self.referenced_policy:
             raise ValueError("a 'referenced' line must name the policy that sets its amount in referenced_policy")
@@ -189,7 +190,7 @@ class MeasuresFile:
 
     __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
 
-    schema_version: one_of(1)  # type: ignore[valid-type]
+    schema_version: OneOf[Literal[1]]
     policy: Policy
     benefit: Annotated[list[Benefit], MinItems(1)]
 
@@ -364,7 +365,8 @@ def rule_problem(
 
 def _model_problems(exc: ValidationError, data: dict[str, Any], text: str, source: str) -> list[Problem]:
     problems: list[Problem] = []
-    benefits = data.get("benefit") if isinstance(data.get("benefit"), list) else []
+    written = data.get("benefit")
+    benefits: list[Any] = written if isinstance(written, list) else []
     for path, message in problems_of(exc):
         loc = [str(part) for part in path]
         benefit_id = None

@@ -10,6 +10,7 @@ The model is validated by pydantic (see ``rules.strict``): ``{ key = K, is = V }
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, ClassVar
@@ -89,13 +90,13 @@ class Condition:
             )
         if op == "in_" and key_spec.type != "choice":
             raise ValueError(f"'in' needs a choice key, but {self.key!r} is {key_spec.type}")
-        values = {
+        values: dict[str, Sequence[bool | str | None]] = {
             "is_": [self.is_] if key_spec.type == "choice" else [],
             "in_": self.in_ or [],
             "contains": [self.contains],
             "contains_any": self.contains_any or [],
-        }.get(op, [])
-        for value in values:
+        }
+        for value in values.get(op, []):
             if value not in key_spec.choices:
                 raise ValueError(f"{value!r} is not a value of {self.key!r}; use one of: {', '.join(key_spec.choices)}")
 

@@ -208,7 +208,8 @@ def _cash_only(rules: Rules) -> list[Problem]:
     """Caps and exclusions count money: they may only name cash lines."""
     kinds = {b.id: b.kind for b in rules.first().benefits}
     problems: list[Problem] = []
-    for rule in (*rules.caps, *rules.exclusive):
+    across: list[CrossCap | Exclusive] = [*rules.caps, *rules.exclusive]
+    for rule in across:
         what = "cap" if isinstance(rule, CrossCap) else "exclusive"
         for line in rule.lines:
             if kinds.get(line) != "cash":

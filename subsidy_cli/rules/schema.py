@@ -63,7 +63,7 @@ def _tidy(node: Any) -> Any:
         return [_tidy(item) for item in node]
     if not isinstance(node, dict):
         return node
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in node.items():
         if key == "properties":
             out[key] = {name: _tidy({k: v for k, v in item.items() if k != "title"}) for name, item in value.items()}
@@ -128,7 +128,7 @@ def rules_schema() -> dict[str, Any]:
     from subsidy_cli.rules.catalog import MeasuresFile
     from subsidy_cli.rules.overlay import LayerFile
 
-    schema = TypeAdapter(MeasuresFile | LayerFile).json_schema()  # type: ignore[arg-type]
+    schema = TypeAdapter(MeasuresFile | LayerFile).json_schema()
     schema["description"] = "A measures file (schema_version, [policy], [[benefit]]) or a layer file ([layer], ...)."
     return _finish(schema, "subsidy-cli rules file (measures or layer)")
 

@@ -91,9 +91,10 @@ def get_path(node: Any, path: tuple[str | int, ...]) -> Any:
 
 def set_path(data: dict[str, Any], owner: str, path: tuple[str | int, ...], value: Any) -> None:
     """Set a copy of ``value`` at a key path of a line (or the policy); KeyError if the line is unknown."""
-    node = owner_of(data, owner)
-    if node is None:
+    table = owner_of(data, owner)
+    if table is None:
         raise KeyError(owner)
+    node: Any = table  # tables and lists down the path
     for part in path[:-1]:
         node = node[part]
     node[path[-1]] = copy.deepcopy(value)

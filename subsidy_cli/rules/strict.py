@@ -20,7 +20,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args
 
 from pydantic_core import PydanticCustomError, core_schema
 
@@ -74,7 +74,9 @@ class MinItems:
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         schema = handler(source)
-        schema["min_length"] = self.count  # type: ignore[typeddict-unknown-key]
+        # a list's schema (a dict; pydantic_core shows mypy every schema as a read-only Mapping)
+        assert isinstance(schema, dict) and schema["type"] == "list", "MinItems is for lists"
+        schema["min_length"] = self.count
         return schema
 
 
@@ -185,9 +187,18 @@ class _OneOf:
         return {"enum": list(self.allowed)}
 
 
-def one_of(*allowed: Any) -> Any:
-    """A field that takes one of ``allowed`` exactly (``Literal`` for type checkers, an ``enum`` in the schema)."""
-    return Annotated[Literal[allowed], _OneOf(allowed)]  # type: ignore[valid-type]
+class _OneOfLiteral:
+    """The marker of ``OneOf``: checks a ``Literal``'s values exactly, as ``_OneOf`` of them."""
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return handler.generate_schema(Annotated[source, _OneOf(get_args(source))])
+
+
+_L = TypeVar("_L")
+
+OneOf = Annotated[_L, _OneOfLiteral()]
+"""A field that takes one of a ``Literal``'s values exactly: ``OneOf[Literal["one_of", "higher"]]`` is that
+``Literal`` for type checkers, an ``enum`` in the schema, and "should be one of ..." for a wrong value."""
 
 
 class Shapes:
