@@ -16,17 +16,24 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from collections.abc import Iterator
+from decimal import Decimal
 
 from subsidy_cli import __version__
-from subsidy_cli.batch.csvio import InputError, map_header, neutralise, open_input, read_rows
+from subsidy_cli.batch.csvio import BadRow, Header, InputError, map_header, neutralise, open_input, read_rows
+from subsidy_cli.batch.job import Job
+from subsidy_cli.batch.rowscore import Scored
+from subsidy_cli.batch.run import ChunkWriter
 from subsidy_cli.batch.sources import is_profile_file
-from subsidy_cli.engine.compare import DIFF_COLUMNS, compare
+from subsidy_cli.engine.compare import DIFF_COLUMNS, Change, compare, pair_of
 from subsidy_cli.errors import EXIT_DATA, EXIT_OK, Problem
+from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.files import load_profile
-from subsidy_cli.profile.keys import Profile, ProfileError, build_profile
+from subsidy_cli.profile.keys import KEYS, Profile, ProfileError, build_profile
 from subsidy_cli.rules.layers import Rules
 
+_CHUNK = 4_096  # CSV rows scored together
 AUDIT_COLUMNS = ("rules_a_sha256", "rules_b_sha256", "tool_version")
 
 
@@ -56,6 +63,7 @@ class FirmsDiff:
         self.encoding = encoding
         self.invalid = 0
         self._audit = [first.sha256, second.sha256, __version__]
+        self._writers: tuple[ChunkWriter, ChunkWriter] | None = None
 
     @property
     def header(self) -> list[str]:
@@ -81,19 +89,53 @@ class FirmsDiff:
             if head is None:
                 raise InputError(Problem("has no header row", file=self.firms))
             header = map_header(head[1], source.name, ignore_unknown=False)
-            for line, row in rows:
-                data = {key: cell for key, cell in zip(header.keys, row, strict=False) if key is not None}
-                try:
-                    profile = build_profile(data, f"line {line}")
-                except ProfileError as exc:
-                    self.invalid += 1
-                    why = "; ".join(_unplaced(p) for p in exc.problems)
-                    cells = [str(line), data.get("name", ""), "", "invalid", "invalid", "", "", why]
-                    yield [*map(neutralise, cells), *self._audit]
-                    continue
-                yield from self._changes(line, profile.name, profile)
+            while chunk := list(itertools.islice(rows, _CHUNK)):
+                yield from self._chunk(header, chunk)
         finally:
             source.close()
+
+    def _chunk(self, header: Header, chunk: list[tuple[int, list[str]]]) -> Iterator[list[str]]:
+        """The diff rows of a chunk of CSV rows. The rows are scored by the batch scorers of both rule sets (each
+        distinct cell text once); a firm whose cells agree line by line has nothing to show, and one whose lines
+        differ only where amounts are shown gets its rows from the cells. A row that is not a valid firm, or
+        whose differing lines hide an amount (the firm cannot receive them), is judged on its own, by
+        ``compare``, as before."""
+        if self._writers is None:
+            today = dt.date.today()
+            self._writers = tuple(
+                ChunkWriter(Job(rules, header, {}, self.as_of, today, "csv", False, "en", source=self.firms))
+                for rules in (self.first, self.second)
+            )
+        first, second = self._writers
+        width = len(header.keys)
+        whole = [row for _, row in chunk if len(row) == width and not isinstance(row, BadRow)]
+        scored = [w.score(whole, False, Stats.empty(len(w.benefits)), detail=True) for w in (first, second)]
+        position = -1
+        for line, row in chunk:
+            if len(row) != width or isinstance(row, BadRow):
+                yield from self._one(header, line, row)
+                continue
+            position += 1
+            changes = _from_cells(scored[0], scored[1], position)
+            if changes is None:  # not a valid firm, or an amount to compare that the cells do not show
+                yield from self._one(header, line, row)
+            elif changes:
+                name = KEYS["name"].parse(row[first.name_index])
+                for change in changes:
+                    yield [*map(neutralise, change.cells(line, name)), *self._audit]
+
+    def _one(self, header: Header, line: int, row: list[str]) -> Iterator[list[str]]:
+        """The diff rows of one CSV row, judged on its own."""
+        data = {key: cell for key, cell in zip(header.keys, row, strict=False) if key is not None}
+        try:
+            profile = build_profile(data, f"line {line}")
+        except ProfileError as exc:
+            self.invalid += 1
+            why = "; ".join(_unplaced(p) for p in exc.problems)
+            cells = [str(line), data.get("name", ""), "", "invalid", "invalid", "", "", why]
+            yield [*map(neutralise, cells), *self._audit]
+            return
+        yield from self._changes(line, profile.name, profile)
 
     def _changes(self, line: int | str, name: str, profile: Profile) -> Iterator[list[str]]:
         """One row per line whose status or maximum differs between the two rule sets."""
@@ -104,3 +146,53 @@ class FirmsDiff:
 def _unplaced(problem: Problem) -> str:
     """A row's problem without its place (the row is the line of the output): ``sme: 'maybe' is not ...``."""
     return str(dataclasses.replace(problem, file=None, line=None))
+
+
+def _from_cells(a: Scored, b: Scored, row: int) -> list[Change] | None:
+    """The changes of one scored row, read from the wide cells of both rule sets (status and maximum of each
+    line, amounts to the fen); None where they cannot tell: a row with problems, or a line whose status or
+    amount differs while one side hides its amount (a line the firm cannot receive shows none)."""
+    body_a, body_b = a.bodies[row], b.bodies[row]
+    if body_a is None or body_b is None or a.compiled is None or b.compiled is None:
+        return None
+    first, second = a.compiled[row], b.compiled[row]
+    hidden_a, hidden_b = a.hidden[row], b.hidden[row]  # type: ignore[index]
+    if body_a == body_b and first.ids == second.ids:
+        if not (hidden_a or hidden_b):
+            return []
+        cells = body_a.split(b",")
+        if all(cells[2 * i] == b"ineligible" for i in _bits(hidden_a | hidden_b)):
+            return []  # an ineligible line's amount is nobody's
+        return None
+    cells_a, cells_b = body_a.split(b","), body_b.split(b",")
+    pair = pair_of(first, second)
+    changes = []
+    for line in pair.ids:
+        i, j = pair.index_a.get(line), pair.index_b.get(line)
+        status_a = cells_a[2 * i].decode() if i is not None else "absent"
+        status_b = cells_b[2 * j].decode() if j is not None else "absent"
+        max_a = cells_a[2 * i + 1] if i is not None else b""
+        max_b = cells_b[2 * j + 1] if j is not None else b""
+        if status_a == status_b == "ineligible":
+            continue  # an ineligible line's amount is nobody's
+        if _hides(hidden_a, i) or _hides(hidden_b, j):
+            return None  # an amount to compare that the cells do not show
+        if status_a == status_b and max_a == max_b:
+            continue
+        high_a = Decimal(max_a.decode()) if max_a else None
+        high_b = Decimal(max_b.decode()) if max_b else None
+        changes.append(Change(line, status_a, status_b, high_a, high_b, pair.reasons(line)))
+    return changes
+
+
+def _hides(hidden: int, index: int | None) -> bool:
+    return index is not None and bool(hidden >> index & 1)
+
+
+def _bits(mask: int) -> Iterator[int]:
+    index = 0
+    while mask:
+        if mask & 1:
+            yield index
+        mask >>= 1
+        index += 1

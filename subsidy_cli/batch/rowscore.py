@@ -117,19 +117,24 @@ class Group:
 class Scored:
     """A block's rows of the right width, scored: per row its name and credit code as typed (stripped), its
     problems (rows that have some), and for valid rows the wide output cells and totals (``bodies``, UTF-8)
-    and, with ``--long``, the (status, max, min) cells of every line."""
+    and, with ``--long``, the (status, max, min) cells of every line; with ``detail``, per row the compiled
+    snapshot that judged it and the lines whose amount is not shown (bits), for ``diff``."""
 
     names: list[str]
     codes: list[str]
     problems: dict[int, list[str]]
     bodies: list[bytes | None]
     longs: list[list[tuple[str, str, str]] | None] | None = None
+    compiled: list[Compiled] | None = None
+    hidden: list[int] | None = None
 
     @classmethod
     def merge(cls, count: int, pieces: list[tuple[list[int], Scored]]) -> Scored:
         """One block's rows scored in several pieces (the positions of each piece's rows, and its result)."""
         merged = cls([""] * count, [""] * count, {}, [None] * count, None)
         longs: list[list[tuple[str, str, str]] | None] = [None] * count
+        compiled: list[Compiled | None] = [None] * count
+        hidden = [0] * count
         for positions, scored in pieces:
             for mine, position in enumerate(positions):
                 merged.names[position] = scored.names[mine]
@@ -139,6 +144,10 @@ class Scored:
                 if scored.longs is not None:
                     longs[position] = scored.longs[mine]
                     merged.longs = longs
+                if scored.compiled is not None and scored.hidden is not None:
+                    compiled[position] = scored.compiled[mine]
+                    hidden[position] = scored.hidden[mine]
+                    merged.compiled, merged.hidden = compiled, hidden  # type: ignore[assignment]
             for mine, problems in scored.problems.items():
                 merged.problems[positions[mine]] = problems
         return merged
@@ -617,9 +626,11 @@ class RowScorer:
             found.append((high_cell.encode(), high))
         return self.amounts[key].remember(text, tuple(found))  # type: ignore[no-any-return]
 
-    def score(self, rows: list[list[str]], check_bytes: bool, stats: Stats, cells: bool = True) -> Scored:
+    def score(
+        self, rows: list[list[str]], check_bytes: bool, stats: Stats, cells: bool = True, detail: bool = False
+    ) -> Scored:
         """Rows of the right width, read and scored; ``cells=False`` finds their problems only (JSONL output is
-        written by the per-firm driver)."""
+        written by the per-firm driver); ``detail`` adds each row's snapshot and hidden lines."""
         parsed = self.parse(rows, check_bytes)
         if not cells:
             return Scored(parsed.names, parsed.codes, parsed.problems, [])
@@ -635,7 +646,14 @@ class RowScorer:
             ]
         if self.compiled.across:
             self._across(rows, parsed, bodies, longs, stats)
-        return Scored(parsed.names, parsed.codes, problems, bodies, longs)
+        scored = Scored(parsed.names, parsed.codes, problems, bodies, longs)
+        if detail:
+            scored.compiled = [self.compiled] * len(rows)
+            scored.hidden = [
+                functools.reduce(operator.or_, (part.hidden for part in group.parts), 0) if group is not None else 0
+                for group in parsed.groups
+            ]
+        return scored
 
     def _across(
         self,

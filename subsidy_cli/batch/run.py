@@ -105,25 +105,25 @@ class ChunkWriter:
         stats.input_bytes = len(block.data)
         return stats
 
-    def score(self, rows: list[list[str]], check_bytes: bool, stats: Stats) -> Scored:
-        """Rows of the right width scored, each by the scorer of its snapshot."""
+    def score(self, rows: list[list[str]], check_bytes: bool, stats: Stats, detail: bool = False) -> Scored:
+        """Rows of the right width scored, each by the scorer of its snapshot (``detail``: see ``Scored``)."""
         cells = self.job.output_format != "jsonl"
         if not self.varies or not rows:
-            return self.scorer.score(rows, check_bytes, stats, cells)
+            return self.scorer.score(rows, check_bytes, stats, cells, detail)
         count = len(rows)
         dates = [row[self.date_column] for row in rows] if self.date_column is not None else [""] * count
         places = [row[self.district_column] for row in rows] if self.district_column is not None else [""] * count
         scorers = lookup(self.routes, list(zip(dates, places, strict=True)), self._route)
         first = scorers[0]
         if all(scorer is first for scorer in scorers):
-            return first.score(rows, check_bytes, stats, cells)
+            return first.score(rows, check_bytes, stats, cells, detail)
         pieces: dict[int, tuple[RowScorer, list[int]]] = {}
         for position, scorer in enumerate(scorers):
             pieces.setdefault(id(scorer), (scorer, []))[1].append(position)
         return Scored.merge(
             count,
             [
-                (positions, scorer.score([rows[i] for i in positions], check_bytes, stats, cells))
+                (positions, scorer.score([rows[i] for i in positions], check_bytes, stats, cells, detail))
                 for scorer, positions in pieces.values()
             ],
         )

@@ -75,7 +75,7 @@ def _constraints(compiled: Compiled, line: str) -> list[str]:
     return sorted(caps + groups)
 
 
-class _Pair:
+class Pair:
     """Two compiled snapshots side by side, with the reasons each line differs (worked out once per line)."""
 
     def __init__(self, a: Compiled, b: Compiled) -> None:
@@ -97,15 +97,16 @@ class _Pair:
         return found
 
 
-_PAIRS: dict[tuple[int, int], _Pair] = {}
+_PAIRS: dict[tuple[int, int], Pair] = {}
 
 
-def _pair(a: Compiled, b: Compiled) -> _Pair:
+def pair_of(a: Compiled, b: Compiled) -> Pair:
+    """Two compiled snapshots side by side (remembered, with the reasons worked out so far)."""
     found = _PAIRS.get((id(a), id(b)))
     if found is None or found.a is not a or found.b is not b:
         if len(_PAIRS) > 64:
             _PAIRS.clear()
-        found = _PAIRS[(id(a), id(b))] = _Pair(a, b)
+        found = _PAIRS[(id(a), id(b))] = Pair(a, b)
     return found
 
 
@@ -118,7 +119,7 @@ def compare(profile: Profile, a: Rules | Judge, b: Rules | Judge, as_of: dt.date
     first = Judge.of(a).compiled(date, profile.district)
     second = Judge.of(b).compiled(date, profile.district)
     left, right = first.verdict(values, date), second.verdict(values, date)
-    pair = _pair(first, second)
+    pair = pair_of(first, second)
     changes = []
     for line in pair.ids:
         status_a, max_a = _line(left, first, pair.index_a.get(line))
