@@ -86,7 +86,7 @@ class Evaluator:
                 value = memo[(key, given)]
             except KeyError:
                 try:
-                    value = spec.validate(given)  # type: ignore[union-attr]
+                    value = spec.validate(given)
                 except ValueError:
                     _reject(data)  # names every problem
                 if len(memo) > 65_536:
@@ -94,7 +94,7 @@ class Evaluator:
                 memo[(key, given)] = value
             except TypeError:  # a value that cannot be remembered (a list): parsed each time
                 try:
-                    value = spec.validate(given)  # type: ignore[union-attr]
+                    value = spec.validate(given)
                 except ValueError:
                     _reject(data)
             if value is not None:

@@ -102,10 +102,11 @@ class FirmsDiff:
         ``compare``, as before."""
         if self._writers is None:
             today = dt.date.today()
-            self._writers = tuple(
-                ChunkWriter(Job(rules, header, {}, self.as_of, today, "csv", False, "en", source=self.firms))
+            jobs = [
+                Job(rules, header, {}, self.as_of, today, "csv", False, "en", source=self.firms)
                 for rules in (self.first, self.second)
-            )
+            ]
+            self._writers = (ChunkWriter(jobs[0]), ChunkWriter(jobs[1]))
         first, second = self._writers
         width = len(header.keys)
         whole = [row for _, row in chunk if len(row) == width and not isinstance(row, BadRow)]

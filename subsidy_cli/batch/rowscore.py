@@ -41,6 +41,7 @@ from subsidy_cli.engine.status import Status, Tri, bounded_total, line_caps, set
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.creditcode import is_valid
 from subsidy_cli.profile.keys import KEYS, parse_value, value_problem
+from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.words import cny
 
 # Every memo is bounded (a few MB in all, whatever the input; the batch benchmark checks the total):
@@ -273,9 +274,9 @@ class RowScorer:
         self.risk = [b.kind == "risk_sharing" for b in self.benefits]
         self.dynamic: dict[int, str] = {}  # line -> the key its amount depends on
         for index, benefit in enumerate(self.benefits):
-            keys = benefit.amount.keys()
-            if keys:
-                (self.dynamic[index],) = keys
+            figures = benefit.amount.keys()
+            if figures:
+                (self.dynamic[index],) = figures
         self.figure_keys = set(self.dynamic.values())
         self.known_bits = {  # per figure: the lines whose amount it decides (risk shares show no amount)
             key: fields.known(sum(1 << i for i, k in self.dynamic.items() if k == key and not self.risk[i]))
@@ -406,8 +407,8 @@ class RowScorer:
         masks: list[int] | None = None
         if self.bundle is not None:
             getter, members, memo = self.bundle
-            texts = list(map(getter, rows)) if len(members) > 1 else [(text,) for text in map(getter, rows)]
-            masks = lookup(memo, texts, functools.partial(self._bundle_masks, check_bytes=check_bytes))
+            bundles = list(map(getter, rows)) if len(members) > 1 else [(text,) for text in map(getter, rows)]
+            masks = lookup(memo, bundles, functools.partial(self._bundle_masks, check_bytes=check_bytes))
         constant = self.base  # what every row of the chunk has: joined to the rows' masks at the end
         for index, key, is_figure in self.columns:
             texts = columns[index]
@@ -417,7 +418,7 @@ class RowScorer:
             if not any(texts):  # a column left blank (in this chunk at least): one cell for every row
                 constant |= lookup(self.column_memos[key], [""], make)[0]
                 continue
-            found = lookup(self.column_memos[key], texts, make)
+            found = lookup(self.column_memos[key], list(texts), make)
             masks = found if masks is None else list(map(operator.or_, masks, found))
         masks = [constant] * count if masks is None else list(map(operator.or_, masks, itertools.repeat(constant)))
         for (keys, indexes, entries), memo in zip(self.multi, self.multi_memos, strict=True):
@@ -558,7 +559,7 @@ class RowScorer:
         one set of statuses, so that groups can be keyed by their parts)."""
         statuses = self._statuses(masks, lines)
         key = (lines.start, statuses)
-        return self.parts.recall(key, lambda _: self._new_part(statuses, lines))  # type: ignore[no-any-return]
+        return self.parts.recall(key, lambda _: self._new_part(statuses, lines))
 
     def _statuses(self, masks: int, lines: range) -> tuple[tuple[Status, Status, bool], ...]:
         """Per line of the block: its status and status if in force (by the status rules, from the outcome
@@ -624,7 +625,7 @@ class RowScorer:
         for index in self.amount_lines[key]:
             high_cell, _, high = self._amount_cells(index, key, figure)
             found.append((high_cell.encode(), high))
-        return self.amounts[key].remember(text, tuple(found))  # type: ignore[no-any-return]
+        return self.amounts[key].remember(text, tuple(found))
 
     def score(
         self, rows: list[list[str]], check_bytes: bool, stats: Stats, cells: bool = True, detail: bool = False
@@ -669,7 +670,8 @@ class RowScorer:
         plain sums and added back as ``bounded_total`` counts them)."""
         compiled = self.compiled
         index_of = {line.benefit.id: line.index for line in self.lines}
-        touched = sorted({index_of[name] for rule in (*compiled.caps, *compiled.exclusive) for name in rule.lines})
+        across: list[CrossCap | Exclusive] = [*compiled.caps, *compiled.exclusive]
+        touched = sorted({index_of[name] for rule in across for name in rule.lines})
         keys, overrides = self.job.header.keys, self.job.overrides
         columns = {  # the column of each figure a cap names (None: set with --set, or not in the file)
             cap.at_most: None if cap.at_most not in keys or cap.at_most in overrides else keys.index(cap.at_most)
@@ -708,7 +710,7 @@ class RowScorer:
                 chosen = [i for i in touched if self.cash[i] and statuses[i] == wanted]
                 if not chosen:
                     continue
-                plain = sum((old[i] for i in chosen if old[i] is not None), Decimal(0))  # type: ignore[misc]
+                plain = sum((high for i in chosen if (high := old[i]) is not None), Decimal(0))
                 bounded, _ = bounded_total(
                     {self.ids[i]: new[i] for i in chosen}, compiled.caps, compiled.exclusive, figures.get
                 )

@@ -22,7 +22,7 @@ import shutil
 import signal
 import tempfile
 from collections.abc import Iterable, Iterator
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from subsidy_cli import __version__
 from subsidy_cli.batch.blocks import Block, read_block
@@ -148,7 +148,8 @@ class ChunkWriter:
             if len(data) != len(heads):
                 data = [head.encode() for head in heads]
             tail = f",{audit}\r\n".encode()
-            out.write(b"".join(itertools.chain.from_iterable(zip(data, scored.bodies, itertools.repeat(tail)))))
+            bodies = cast("list[bytes]", scored.bodies)  # every row is valid here: each has its cells
+            out.write(b"".join(itertools.chain.from_iterable(zip(data, bodies, itertools.repeat(tail)))))
             return stats
         buffer = io.StringIO()
         write = buffer.write
@@ -262,7 +263,7 @@ def _append(out: BinaryIO, path: str) -> None:
             out.flush()
             if _send(target, source.fileno()):
                 return
-        shutil.copyfileobj(source, out)  # type: ignore[misc]
+        shutil.copyfileobj(source, out)
 
 
 def _send(target: int, source: int) -> bool:
@@ -350,7 +351,7 @@ class _Workers:
             self.done[found] = stats
         return self.done.pop(number)
 
-    def __exit__(self, kind: object, *_: object) -> None:
+    def __exit__(self, kind: object, *rest: object) -> None:
         started = [process for process in self.processes if process.pid is not None]
         if kind is None:  # finished: let the workers end
             for _ in started:

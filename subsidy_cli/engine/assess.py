@@ -147,7 +147,7 @@ def _missing(findings: tuple[Finding, ...], amount: Amount, status: Status) -> t
 
 def _totals(results: list[LineResult], compiled: Compiled, values: dict[str, Any]) -> Totals:
     """Counts per status, and the bounded totals of cash lines as the layers allow."""
-    counts = {status: 0 for status in STATUSES}
+    counts: dict[str, int] = {status: 0 for status in STATUSES}
     for result in results:
         counts[result.status] += 1
     eligible, potential, open_ended = compiled.totals(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -90,6 +90,9 @@ class Verdict:
     eligible_cash_max: Decimal
     potential_cash_max: Decimal
     open_ended: tuple[str, ...]
+
+
+_Settled = tuple[tuple[Status, ...], tuple[Status, ...]]  # a block's statuses, and statuses if in force
 
 
 class Compiled:
@@ -192,11 +195,11 @@ class Compiled:
         # The lines in a few blocks, each with the conditions its lines read: a block's statuses are settled once
         # per distinct set of those outcomes and window (a whole snapshot's outcomes vary too much to repeat).
         size = -(-len(self.lines) // _BLOCKS) or 1
-        self._blocks = []
+        self._blocks: list[tuple[tuple[Line, ...], Callable[[list[Tri]], Any] | None, dict[Any, _Settled]]] = []
         for start in range(0, len(self.lines), size):
             block = self.lines[start : start + size]
-            reads = sorted({i for line in block for i in (*line.gate, *line.qualifies)})
-            self._blocks.append((block, operator.itemgetter(*reads) if reads else None, {}))
+            used = sorted({i for line in block for i in (*line.gate, *line.qualifies)})
+            self._blocks.append((block, operator.itemgetter(*used) if used else None, {}))
         self._windows: dict[dt.date, tuple[tuple[bool, ...], ...]] = {}
         self._amounts: dict[str, dict[Any, tuple[Amount, ...]]] = {key: {} for key in self._reading}
 
@@ -269,12 +272,12 @@ class Compiled:
             statuses += settled[0]
             in_force += settled[1]
         amounts: list[Amount | None] = list(self._fixed)
-        for key, lines in self._reading.items():
-            value = values.get(key)
-            memo = self._amounts[key]
-            found = memo.get(value)
+        for figure, lines in self._reading.items():
+            value = values.get(figure)
+            known = self._amounts[figure]
+            found = known.get(value)
             if found is None:
-                found = _remember(memo, value, tuple(compute(line.benefit.amount, {key: value}) for line in lines))
+                found = _remember(known, value, tuple(compute(line.benefit.amount, {figure: value}) for line in lines))
             for line, amount in zip(lines, found, strict=True):
                 amounts[line.index] = amount
         if self.caps:

@@ -183,9 +183,9 @@ def award_words(result: LineResult, lang: str) -> str:
             )
         return "-"
     text = money(high, lang)
-    low = result.min_award
-    if low is not None and low != high:
-        text = pick(lang, f"{money(low, lang)} 至 {text}", f"{money(low, lang)} to {text}")
+    least = result.min_award
+    if least is not None and least != high:
+        text = pick(lang, f"{money(least, lang)} 至 {text}", f"{money(least, lang)} to {text}")
     return text
 
 
