@@ -114,6 +114,18 @@ def outcome_word(finding: Finding, lang: str) -> str:
     }[finding.outcome]
 
 
+def worded(gate: bool, outcome: bool | None, status: str) -> bool:
+    """Whether the reasons of a line with ``status`` (if in force) word one of its conditions (``gate``: a scope
+    or ``requires`` condition; else ``qualifies``) with ``outcome``: what does not hold of an ineligible line,
+    what a potential line still lacks, what an eligible line is paid for, and what is unknown of any line the
+    firm may receive. Only these findings show the profile's values."""
+    if outcome is False:
+        return status == ("ineligible" if gate else "potential")
+    if outcome is True:
+        return not gate and status == "eligible"
+    return status != "ineligible"
+
+
 def reasons(result: LineResult, lang: str) -> list[str]:
     """Why the line has its status, one sentence a reason."""
     benefit = result.benefit
@@ -133,18 +145,18 @@ def reasons(result: LineResult, lang: str) -> list[str]:
         out.append(pick(lang, benefit.note_zh or "", benefit.note_en or ""))
         return out
     for finding in result.findings:
-        gate = finding.group != "qualifies"
-        if finding.outcome is False and gate and status == "ineligible":
-            out.append(pick(lang, "不符合:", "not met: ") + finding_words(finding, lang))
-        elif finding.outcome is False and not gate and status == "potential":
-            prefix = (
-                pick(lang, "待确认:", "to confirm: ") if finding.to_confirm else pick(lang, "尚未满足:", "not yet: ")
-            )
-            out.append(prefix + finding_words(finding, lang))
-        elif finding.outcome is True and not gate and status == "eligible":
-            out.append(pick(lang, "满足:", "met: ") + finding_words(finding, lang))
-        elif finding.outcome is None and status != "ineligible":
-            out.append(pick(lang, "未知:", "unknown: ") + finding_words(finding, lang))
+        if not worded(finding.group != "qualifies", finding.outcome, status):
+            continue
+        if finding.outcome is False and status == "ineligible":
+            prefix = pick(lang, "不符合:", "not met: ")
+        elif finding.outcome is False:
+            confirm = finding.to_confirm
+            prefix = pick(lang, "待确认:", "to confirm: ") if confirm else pick(lang, "尚未满足:", "not yet: ")
+        elif finding.outcome is True:
+            prefix = pick(lang, "满足:", "met: ")
+        else:
+            prefix = pick(lang, "未知:", "unknown: ")
+        out.append(prefix + finding_words(finding, lang))
     out.extend(constraint_words(c, benefit.id, lang) for c in result.constraints)
     note = pick(lang, benefit.note_zh or "", benefit.note_en or "")
     if note:

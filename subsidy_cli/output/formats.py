@@ -18,9 +18,10 @@ from typing import Any
 from subsidy_cli import __version__
 from subsidy_cli.engine import explain
 from subsidy_cli.engine.assess import Explainer, refine_hints
-from subsidy_cli.engine.compiled import Compiled, Judge, Verdict
+from subsidy_cli.engine.compiled import Compiled, Judge, Line, Verdict
+from subsidy_cli.engine.explain import worded
 from subsidy_cli.engine.results import Assessment, LineResult, RefineHint
-from subsidy_cli.engine.status import STATUSES
+from subsidy_cli.engine.status import STATUSES, Tri, combine, settle
 from subsidy_cli.profile.keys import Profile, profile_to_dict
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.words import cny, pick
@@ -103,6 +104,7 @@ class Documents:
         self.lang = lang
         self._parts: dict[int, tuple[Compiled, dict[tuple[Any, ...], tuple[str, tuple[str, ...]]]]] = {}
         self._policy: dict[tuple[int, bool], str] = {}
+        self._keys: dict[tuple[int, int, tuple[Tri, ...]], tuple[tuple[Tri, ...], tuple[str, ...]]] = {}
 
     def json(self, profile: Profile, as_of: dt.date, head: dict[str, Any]) -> tuple[str, Verdict]:
         """One firm's document as JSON text (one line), its keys after those of ``head`` (e.g. ``line``), and
@@ -114,27 +116,18 @@ class Documents:
         parts = self._memory(compiled)
         explainer: Explainer | None = None
         fragments, refine = [], []
-        keys_of = compiled.condition_keys
-        for line, figures in zip(compiled.lines, compiled.figure_keys, strict=True):
-            # What the line's part of the document shows: the outcomes of its conditions; the values of those
-            # whose findings can be shown (scope and requires conditions that do not hold, every qualifies
-            # condition); its amount's and caps' figures; where the date falls against its window.
+        for line in compiled.lines:
             start, end = line.window
-            key: list[Any] = [line.index, -1 if as_of < start else (1 if as_of > end else 0)]
-            for group, indexes in ((True, line.gate), (False, line.qualifies)):
-                for index in indexes:
-                    outcome = outcomes[index]
-                    key.append(outcome)
-                    if outcome is not True or not group:
-                        key.extend(_frozen(values.get(name)) for name in keys_of[index])
-            key.extend(_frozen(values.get(name)) for name in figures)
-            found = parts.get(tuple(key))
+            place = -1 if as_of < start else (1 if as_of > end else 0)
+            shown = self._shown(compiled, line, outcomes)
+            key = (line.index, place, shown[0], *(_frozen(values[name]) for name in shown[1]))
+            found = parts.get(key)
             if found is None:
                 if explainer is None:
                     explainer = Explainer(profile, compiled, as_of)
                 result = explainer.line(line)
                 text = json.dumps(result_dict(result, profile, self.lang), ensure_ascii=False)
-                found = _remember(parts, tuple(key), (text, result.missing), self._LIMIT)
+                found = _remember(parts, key, (text, result.missing), self._LIMIT)
             fragments.append(found[0])
             amount = verdict.amounts[line.index]
             largest = None if line.benefit.kind == "risk_sharing" else amount.max
@@ -158,6 +151,28 @@ class Documents:
             f'{first[:-1]}, "policy": {self._policy_text(compiled.catalog, as_of)}, {rest[1:-1]}, '
             f'"results": [{", ".join(fragments)}], "totals": {dump(totals)}, "refine": {dump(hints)}}}'
         ), verdict
+
+    def _shown(self, compiled: Compiled, line: Line, outcomes: list[Tri]) -> tuple[tuple[Tri, ...], tuple[str, ...]]:
+        """What a line's part of the document depends on, besides its place against its window: the outcomes
+        of its conditions, and the keys whose values it shows (those of the conditions its reasons word, its
+        amount's figure and the figures of the caps it is under); remembered per line and outcomes."""
+        mine = tuple(outcomes[i] for i in (*line.gate, *line.qualifies))
+        found = self._keys.get((id(compiled), line.index, mine))
+        if found is None:
+            judged = settle(
+                line.benefit.open_to, combine(mine[: len(line.gate)]), combine(mine[len(line.gate) :]), True
+            )[1]
+            names: list[str] = []
+            gates = len(line.gate)
+            for position, index in enumerate((*line.gate, *line.qualifies)):
+                if line.applies and worded(position < gates, mine[position], judged):
+                    names += [name for name in compiled.condition_keys[index] if name not in names]
+            names += [name for name in compiled.figure_keys[line.index] if name not in names]
+            found = (mine, tuple(names))
+            if len(self._keys) > self._LIMIT:
+                self._keys.clear()
+            self._keys[(id(compiled), line.index, mine)] = found
+        return found
 
     def _memory(self, compiled: Compiled) -> dict[tuple[Any, ...], tuple[str, tuple[str, ...]]]:
         found = self._parts.get(id(compiled))
