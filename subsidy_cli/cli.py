@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from typer.core import TyperGroup
 
-from subsidy_cli import __version__
 from subsidy_cli.errors import EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, SubsidyError
+from subsidy_cli.version import __version__
 
 if TYPE_CHECKING:
     import datetime as dt

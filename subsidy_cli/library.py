@@ -9,7 +9,8 @@
         document = rules.evaluate(firm, as_of="2022-06-30", lang="zh")        # = `subsidy check --format json`
         verdict = rules.verdict(firm, as_of="2022-06-30")                     # statuses and amounts only, fast
 
-``subsidy_cli.evaluate(profile, ...)`` is the one-call convenience: it loads the rules on every call.
+``subsidy_cli.evaluate(profile, ...)`` is the one-call convenience: it loads the rules on every call. Every
+bad argument raises ``SubsidyError`` with exit code 2 and a ``Problem`` naming the argument.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class Evaluator:
     """
 
     def __init__(self, measures: str | Path | None = None, overlays: Iterable[str | Path] = ()) -> None:
-        self.rules: Rules = load_rules(Path(measures) if measures else None, [Path(p) for p in overlays])
+        measures_file, *layers = _files(measures, overlays)
+        self.rules: Rules = load_rules(measures_file, [layer for layer in layers if layer is not None])
         self.judge = Judge(self.rules)  # each snapshot compiled once, on first use
         self._parsed: dict[tuple[str, Any], Any] = {}  # (key, value as given) -> parsed value, for verdict()
 
@@ -109,16 +111,24 @@ class Evaluator:
         """The document ``subsidy check --format json`` prints, as a dict (amounts as decimal strings in
         CNY, ``null`` where the text sets none); ``lang`` is ``"zh"`` or ``"en"`` for the words in it."""
         if lang not in ("zh", "en"):
-            raise SubsidyError(Problem(f"lang must be 'zh' or 'en', not {lang!r}", where="lang"), EXIT_USAGE)
+            raise _argument("lang", f"must be 'en' or 'zh', not {lang!r}")
         return assessment_dict(self.assess(profile, as_of), lang)
 
 
-def _profile(data: Mapping[str, Any]) -> Profile:
+def check_arguments(profile: object, as_of: object, lang: object, measures: object, overlays: object) -> None:
+    """Check a one-call evaluation's arguments before anything is read: the language, the date, the rules
+    files, then the profile's type; ``SubsidyError`` (exit 2) naming the first that is wrong."""
+    if lang not in ("en", "zh"):
+        raise _argument("lang", f"must be 'en' or 'zh', not {lang!r}")
+    _date(as_of)
+    _files(measures, overlays)
+    if not isinstance(profile, Profile | Mapping):
+        raise _argument("profile", f"must be a mapping of profile keys to values, not {type(profile).__name__}")
+
+
+def _profile(data: object) -> Profile:
     if not isinstance(data, Mapping):
-        raise SubsidyError(
-            Problem(f"a profile is a mapping of keys to values, not {type(data).__name__}", where="profile"),
-            EXIT_USAGE,
-        )
+        raise _argument("profile", f"must be a mapping of profile keys to values, not {type(data).__name__}")
     return build_profile(dict(data))
 
 
@@ -128,16 +138,35 @@ def _reject(data: Any) -> NoReturn:
     raise SubsidyError(Problem("the profile cannot be read", where="profile"), EXIT_USAGE)  # pragma: no cover
 
 
-def _date(value: dt.date | str | None) -> dt.date | None:
-    if value is None or (isinstance(value, dt.date) and not isinstance(value, dt.datetime)):
-        return value
-    if isinstance(value, str):
-        try:
-            return parse_date(value)
-        except ValueError as exc:
-            raise SubsidyError(
-                Problem(str(exc), where="as_of", hint="write a date as YYYY-MM-DD"), EXIT_USAGE
-            ) from None
-    raise SubsidyError(
-        Problem(f"as_of must be a date or YYYY-MM-DD text, not {type(value).__name__}", where="as_of"), EXIT_USAGE
-    )
+def _date(value: object) -> dt.date | None:
+    """``as_of`` as a date; SubsidyError (exit 2) if it is not one."""
+    if value is None:
+        return None
+    if not isinstance(value, str | dt.date):
+        raise _argument("as_of", f"must be a date or YYYY-MM-DD text, not {type(value).__name__}")
+    try:
+        return parse_date(value)
+    except ValueError as exc:
+        raise _argument("as_of", str(exc)) from None
+
+
+def _files(measures: object, overlays: object) -> list[Path | None]:
+    """The measures file (or None: the one shipped) and the layer files, as paths; SubsidyError (exit 2) for
+    anything that is not a path, and for overlays given as one text rather than a list of them."""
+    if measures is not None and not isinstance(measures, str | Path):
+        raise _argument("measures", f"must be a path, not {type(measures).__name__}")
+    if overlays is None:
+        overlays = []
+    if isinstance(overlays, str | Path) or not isinstance(overlays, Iterable):
+        raise _argument("overlays", f"must be a list of paths, not {type(overlays).__name__}")
+    paths: list[Path | None] = [Path(measures) if measures else None]
+    for item in overlays:
+        if not isinstance(item, str | Path):
+            raise _argument("overlays", f"must be a list of paths, not a list holding {type(item).__name__}")
+        paths.append(Path(item))
+    return paths
+
+
+def _argument(name: str, message: str) -> SubsidyError:
+    """A bad argument of the library: a ``SubsidyError`` with exit code 2, naming the argument."""
+    return SubsidyError(Problem(message, where=name), EXIT_USAGE)

@@ -20,7 +20,6 @@ import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 
-from subsidy_cli import __version__
 from subsidy_cli.batch.csvio import BadRow, Header, InputError, map_header, neutralise, open_input, read_rows
 from subsidy_cli.batch.job import Job
 from subsidy_cli.batch.rowscore import Scored
@@ -32,6 +31,7 @@ from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.files import load_profile
 from subsidy_cli.profile.keys import KEYS, Profile, ProfileError, build_profile
 from subsidy_cli.rules.layers import Rules
+from subsidy_cli.version import __version__
 
 _CHUNK = 4_096  # CSV rows scored together
 AUDIT_COLUMNS = ("rules_a_sha256", "rules_b_sha256", "tool_version")

@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from subsidy_cli import __version__
 from subsidy_cli.batch.csvio import has_undecodable
 from subsidy_cli.batch.job import Job
 from subsidy_cli.engine.compiled import Compiled, leaves
@@ -42,6 +41,7 @@ from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.creditcode import is_valid
 from subsidy_cli.profile.keys import KEYS, parse_value, value_problem
 from subsidy_cli.rules.across import CrossCap, Exclusive
+from subsidy_cli.version import __version__
 from subsidy_cli.words import cny
 
 # Every memo is bounded (a few MB in all, whatever the input; the batch benchmark checks the total):

@@ -24,7 +24,6 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, cast
 
-from subsidy_cli import __version__
 from subsidy_cli.batch.blocks import Block, read_block
 from subsidy_cli.batch.csvio import BadRow, InputError, neutralise, safe_cell, safe_cells, visible_row
 from subsidy_cli.batch.job import Job
@@ -35,6 +34,7 @@ from subsidy_cli.output.formats import Documents
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.keys import Profile
 from subsidy_cli.rules.catalog import Catalog
+from subsidy_cli.version import __version__
 
 _FLUSH = 1 << 20  # characters of output held before they are written
 FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")

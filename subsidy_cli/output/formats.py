@@ -15,7 +15,6 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from subsidy_cli import __version__
 from subsidy_cli.engine import explain
 from subsidy_cli.engine.assess import Explainer, refine_hints
 from subsidy_cli.engine.compiled import Compiled, Judge, Line, Verdict
@@ -24,6 +23,7 @@ from subsidy_cli.engine.results import Assessment, LineResult, RefineHint
 from subsidy_cli.engine.status import STATUSES, Tri, combine, settle
 from subsidy_cli.profile.keys import Profile, profile_to_dict
 from subsidy_cli.rules.catalog import Benefit, Catalog
+from subsidy_cli.version import __version__
 from subsidy_cli.words import cny, pick
 
 SCHEMA_VERSION = 1
