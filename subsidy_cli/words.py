@@ -7,15 +7,21 @@ from __future__ import annotations
 
 import locale
 import os
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 LANGS = ("zh", "en")
 _CENT = Decimal("0.01")
 
 
+def fen(value: Decimal) -> Decimal:
+    """An amount in yuan rounded to the fen as Chinese finance rounds it: half up (四舍五入); never -0."""
+    return value.quantize(_CENT, ROUND_HALF_UP) + 0
+
+
 def cny(value: Decimal | None) -> str | None:
-    """An amount in yuan as the decimal text JSON and CSV carry (``"500000.00"``); None stays None."""
-    return None if value is None else str(value.quantize(_CENT))
+    """An amount in yuan as the decimal text JSON and CSV carry (``"500000.00"``, rounded half up to the fen);
+    None stays None."""
+    return None if value is None else str(fen(value))
 
 
 def choose_lang(option: str | None) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.amounts import AmountRule, Percent, PerUnit, Tiers, UpTo
 from subsidy_cli.rules.conditions import Condition
+from subsidy_cli.words import fen
 
 _OPERATORS = {"gt": operator.gt, "ge": operator.ge, "lt": operator.lt, "le": operator.le}
 
@@ -175,8 +176,9 @@ def compute(rule: AmountRule, values: Mapping[str, Any]) -> Amount:
 
 
 def _bounded(value: Decimal, rule: Percent) -> Decimal:
+    """A share within the rule's floor and cap, rounded half up to the fen (the amount paid)."""
     if rule.floor is not None:
         value = max(value, rule.floor)
     if rule.cap is not None:
         value = min(value, rule.cap)
-    return value
+    return fen(value)

@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Literal
 
 from subsidy_cli.rules.across import CrossCap, Exclusive
+from subsidy_cli.words import fen
 
 Status = Literal["eligible", "potential", "needs_info", "ineligible", "expired"]
 STATUSES: tuple[Status, ...] = ("eligible", "potential", "needs_info", "ineligible", "expired")
@@ -80,10 +81,11 @@ def line_caps(caps: Sequence[CrossCap], figures: Mapping[str, object]) -> dict[s
     """Per capped line, the lowest known figure it is capped at (each line alone is at most its cap too)."""
     capped: dict[str, Decimal] = {}
     for cap in caps:
-        limit = figures.get(cap.at_most)
-        if limit is None:
+        figure = figures.get(cap.at_most)
+        if figure is None:
             continue
-        assert isinstance(limit, Decimal)
+        assert isinstance(figure, Decimal)
+        limit = fen(figure)
         for line in cap.lines:
             capped[line] = min(capped.get(line, limit), limit)
     return capped
@@ -115,7 +117,8 @@ def bounded_total(
     bounded = {line: value for line, value in kept.items() if value is not None}
     shared = {line: sum(line in c.lines for c in caps) for line in bounded}
     for cap in caps:
-        limit = figure(cap.at_most)
+        given = figure(cap.at_most)
+        limit = None if given is None else fen(given)
         held = [line for line in cap.lines if line in bounded]
         if limit is None or not held or any(line in open_ended for line in cap.lines):
             continue
