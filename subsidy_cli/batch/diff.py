@@ -106,7 +106,7 @@ class FirmsDiff:
                 Job(rules, header, {}, self.as_of, today, "csv", False, "en", source=self.firms)
                 for rules in (self.first, self.second)
             ]
-            self._writers = (ChunkWriter(jobs[0]), ChunkWriter(jobs[1]))
+            self._writers = (ChunkWriter(jobs[0], share=2), ChunkWriter(jobs[1], share=2))
         first, second = self._writers
         width = len(header.keys)
         whole = [row for _, row in chunk if len(row) == width and not isinstance(row, BadRow)]

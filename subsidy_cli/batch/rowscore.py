@@ -193,8 +193,11 @@ class RowScorer:
     """Parses and scores the rows of one header against one compiled snapshot of the rules; built once per
     process and snapshot."""
 
-    def __init__(self, job: Job, compiled: Compiled) -> None:
+    def __init__(self, job: Job, compiled: Compiled, share: int = 1) -> None:
+        """``share``: how many scorers divide the memory budget (the snapshots a run may need, times the rule
+        sets it compares), so that memory stays flat whatever the layers."""
         self.job = job
+        self.share = max(1, share)
         self.compiled = compiled
         catalog = self.catalog = compiled.catalog
         self.lines = compiled.lines
@@ -239,7 +242,7 @@ class RowScorer:
                     for leaf in leaves(compiled.conditions[index]):
                         if leaf.key == key and (leaf.op, getattr(leaf, leaf.op)) not in self.thresholds.get(key, []):
                             self.thresholds.setdefault(key, []).append((leaf.op, getattr(leaf, leaf.op)))
-        self.sides = Memo()
+        self.sides = Memo(self._limit(_CACHE_LIMIT))
         self.unknown = {key: self._masks(entries, {key: None}) for key, entries in self.single.items()}
         self.windows: dict[dt.date, int] = {}
         dated = "application_date" in header.keys and "application_date" not in overrides and job.as_of is None
@@ -262,11 +265,16 @@ class RowScorer:
         self.width = len(header.cells)
         used = [(i, key) for i, key in enumerate(header.keys) if key is not None and key not in overrides]
         self.column_memos = {
-            key: Memo(_FIGURE_LIMIT if KEYS[key].type in ("money", "count") else _CACHE_LIMIT) for _, key in used
+            key: Memo(self._limit(_FIGURE_LIMIT if KEYS[key].type in ("money", "count") else _CACHE_LIMIT))
+            for _, key in used
         }
         bundled = [(i, key) for i, key in used if KEYS[key].type in ("bool", "choice")]
         self.bundle = (
-            (operator.itemgetter(*[i for i, _ in bundled]), [key for _, key in bundled], Memo(4 * _CACHE_LIMIT))
+            (
+                operator.itemgetter(*[i for i, _ in bundled]),
+                [key for _, key in bundled],
+                Memo(self._limit(4 * _CACHE_LIMIT)),
+            )
             if bundled
             else None
         )
@@ -299,12 +307,12 @@ class RowScorer:
             (keys, [header.keys.index(k) if k in header.keys and k not in overrides else None for k in keys], entries)
             for keys, entries in multi.items()
         ]
-        self.multi_memos = [Memo() for _ in self.multi]
-        self.groups = Memo(_GROUP_LIMIT)
-        self.parts = Memo(_BLOCKS * _CACHE_LIMIT)
+        self.multi_memos = [Memo(self._limit(_CACHE_LIMIT)) for _ in self.multi]
+        self.groups = Memo(self._limit(_GROUP_LIMIT))
+        self.parts = Memo(self._limit(_BLOCKS * _CACHE_LIMIT))
         self.fixed = [self.cells(index, compute(benefit.amount, {})) for index, benefit in enumerate(self.benefits)]
         # per figure: the amount cells of every line it decides, remembered per text (amounts repeat)
-        self.amounts = {key: Memo(2 * _CACHE_LIMIT) for key in self.figure_keys}
+        self.amounts = {key: Memo(self._limit(2 * _CACHE_LIMIT)) for key in self.figure_keys}
         self.shared: dict[Any, Any] = {}  # equal values that groups hold, kept once (sums, totals, slots)
         self.amount_lines = {key: [i for i, k in self.dynamic.items() if k == key] for key in self.figure_keys}
         self.amount_position = {i: lines.index(i) for lines in self.amount_lines.values() for i in lines}
@@ -316,8 +324,12 @@ class RowScorer:
             bits = sum(1 << i for i in lines)
             w = fields.width
             # the block's bits in every field of the masks (but "bad"), and its parts keyed by those bits
-            self.blocks.append((sum(bits << k * w for k in range(6)), lines, Memo()))
+            self.blocks.append((sum(bits << k * w for k in range(6)), lines, Memo(self._limit(_CACHE_LIMIT))))
         self.failures: dict[int, str] = {}
+
+    def _limit(self, entries: int) -> int:
+        """A memory's size, this scorer's share of it."""
+        return max(256, entries // self.share)
 
     # -- outcomes as masks ---------------------------------------------------------------------------------------
 
@@ -550,7 +562,7 @@ class RowScorer:
 
     def _share(self, value: Any) -> Any:
         """``value``, or an equal one already held (groups repeat sums, totals and slots)."""
-        if len(self.shared) > _GROUP_LIMIT:
+        if len(self.shared) > self._limit(_GROUP_LIMIT):
             self.shared.clear()
         return self.shared.setdefault(value, value)
 

@@ -61,11 +61,13 @@ class ChunkWriter:
     the scorer of their snapshot (one ``RowScorer`` per compiled snapshot, made when a row first needs it).
     """
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job, share: int = 1) -> None:
+        """``share``: how many writers run side by side (``diff`` runs two); the scorers share memory."""
         self.job = job
         self.judge = Judge(job.rules)
-        self.documents = Documents(self.judge, job.lang)
         rules = job.rules
+        self.share = share * (len(rules.change_dates) + 1) * (len(rules.districts) + 1)
+        self.documents = Documents(self.judge, job.lang)
         self.scorers: dict[tuple[int, str | None], RowScorer] = {}
         self.scorer = scorer = self._scorer(dt.date.min, None)  # the first values: one snapshot for plain rules
         self.catalog, self.benefits, self.ids, self.audit = scorer.catalog, scorer.benefits, scorer.ids, scorer.audit
@@ -84,7 +86,7 @@ class ChunkWriter:
         key = self.job.rules.key(date, district)
         found = self.scorers.get(key)
         if found is None:
-            found = self.scorers[key] = RowScorer(self.job, self.judge.compiled(date, district))
+            found = self.scorers[key] = RowScorer(self.job, self.judge.compiled(date, district), self.share)
         return found
 
     def _route(self, texts: tuple[str, str]) -> RowScorer:
