@@ -12,6 +12,8 @@ import datetime as dt
 import functools
 import io
 import json
+import operator
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +23,7 @@ from subsidy_cli.engine.compiled import Compiled, Judge, Line, Verdict
 from subsidy_cli.engine.explain import worded
 from subsidy_cli.engine.results import Assessment, LineResult, RefineHint
 from subsidy_cli.engine.status import STATUSES, Tri, combine, settle
-from subsidy_cli.profile.keys import Profile, profile_to_dict
+from subsidy_cli.profile.keys import KEYS, Profile, profile_to_dict
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.version import __version__
 from subsidy_cli.words import cny, pick
@@ -102,25 +104,25 @@ class Documents:
     def __init__(self, judge: Judge, lang: str) -> None:
         self.judge = judge
         self.lang = lang
-        self._parts: dict[int, tuple[Compiled, dict[tuple[Any, ...], tuple[str, tuple[str, ...]]]]] = {}
+        self._plans: dict[int, _Plan] = {}
         self._policy: dict[tuple[int, bool], str] = {}
-        self._keys: dict[tuple[int, int, tuple[Tri, ...]], tuple[tuple[Tri, ...], tuple[str, ...]]] = {}
 
     def json(self, profile: Profile, as_of: dt.date, head: dict[str, Any]) -> tuple[str, Verdict]:
         """One firm's document as JSON text (one line), its keys after those of ``head`` (e.g. ``line``), and
         the verdict it states."""
         compiled = self.judge.compiled(as_of, profile.district)
+        plan = self._plan(compiled)
         values = vars(profile)
         outcomes = compiled.outcomes(values)
         verdict = compiled.verdict(values, as_of, outcomes)
-        parts = self._memory(compiled)
+        parts = plan.parts
         explainer: Explainer | None = None
         fragments, refine = [], []
-        for line in compiled.lines:
+        for line, conditions, shown in plan.lines:
             start, end = line.window
-            place = -1 if as_of < start else (1 if as_of > end else 0)
-            shown = self._shown(compiled, line, outcomes)
-            key = (line.index, place, shown[0], *(_frozen(values[name]) for name in shown[1]))
+            mine = conditions(outcomes)
+            reads = shown.get(mine) or plan.reads(line, mine, shown)
+            key = (line.index, -1 if as_of < start else (1 if as_of > end else 0), mine, reads(values))
             found = parts.get(key)
             if found is None:
                 if explainer is None:
@@ -152,33 +154,11 @@ class Documents:
             f'"results": [{", ".join(fragments)}], "totals": {dump(totals)}, "refine": {dump(hints)}}}'
         ), verdict
 
-    def _shown(self, compiled: Compiled, line: Line, outcomes: list[Tri]) -> tuple[tuple[Tri, ...], tuple[str, ...]]:
-        """What a line's part of the document depends on, besides its place against its window: the outcomes
-        of its conditions, and the keys whose values it shows (those of the conditions its reasons word, its
-        amount's figure and the figures of the caps it is under); remembered per line and outcomes."""
-        mine = tuple(outcomes[i] for i in (*line.gate, *line.qualifies))
-        found = self._keys.get((id(compiled), line.index, mine))
-        if found is None:
-            judged = settle(
-                line.benefit.open_to, combine(mine[: len(line.gate)]), combine(mine[len(line.gate) :]), True
-            )[1]
-            names: list[str] = []
-            gates = len(line.gate)
-            for position, index in enumerate((*line.gate, *line.qualifies)):
-                if line.applies and worded(position < gates, mine[position], judged):
-                    names += [name for name in compiled.condition_keys[index] if name not in names]
-            names += [name for name in compiled.figure_keys[line.index] if name not in names]
-            found = (mine, tuple(names))
-            if len(self._keys) > self._LIMIT:
-                self._keys.clear()
-            self._keys[(id(compiled), line.index, mine)] = found
+    def _plan(self, compiled: Compiled) -> _Plan:
+        found = self._plans.get(id(compiled))
+        if found is None or found.compiled is not compiled:
+            found = self._plans[id(compiled)] = _Plan(compiled)
         return found
-
-    def _memory(self, compiled: Compiled) -> dict[tuple[Any, ...], tuple[str, tuple[str, ...]]]:
-        found = self._parts.get(id(compiled))
-        if found is None or found[0] is not compiled:
-            found = self._parts[id(compiled)] = (compiled, {})
-        return found[1]
 
     def _policy_text(self, catalog: Catalog, as_of: dt.date) -> str:
         policy = catalog.policy
@@ -188,6 +168,53 @@ class Documents:
             document = {**policy_dict(catalog, self.lang), "in_force": in_force}
             found = self._policy[(id(catalog), in_force)] = json.dumps(document, ensure_ascii=False)
         return found
+
+
+_Reader = Callable[[dict[str, Any]], tuple[Any, ...]]
+
+
+class _Plan:
+    """How the documents of one compiled snapshot are made: per line, a reader of its conditions' outcomes
+    and a memory of which values it shows for each set of them; and the memory of line parts (JSON text and
+    the keys the line waits on) by what they show."""
+
+    def __init__(self, compiled: Compiled) -> None:
+        self.compiled = compiled
+        self.parts: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
+        self.lines: list[tuple[Line, Callable[[list[Tri]], tuple[Tri, ...]], dict[tuple[Tri, ...], _Reader]]] = [
+            (line, _tuple_getter((*line.gate, *line.qualifies)), {}) for line in compiled.lines
+        ]
+
+    def reads(self, line: Line, mine: tuple[Tri, ...], shown: dict[tuple[Tri, ...], _Reader]) -> _Reader:
+        """The reader of the values a line's part shows, for the outcomes ``mine`` of its conditions: those of
+        the conditions its reasons word (``explain.worded``), its amount's figure and those of its caps."""
+        compiled = self.compiled
+        gates = len(line.gate)
+        judged = settle(line.benefit.open_to, combine(mine[:gates]), combine(mine[gates:]), True)[1]
+        names: list[str] = []
+        for position, index in enumerate((*line.gate, *line.qualifies)):
+            if line.applies and worded(position < gates, mine[position], judged):
+                names += [name for name in compiled.condition_keys[index] if name not in names]
+        names += [name for name in compiled.figure_keys[line.index] if name not in names]
+        getter = _tuple_getter(names)
+        if any(KEYS[name].type == "multi" for name in names):  # lists are kept as tuples
+            reader: _Reader = lambda values: tuple(map(_frozen, getter(values)))  # noqa: E731
+        else:
+            reader = getter
+        if len(shown) > 1_024:
+            shown.clear()
+        shown[mine] = reader
+        return reader
+
+
+def _tuple_getter(items: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
+    """``operator.itemgetter`` that always gives a tuple (also of one item, or none)."""
+    if not items:
+        return lambda _: ()
+    if len(items) == 1:
+        only = items[0]
+        return lambda source: (source[only],)
+    return operator.itemgetter(*items)
 
 
 def _frozen(value: Any) -> Any:
