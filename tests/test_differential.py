@@ -12,6 +12,9 @@ out; cells are blank (unknown) or written as people write them (昆山市, 是/�
 2022年6月30日), with figures near the thresholds and caps of measures.toml. Layers change amount caps,
 rates and thresholds of existing lines (from dates in and around 2021-2023, some for one district only), add
 county lines, cap cash lines together at the interest paid and make cash lines exclusive.
+
+A disagreement found is kept below as a strict xfail (totals under caps and exclusions, when amounts have fractions
+of a fen); until it is fixed the generated amounts stay whole fen (``SUB_FEN_AMOUNTS``).
 """
 
 from __future__ import annotations
@@ -116,6 +119,11 @@ def money_text(amount: int | Decimal, money: bool = True) -> st.SearchStrategy[s
     return st.sampled_from(forms)
 
 
+# Amounts with fractions of a fen (a rate of 100,000,000.01, or 0.5% of an odd figure) make batch disagree in the
+# totals, by a fen, wherever caps or exclusions across lines apply (test_rules_across_lines_on_amounts_with_fractions
+# _of_a_fen below). Until that is fixed the firms and layers keep every amount a whole number of fen: money in whole
+# yuan, rates of at most two decimals. Set this to True once the xfail below passes.
+SUB_FEN_AMOUNTS = False
 CENTS = st.sampled_from(["0", "0.5", "0.05", "0.01", "0.004", "0.005", "0.006", "0.99"]).map(Decimal)
 
 
@@ -125,6 +133,8 @@ def figure(key: str) -> st.SearchStrategy[str]:
     if KEYS[key].type == "count":
         return numbers.flatmap(lambda n: money_text(n, money=False))
     # money: now and then with jiao, fen or less (a rate of it is then not a whole number of fen)
+    if not SUB_FEN_AMOUNTS:
+        return numbers.flatmap(money_text)
     return st.tuples(numbers, st.one_of(st.just(Decimal(0)), CENTS)).flatmap(lambda pair: money_text(pair[0] + pair[1]))
 
 
@@ -267,8 +277,12 @@ CAPS = st.one_of(
     st.sampled_from([400_000, 500_000, 1_000_000, 2_000_000, 2_500_000, 3_000_000, 5_000_000]),
     st.integers(400_000, 6_000_000),
 )
-RATE = st.sampled_from(["0.005", "0.01", "0.015", "0.02", "0.03", "0.1", "1"]).map(Decimal)
-RATE_MIN = st.sampled_from(["0.005", "0.01", "0.012", "0.02", "0.05", "0.1"]).map(Decimal)  # at most any rate_max
+RATE = st.sampled_from(["0.01", "0.02", "0.03", "0.1", "1", *(["0.005", "0.015"] if SUB_FEN_AMOUNTS else [])]).map(
+    Decimal
+)
+RATE_MIN = st.sampled_from(["0.01", "0.02", "0.05", "0.1", *(["0.005", "0.012"] if SUB_FEN_AMOUNTS else [])]).map(
+    Decimal
+)  # at most any rate_max
 RATE_MAX = st.sampled_from(["0.2", "0.25", "0.3", "0.5", "1"]).map(Decimal)  # at least any rate_min
 LINES_OF_COUNTY: dict[str, str] = {}  # a county line's id -> the city line it copies
 FLOORS = st.sampled_from([100_000, 200_000, 300_000, 400_000])  # at most any cap in CAPS
@@ -316,7 +330,7 @@ def change(draw: st.DrawFn, lines: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 @st.composite
 def layer(draw: st.DrawFn, number: int, taken: set[str]) -> dict[str, Any]:
-    """One layer file's data: changes, county lines, caps and exclusions (at least one of them)."""
+    """One layer file's data: county lines, changes, caps and exclusions (any of them; none is a valid layer too)."""
     document: dict[str, Any] = {"layer": {"name": f"测试县 第{number}号"}}
     lines = dict(LINES)
     county = []
@@ -503,7 +517,7 @@ def note_coverage(rows: list[dict[str, str]], firms: list[dict[str, str]], docum
 # --- the tests ---------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(table=firm_table(), documents=layers(), day=DAYS, fixed=sets, set_dated=st.booleans())
 def test_batch_agrees_with_the_per_firm_driver(
     table: tuple[list[str], list[str], list[dict[str, str]]],
@@ -540,7 +554,7 @@ def test_batch_agrees_with_the_per_firm_driver(
             assert cells["min_award_cny"] == wanted[f"{line}_min_cny"], (firm, as_of, line)
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(table=firm_table(), documents=layers(), day=st.one_of(st.none(), DAYS))
 def test_jobs_give_the_wide_output_byte_for_byte(
     table: tuple[list[str], list[str], list[dict[str, str]]], documents: list[dict[str, Any]], day: dt.date | None
@@ -563,38 +577,45 @@ def test_jobs_give_the_wide_output_byte_for_byte(
 # --- disagreements found -----------------------------------------------------------------------------------------
 
 
+FEN_FIRM = {  # 1a: 1% of 100,000,000.50 = 1,000,000.005; 22a: 10% of 1,000,000.05 = 100,000.005 (both show ...00)
+    "name": "甲",
+    "entity_type": "enterprise",
+    "independent_legal_person": "true",
+    "district": "kunshan",
+    "roles": "manufacturer;security_provider",
+    "retrofit_loan_cny": "100000000.5",
+    "retrofit_loan_via_platform": "true",
+    "security_served_enterprises": "11",
+    "security_annual_revenue_cny": "3000001",
+    "security_contract_cny": "1000000.05",
+    "retrofit_loan_interest_paid_cny": "1100000",
+}
+
+
 @pytest.mark.xfail(
-    strict=True, reason="batch totals under a cap across lines are worked out from amounts rounded to fen"
+    strict=True,
+    raises=AssertionError,
+    reason="batch works out totals under caps and exclusions from amounts rounded to fen",
 )
-def test_a_cap_across_lines_on_amounts_with_fractions_of_a_fen(tmp_path: Path) -> None:
-    """1a is 1% of a 100,000,000.50 loan (1,000,000.005) and 22a 10% of 1,000,000.05 of contracts (100,000.005): each
-    shows as ...00 but together they are 1,100,000.01, above the 1,100,000 of interest paid that caps them. The
-    per-firm driver caps the exact sum: 1,100,000.00. Batch recomputes the total from the rounded cells
-    (1,000,000.00 + 100,000.00, not above the cap) and keeps the 0.01 of its rounded plain sum: 1,100,000.01, more
-    than the cap allows."""
+@pytest.mark.parametrize(
+    ("rule", "total"),
+    [
+        # Together 1,100,000.01, above the 1,100,000 of interest paid: the per-firm driver caps the exact sum at
+        # 1,100,000.00; batch sees 1,000,000.00 + 100,000.00 (not above the cap), keeps the 0.01 of its rounded
+        # plain sum and writes 1,100,000.01, more than the cap allows.
+        ('[[cap]]\nlines = ["1a", "22a"]\nat_most = "retrofit_loan_interest_paid_cny"\n', "1100000.00"),
+        # Only the higher is paid: 1a's 1,000,000.005 -> 1,000,000.00; batch writes 1,000,000.01 (the exact total
+        # 1,100,000.01 less the rounded 22a), more than the one line it pays shows.
+        ('[[exclusive]]\nlines = ["1a", "22a"]\nrule = "higher"\n', "1000000.00"),
+    ],
+)
+def test_rules_across_lines_on_amounts_with_fractions_of_a_fen(tmp_path: Path, rule: str, total: str) -> None:
     layer = tmp_path / "layer.toml"
-    layer.write_text(
-        '[layer]\nname = "t"\n[[cap]]\nlines = ["1a", "22a"]\nat_most = "retrofit_loan_interest_paid_cny"\n'
-        'source = "s"\n',
-        encoding="utf-8",
-    )
-    firm = {
-        "name": "甲",
-        "entity_type": "enterprise",
-        "independent_legal_person": "true",
-        "district": "kunshan",
-        "roles": "manufacturer;security_provider",
-        "retrofit_loan_cny": "100000000.5",
-        "retrofit_loan_via_platform": "true",
-        "security_served_enterprises": "11",
-        "security_annual_revenue_cny": "3000001",
-        "security_contract_cny": "1000000.05",
-        "retrofit_loan_interest_paid_cny": "1100000",
-    }
+    layer.write_text(f'[layer]\nname = "t"\nsource = "s"\n{rule}', encoding="utf-8")
     firms = tmp_path / "firms.csv"
-    firms.write_text(csv_text(list(firm), list(firm), [firm]), encoding="utf-8")
+    firms.write_text(csv_text(list(FEN_FIRM), list(FEN_FIRM), [FEN_FIRM]), encoding="utf-8")
     rules = Evaluator(overlays=[layer])
-    assert expected(rules, firm, "2022-06-30")["eligible_cash_max_cny"] == "1100000.00"
+    assert expected(rules, FEN_FIRM, "2022-06-30")["eligible_cash_max_cny"] == total
     rows = batch(str(firms), "--overlay", str(layer), "--as-of", "2022-06-30")
     assert (rows[0]["1a_max_cny"], rows[0]["22a_max_cny"]) == ("1000000.00", "100000.00")
-    assert_agree(rows, rules, [firm], "2022-06-30")  # batch: eligible_cash_max_cny 1100000.01
+    assert_agree(rows, rules, [FEN_FIRM], "2022-06-30")  # batch: eligible_cash_max_cny one fen more
