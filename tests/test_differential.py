@@ -13,8 +13,8 @@ out; cells are blank (unknown) or written as people write them (昆山市, 是/�
 rates and thresholds of existing lines (from dates in and around 2021-2023, some for one district only), add
 county lines, cap cash lines together at the interest paid and make cash lines exclusive.
 
-A disagreement found is kept below as a strict xfail (totals under caps and exclusions, when amounts have fractions
-of a fen); until it is fixed the generated amounts stay whole fen (``SUB_FEN_AMOUNTS``).
+A disagreement it found is kept below as a regression test: totals under caps and exclusions when amounts have
+fractions of a fen (now every amount is paid rounded half up to the fen, in both drivers).
 """
 
 from __future__ import annotations
@@ -119,11 +119,8 @@ def money_text(amount: int | Decimal, money: bool = True) -> st.SearchStrategy[s
     return st.sampled_from(forms)
 
 
-# Amounts with fractions of a fen (a rate of 100,000,000.01, or 0.5% of an odd figure) make batch disagree in the
-# totals, by a fen, wherever caps or exclusions across lines apply (test_rules_across_lines_on_amounts_with_fractions
-# _of_a_fen below). Until that is fixed the firms and layers keep every amount a whole number of fen: money in whole
-# yuan, rates of at most two decimals. Set this to True once the xfail below passes.
-SUB_FEN_AMOUNTS = False
+# Amounts with fractions of a fen (0.5% of an odd figure) are paid rounded half up to the fen; both drivers must
+# agree on them, under caps and exclusions too (test_rules_across_lines_on_amounts_with_fractions_of_a_fen below).
 CENTS = st.sampled_from(["0", "0.5", "0.05", "0.01", "0.004", "0.005", "0.006", "0.99"]).map(Decimal)
 
 
@@ -133,8 +130,6 @@ def figure(key: str) -> st.SearchStrategy[str]:
     if KEYS[key].type == "count":
         return numbers.flatmap(lambda n: money_text(n, money=False))
     # money: now and then with jiao, fen or less (a rate of it is then not a whole number of fen)
-    if not SUB_FEN_AMOUNTS:
-        return numbers.flatmap(money_text)
     return st.tuples(numbers, st.one_of(st.just(Decimal(0)), CENTS)).flatmap(lambda pair: money_text(pair[0] + pair[1]))
 
 
@@ -277,12 +272,8 @@ CAPS = st.one_of(
     st.sampled_from([400_000, 500_000, 1_000_000, 2_000_000, 2_500_000, 3_000_000, 5_000_000]),
     st.integers(400_000, 6_000_000),
 )
-RATE = st.sampled_from(["0.01", "0.02", "0.03", "0.1", "1", *(["0.005", "0.015"] if SUB_FEN_AMOUNTS else [])]).map(
-    Decimal
-)
-RATE_MIN = st.sampled_from(["0.01", "0.02", "0.05", "0.1", *(["0.005", "0.012"] if SUB_FEN_AMOUNTS else [])]).map(
-    Decimal
-)  # at most any rate_max
+RATE = st.sampled_from(["0.01", "0.02", "0.03", "0.1", "1", "0.005", "0.015"]).map(Decimal)
+RATE_MIN = st.sampled_from(["0.01", "0.02", "0.05", "0.1", "0.005", "0.012"]).map(Decimal)  # at most any rate_max
 RATE_MAX = st.sampled_from(["0.2", "0.25", "0.3", "0.5", "1"]).map(Decimal)  # at least any rate_min
 LINES_OF_COUNTY: dict[str, str] = {}  # a county line's id -> the city line it copies
 FLOORS = st.sampled_from([100_000, 200_000, 300_000, 400_000])  # at most any cap in CAPS
@@ -592,21 +583,14 @@ FEN_FIRM = {  # 1a: 1% of 100,000,000.50 = 1,000,000.005; 22a: 10% of 1,000,000.
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="batch works out totals under caps and exclusions from amounts rounded to fen",
-)
 @pytest.mark.parametrize(
     ("rule", "total"),
     [
-        # Together 1,100,000.01, above the 1,100,000 of interest paid: the per-firm driver caps the exact sum at
-        # 1,100,000.00; batch sees 1,000,000.00 + 100,000.00 (not above the cap), keeps the 0.01 of its rounded
-        # plain sum and writes 1,100,000.01, more than the cap allows.
+        # Each line is paid rounded half up to the fen (1,000,000.01 and 100,000.01): together 1,100,000.02, above
+        # the 1,100,000 of interest paid, so the total is the cap, in both drivers.
         ('[[cap]]\nlines = ["1a", "22a"]\nat_most = "retrofit_loan_interest_paid_cny"\n', "1100000.00"),
-        # Only the higher is paid: 1a's 1,000,000.005 -> 1,000,000.00; batch writes 1,000,000.01 (the exact total
-        # 1,100,000.01 less the rounded 22a), more than the one line it pays shows.
-        ('[[exclusive]]\nlines = ["1a", "22a"]\nrule = "higher"\n', "1000000.00"),
+        # Only the higher is paid: 1a's 1,000,000.01.
+        ('[[exclusive]]\nlines = ["1a", "22a"]\nrule = "higher"\n', "1000000.01"),
     ],
 )
 def test_rules_across_lines_on_amounts_with_fractions_of_a_fen(tmp_path: Path, rule: str, total: str) -> None:
@@ -617,5 +601,5 @@ def test_rules_across_lines_on_amounts_with_fractions_of_a_fen(tmp_path: Path, r
     rules = Evaluator(overlays=[layer])
     assert expected(rules, FEN_FIRM, "2022-06-30")["eligible_cash_max_cny"] == total
     rows = batch(str(firms), "--overlay", str(layer), "--as-of", "2022-06-30")
-    assert (rows[0]["1a_max_cny"], rows[0]["22a_max_cny"]) == ("1000000.00", "100000.00")
+    assert (rows[0]["1a_max_cny"], rows[0]["22a_max_cny"]) == ("1000000.01", "100000.01")
     assert_agree(rows, rules, [FEN_FIRM], "2022-06-30")  # batch: eligible_cash_max_cny one fen more

@@ -227,10 +227,18 @@ class ChunkWriter:
 # -- running it ----------------------------------------------------------------------------------------------------
 
 
-def _quiet_gc() -> None:
-    """Rows allocate many short-lived containers; what lives on (the catalogue, caches) need not be rescanned."""
+@contextlib.contextmanager
+def _quiet_gc() -> Iterator[None]:
+    """Rows allocate many short-lived containers; what lives on (the catalogue, caches) need not be rescanned.
+    The collector's settings are put back afterwards, so that a Python caller's process is as it was."""
+    thresholds = gc.get_threshold()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
 
 
 def _serve(job: Job, tasks: Any, results: Any) -> None:
@@ -241,7 +249,8 @@ def _serve(job: Job, tasks: Any, results: Any) -> None:
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held while we were started
     writer = ChunkWriter(job)
-    _quiet_gc()
+    gc.freeze()  # a worker process lives for this run only
+    gc.set_threshold(50_000, 50, 100)
     for number, block, spool in iter(tasks.get, None):
         try:
             with open(spool, "wb") as handle:
@@ -290,9 +299,9 @@ def score_stream(job: Job, blocks: Iterable[Block], jobs: int, out: BinaryIO) ->
     so the main process only moves bytes."""
     if jobs <= 1:
         scorer = ChunkWriter(job)
-        _quiet_gc()
-        for block in blocks:
-            yield scorer.run_block(block, out)
+        with _quiet_gc():
+            for block in blocks:
+                yield scorer.run_block(block, out)
         return
     ChunkWriter(job)  # fail here, before any process starts
     with tempfile.TemporaryDirectory(prefix="subsidy-batch-") as folder, _Workers(job, jobs) as workers:
