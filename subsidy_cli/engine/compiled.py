@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 from subsidy_cli.engine.evaluate import Amount, Test, compile_condition, compute
-from subsidy_cli.engine.status import Status, Tri, bounded_total, caps_for, line_caps, settle
+from subsidy_cli.engine.status import Status, Tri, bounded_total, caps_for, combine, line_caps, settle
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.rules.conditions import Condition
@@ -220,22 +220,8 @@ class Compiled:
 
     def settle_line(self, line: Line, outcomes: list[Tri], as_of: dt.date) -> tuple[Status, Status]:
         """A line's ``(status, status_if_in_force)`` from the outcomes of the snapshot's conditions."""
-        gate: Tri = True
-        for i in line.gate:
-            outcome = outcomes[i]
-            if outcome is False:
-                gate = False
-                break
-            if outcome is None:
-                gate = None
-        met: Tri = True
-        for i in line.qualifies:
-            outcome = outcomes[i]
-            if outcome is False:
-                met = False
-                break
-            if outcome is None:
-                met = None
+        gate = combine(outcomes[i] for i in line.gate)
+        met = combine(outcomes[i] for i in line.qualifies)
         return settle(line.benefit.open_to, gate, met, line.window[0] <= as_of <= line.window[1])
 
     def amount(self, line: Line, values: Mapping[str, Any], capped: Mapping[str, Decimal]) -> Amount:
