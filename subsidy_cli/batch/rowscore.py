@@ -689,17 +689,20 @@ class RowScorer:
             cap.at_most: None if cap.at_most not in keys or cap.at_most in overrides else keys.index(cap.at_most)
             for cap in compiled.caps
         }
+        groups = [[index_of[name] for name in group.lines] for group in compiled.exclusive]
         for row, group in enumerate(parsed.groups):
             body = bodies[row]
             if group is None or body is None:
                 continue
-            cells = body.split(b",")
             figures = {
                 key: self.job.overrides.get(key) if column is None else self._figure(key, rows[row][column])
                 for key, column in columns.items()
             }
             capped = line_caps(compiled.caps, figures)
+            cells = body.split(b",")
             statuses = {index: cells[2 * index].decode() for index in touched}
+            if not capped and not any(_paid_together(members, statuses) for members in groups):
+                continue  # no cap's figure known, no exclusive group with two lines to pay: nothing changes
             old = {index: Decimal(cells[2 * index + 1].decode()) if cells[2 * index + 1] else None for index in touched}
             new = dict(old)
             hidden = 0
@@ -783,3 +786,10 @@ class RowScorer:
             high_cell, low_cell, _ = self._amount_cells(index, key, self._figure(key, parsed.figures[key][row]))
             lines[index] = (lines[index][0], high_cell, low_cell)
         return lines
+
+
+def _paid_together(members: list[int], statuses: dict[int, str]) -> bool:
+    """Whether two lines of an exclusive group are both eligible, or both potential (only then does the group
+    change a total)."""
+    found = [statuses[index] for index in members if statuses[index] in ("eligible", "potential")]
+    return len(found) != len(set(found))

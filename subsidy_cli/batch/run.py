@@ -80,7 +80,9 @@ class ChunkWriter:
         placed = "district" not in overrides and "district" in keys
         self.fixed_district = overrides.get("district")
         self.district_column = keys.index("district") if placed else None
-        self.routes = Memo()
+        self.intervals = Memo()  # date text -> (the interval of change dates it falls in, the date)
+        self.places = Memo()  # district text -> (the district, where the rules single it out, else None,)
+        self.routes: dict[tuple[int, str | None], RowScorer] = {}
 
     def _scorer(self, date: dt.date, district: str | None) -> RowScorer:
         key = self.job.rules.key(date, district)
@@ -89,13 +91,24 @@ class ChunkWriter:
             found = self.scorers[key] = RowScorer(self.job, self.judge.compiled(date, district), self.share)
         return found
 
-    def _route(self, texts: tuple[str, str]) -> RowScorer:
-        """The scorer of a row's snapshot, from its date and district texts (a text that cannot be read
-        routes to the default: the row is invalid anyway)."""
-        date_text, district_text = texts
-        date = self.scorer.value("application_date", date_text, False)[0] if date_text else None
-        district = self.scorer.value("district", district_text, False)[0] if district_text else None
-        return self._scorer(date or self.fixed_date, district or self.fixed_district)
+    def _interval(self, text: str) -> tuple[int, dt.date]:
+        """Which interval of the rules' change dates a row's date text falls in (a text that cannot be read
+        counts as no date: the row is invalid anyway)."""
+        date = (self.scorer.value("application_date", text, False)[0] if text else None) or self.fixed_date
+        return self.job.rules.key(date, None)[0], date
+
+    def _place(self, text: str) -> tuple[str | None]:
+        """A row's district as the rules single it out (None: one the rules do not), kept in a tuple so that a
+        memory can hold it."""
+        district = (self.scorer.value("district", text, False)[0] if text else None) or self.fixed_district
+        return (self.job.rules.key(dt.date.min, district)[1],)
+
+    def _route(self, interval: tuple[int, dt.date], place: tuple[str | None]) -> RowScorer:
+        """The scorer of a row's snapshot, from its date's interval and its district."""
+        found = self.routes.get((interval[0], place[0]))
+        if found is None:
+            found = self.routes[(interval[0], place[0])] = self._scorer(interval[1], place[0])
+        return found
 
     def run_block(self, block: Block, out: BinaryIO) -> Stats:
         """Decode, read and score one block of input, writing its output to ``out`` (UTF-8)."""
@@ -115,7 +128,9 @@ class ChunkWriter:
         count = len(rows)
         dates = [row[self.date_column] for row in rows] if self.date_column is not None else [""] * count
         places = [row[self.district_column] for row in rows] if self.district_column is not None else [""] * count
-        scorers = lookup(self.routes, list(zip(dates, places, strict=True)), self._route)
+        intervals = lookup(self.intervals, dates, self._interval)
+        districts = lookup(self.places, places, self._place)
+        scorers = list(map(self._route, intervals, districts))
         first = scorers[0]
         if all(scorer is first for scorer in scorers):
             return first.score(rows, check_bytes, stats, cells, detail)
