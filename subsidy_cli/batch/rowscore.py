@@ -193,9 +193,13 @@ class RowScorer:
     """Parses and scores the rows of one header against one compiled snapshot of the rules; built once per
     process and snapshot."""
 
-    def __init__(self, job: Job, compiled: Compiled, share: int = 1) -> None:
+    def __init__(
+        self, job: Job, compiled: Compiled, share: int = 1, tables: dict[Any, Any] | None = None
+    ) -> None:
         """``share``: how many scorers divide the memory budget (the snapshots a run may need, times the rule
-        sets it compares), so that memory stays flat whatever the layers."""
+        sets it compares), so that memory stays flat whatever the layers. ``tables``: the memories of cell
+        texts' outcomes that the scorers of one run share where their snapshots judge alike (the same
+        conditions on the same lines, the same windows: a layer that changes amounts only)."""
         self.job = job
         self.share = max(1, share)
         self.compiled = compiled
@@ -326,6 +330,16 @@ class RowScorer:
             # the block's bits in every field of the masks (but "bad"), and its parts keyed by those bits
             self.blocks.append((sum(bits << k * w for k in range(6)), lines, Memo(self._limit(_CACHE_LIMIT))))
         self.failures: dict[int, str] = {}
+        if tables is not None:
+            alike = (
+                tuple(map(repr, compiled.conditions)),
+                tuple(self.gate_bits),
+                tuple(self.met_bits),
+                tuple(sorted(self.known_bits.items())),
+                tuple((line.window, line.applies) for line in self.lines),
+            )
+            shared = tables.setdefault(alike, (self.column_memos, self.bundle, self.multi_memos, self.sides))
+            self.column_memos, self.bundle, self.multi_memos, self.sides = shared
 
     def _limit(self, entries: int) -> int:
         """A memory's size, this scorer's share of it."""

@@ -69,6 +69,7 @@ class ChunkWriter:
         self.share = share * (len(rules.change_dates) + 1) * (len(rules.districts) + 1)
         self.documents = Documents(self.judge, job.lang)
         self.scorers: dict[tuple[int, str | None], RowScorer] = {}
+        self.tables: dict[Any, Any] = {}  # outcome memories shared by scorers whose snapshots judge alike
         self.scorer = scorer = self._scorer(dt.date.min, None)  # the first values: one snapshot for plain rules
         self.catalog, self.benefits, self.ids, self.audit = scorer.catalog, scorer.benefits, scorer.ids, scorer.audit
         self.width, self.name_index, self.code_index = scorer.width, scorer.name_index, scorer.code_index
@@ -88,7 +89,8 @@ class ChunkWriter:
         key = self.job.rules.key(date, district)
         found = self.scorers.get(key)
         if found is None:
-            found = self.scorers[key] = RowScorer(self.job, self.judge.compiled(date, district), self.share)
+            compiled = self.judge.compiled(date, district)
+            found = self.scorers[key] = RowScorer(self.job, compiled, self.share, self.tables)
         return found
 
     def _interval(self, text: str) -> tuple[int, dt.date]:
