@@ -167,8 +167,17 @@ def _from_cells(a: Scored, b: Scored, row: int) -> list[Change] | None:
         return None
     cells_a, cells_b = body_a.split(b","), body_b.split(b",")
     pair = pair_of(first, second)
+    if first.ids == second.ids:  # the same lines: only those whose cells differ, or that hide an amount, matter
+        width = 2 * len(first.ids)
+        lines = sorted(
+            {k // 2 for k, (x, y) in enumerate(zip(cells_a[:width], cells_b[:width], strict=True)) if x != y}
+            | set(_bits(hidden_a | hidden_b))
+        )
+        ids = [first.ids[i] for i in lines]
+    else:
+        ids = pair.ids
     changes = []
-    for line in pair.ids:
+    for line in ids:
         i, j = pair.index_a.get(line), pair.index_b.get(line)
         status_a = cells_a[2 * i].decode() if i is not None else "absent"
         status_b = cells_b[2 * j].decode() if j is not None else "absent"
