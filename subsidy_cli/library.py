@@ -42,7 +42,7 @@ class Evaluator:
         measures_file, *layers = _files(measures, overlays)
         self.rules: Rules = load_rules(measures_file, [layer for layer in layers if layer is not None])
         self.judge = Judge(self.rules)  # each snapshot compiled once, on first use
-        self._parsed: dict[tuple[str, Any], Any] = {}  # (key, value as given) -> parsed value, for verdict()
+        self._parsed: dict[tuple[str, type, Any], Any] = {}  # (key, type, value as given) -> parsed value
 
     @property
     def rules_sha256(self) -> str:
@@ -64,7 +64,8 @@ class Evaluator:
         """Statuses, amounts and totals for one firm, without the explanation: the fast path for loops.
 
         ``Verdict.ids[i]`` is a line id, ``statuses[i]`` its status, ``in_force[i]`` its status if in force,
-        ``amounts[i]`` its ``Amount`` (``min``/``max`` in CNY, None where the text sets none); then the
+        ``amounts[i]`` its ``Amount`` (``min``/``max`` in CNY, None where the text sets none; for a
+        risk-sharing line the share of the loan covered: ``max_awards[i]`` is the award, as in the document); the
         bounded totals ``eligible_cash_max`` and ``potential_cash_max`` (CNY) and the eligible lines with no
         upper bound (``open_ended``). Values given as text are parsed once per distinct (key, text) and
         remembered. Raises ``SubsidyError`` as ``assess``.
@@ -85,7 +86,7 @@ class Evaluator:
             if spec is None:
                 _reject(data)  # an unknown key
             try:
-                value = memo[(key, given)]
+                value = memo[(key, type(given), given)]  # True == 1: the type tells them apart
             except KeyError:
                 try:
                     value = spec.validate(given)
@@ -93,7 +94,7 @@ class Evaluator:
                     _reject(data)  # names every problem
                 if len(memo) > 65_536:
                     memo.clear()
-                memo[(key, given)] = value
+                memo[(key, type(given), given)] = value
             except TypeError:  # a value that cannot be remembered (a list): parsed each time
                 try:
                     value = spec.validate(given)

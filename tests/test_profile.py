@@ -196,7 +196,7 @@ def test_keys_table_matches_the_model() -> None:
         {"name": "甲", "district": "昆山", "roles": "manufacturer;service_provider", "retrofit_loan_cny": "5,000万"},
         {"name": "甲", "sme": "maybe", "distrct": "昆山", "cloud_star_level": 7, "application_date": "2022/6/30"},
         {"district": "昆山", "credit_code": "91350100M000100Y44"},
-        {"name": "  ", "recognitions": [], "flexible_experts": ""},
+        {"name": "乙", "recognitions": [], "flexible_experts": ""},
     ],
 )
 def test_the_profile_validator_agrees_with_pydantic_generated_one(data: dict[str, object]) -> None:
@@ -216,3 +216,14 @@ def test_the_profile_validator_agrees_with_pydantic_generated_one(data: dict[str
         got = sorted(((p.where,), "missing" if "required" in p.message else "") for p in exc.problems)
         expected = sorted(((str(loc[0]),), "missing" if kind == "missing" else "") for loc, kind in expected)  # type: ignore[union-attr]
     assert got == expected
+
+
+@pytest.mark.parametrize("name", [None, "", "   "])
+def test_a_name_left_empty_is_a_missing_name(name: object) -> None:
+    """Every firm needs its name: null, empty or blank is reported as a missing name, with the other problems."""
+    with pytest.raises(ProfileError) as caught:
+        build_profile({"name": name, "sme": "maybe"})
+    assert [(p.where, p.message) for p in caught.value.problems] == [
+        ("sme", "'maybe' is not yes or no; write true/false, yes/no, 是/否 or 1/0"),
+        ("name", "is required; give the enterprise's name"),
+    ]

@@ -81,7 +81,8 @@ class Line:
 class Verdict:
     """One firm judged on one date, without explanation: per line (in catalogue order) its status, its status
     if in force and its amount (after caps across lines); the bounded totals (CNY) of eligible and potential
-    cash lines, and the lines with no upper bound."""
+    cash lines, and the lines with no upper bound. For a risk-sharing line (20a) the amount is the share of the
+    loan covered with the bank, not an award: ``max_awards`` gives the awards only, as the JSON document does."""
 
     ids: tuple[str, ...]
     statuses: tuple[Status, ...]
@@ -90,6 +91,15 @@ class Verdict:
     eligible_cash_max: Decimal
     potential_cash_max: Decimal
     open_ended: tuple[str, ...]
+    risk_sharing: frozenset[str] = frozenset()  # lines whose amount is a share of a loan covered
+
+    @property
+    def max_awards(self) -> tuple[Decimal | None, ...]:
+        """Per line, its maximum award in CNY (None where the text sets none, and for a risk-sharing line)."""
+        return tuple(
+            None if line_id in self.risk_sharing else amount.max
+            for line_id, amount in zip(self.ids, self.amounts, strict=True)
+        )
 
 
 _Settled = tuple[tuple[Status, ...], tuple[Status, ...]]  # a block's statuses, and statuses if in force
@@ -192,6 +202,7 @@ class Compiled:
                 for key in sorted(line.benefit.amount.keys()):
                     self._reading.setdefault(key, []).append(line)
         self._cash = [line.index for line in self.lines if line.is_cash]
+        self._risk_sharing = frozenset(line.benefit.id for line in self.lines if line.benefit.kind == "risk_sharing")
         # The lines in a few blocks, each with the conditions its lines read: a block's statuses are settled once
         # per distinct set of those outcomes and window (a whole snapshot's outcomes vary too much to repeat).
         size = -(-len(self.lines) // _BLOCKS) or 1
@@ -287,7 +298,9 @@ class Compiled:
                         eligible += high
                 elif status == "potential" and high is not None:
                     potential += high
-        return Verdict(self.ids, statuses, in_force, tuple(final), eligible, potential, tuple(open_ended))
+        return Verdict(
+            self.ids, statuses, in_force, tuple(final), eligible, potential, tuple(open_ended), self._risk_sharing
+        )
 
     def _window_keys(self, as_of: dt.date) -> tuple[tuple[bool, ...], ...]:
         """Per block of lines, whether each line's window holds ``as_of``."""

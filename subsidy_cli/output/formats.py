@@ -99,12 +99,13 @@ class Documents:
     (a bounded memory per snapshot); the rest comes from the compiled verdict.
     """
 
-    _LIMIT = 16_384  # line parts kept per snapshot before the older half is forgotten
+    _LIMIT = 16_384  # line parts kept (about 1 KB each, for all snapshots) before the older half is forgotten
 
     def __init__(self, judge: Judge, lang: str) -> None:
         self.judge = judge
         self.lang = lang
         self._plans: dict[int, _Plan] = {}
+        self._parts: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}  # every snapshot's, one budget
         self._policy: dict[tuple[int, bool], str] = {}
 
     def json(self, profile: Profile, as_of: dt.date, head: dict[str, Any]) -> tuple[str, Verdict]:
@@ -122,7 +123,7 @@ class Documents:
             start, end = line.window
             mine = conditions(outcomes)
             reads = shown.get(mine) or plan.reads(line, mine, shown)
-            key = (line.index, -1 if as_of < start else (1 if as_of > end else 0), mine, reads(values))
+            key = (id(plan), line.index, -1 if as_of < start else (1 if as_of > end else 0), mine, reads(values))
             found = parts.get(key)
             if found is None:
                 if explainer is None:
@@ -157,7 +158,7 @@ class Documents:
     def _plan(self, compiled: Compiled) -> _Plan:
         found = self._plans.get(id(compiled))
         if found is None or found.compiled is not compiled:
-            found = self._plans[id(compiled)] = _Plan(compiled)
+            found = self._plans[id(compiled)] = _Plan(compiled, self._parts)
         return found
 
     def _policy_text(self, catalog: Catalog, as_of: dt.date) -> str:
@@ -176,11 +177,11 @@ _Reader = Callable[[dict[str, Any]], tuple[Any, ...]]
 class _Plan:
     """How the documents of one compiled snapshot are made: per line, a reader of its conditions' outcomes
     and a memory of which values it shows for each set of them; and the memory of line parts (JSON text and
-    the keys the line waits on) by what they show."""
+    the keys the line waits on) by what they show, which the plans of one writer share."""
 
-    def __init__(self, compiled: Compiled) -> None:
+    def __init__(self, compiled: Compiled, parts: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]]) -> None:
         self.compiled = compiled
-        self.parts: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}
+        self.parts = parts
         self.lines: list[tuple[Line, Callable[[list[Tri]], tuple[Tri, ...]], dict[tuple[Tri, ...], _Reader]]] = [
             (line, _tuple_getter((*line.gate, *line.qualifies)), {}) for line in compiled.lines
         ]

@@ -430,10 +430,18 @@ def build_profile(data: dict[str, Any], source: str = "profile") -> Profile:
 
     Raises ``ProfileError`` naming each unknown key (with a did-you-mean), each bad value and a missing name.
     """
+    problems: list[Problem] = []
     try:
-        return _validator().validate_python(data)
+        profile: Profile = _validator().validate_python(data)
     except ValidationError as exc:
-        raise ProfileError(source, _problems(exc, source)) from None
+        problems = _problems(exc, source)
+    name = data.get("name")
+    blank = "name" in data and (name is None or (isinstance(name, str) and not name.strip()))
+    if blank and not any(problem.where == "name" for problem in problems):  # left empty: no name at all
+        problems.append(Problem("is required; give the enterprise's name", file=source, where="name"))
+    if problems:
+        raise ProfileError(source, problems)
+    return profile
 
 
 def _problems(exc: ValidationError, source: str) -> list[Problem]:
