@@ -11,7 +11,8 @@ apply), then times, on the same file and in turn:
     subsidy batch --format jsonl                                   plain batch       at most 15x
     subsidy diff FIRMS --against zhangjiagang-2022.toml            plain batch       at most 3x
     a loop over the rows through the load-once library             plain batch       at most 3x
-      (Evaluator().evaluate(row) for each row as a dict of its non-empty cells, in a subprocess)
+      (Evaluator().verdict(row): statuses, amounts and totals, for each row as a dict of its non-empty cells,
+      in a subprocess)
 
 The baseline is a plain csv.reader -> csv.writer copy of the file. Each command runs --repeat times, the
 commands taking turns (so that a slow spell of a shared machine hits each alike), and its fastest run counts
@@ -102,7 +103,7 @@ with open(sys.argv[1], newline="", encoding="utf-8") as handle:
     header = next(rows)
     for row in rows:
         try:
-            rules.evaluate({key: cell for key, cell in zip(header, row) if cell})
+            rules.verdict({key: cell for key, cell in zip(header, row) if cell})
             judged += 1
         except SubsidyError:
             invalid += 1
