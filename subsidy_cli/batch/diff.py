@@ -169,10 +169,10 @@ def _from_cells(a: Scored, b: Scored, row: int) -> list[Change] | None:
     pair = pair_of(first, second)
     if first.ids == second.ids:  # the same lines: only those whose cells differ, or that hide an amount, matter
         width = 2 * len(first.ids)
-        lines = sorted(
-            {k // 2 for k, (x, y) in enumerate(zip(cells_a[:width], cells_b[:width], strict=True)) if x != y}
-            | set(_bits(hidden_a | hidden_b))
-        )
+        differ = {k // 2 for k, (x, y) in enumerate(zip(cells_a[:width], cells_b[:width], strict=True)) if x != y}
+        if b"expired" in body_a or b"expired" in body_b:  # a hidden amount under an equal status: see below
+            differ |= set(_bits(hidden_a | hidden_b))
+        lines = sorted(differ)
         ids = [first.ids[i] for i in lines]
     else:
         ids = pair.ids
