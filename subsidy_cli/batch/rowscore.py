@@ -46,8 +46,8 @@ from subsidy_cli.words import cny
 
 # Every memo is bounded (a few MB in all, whatever the input; the batch benchmark checks the total):
 _CACHE_LIMIT = 4_096  # entries per column of words, per block of lines, per cluster of keys
-_GROUP_LIMIT = 8_192  # groups refer to their parts' cells, so each is small
-_FIGURE_LIMIT = 8_192  # texts per column of figures: amounts of money take many values
+_GROUP_LIMIT = 4_096  # groups refer to their parts' cells, so each is small
+_FIGURE_LIMIT = 4_096  # texts per column of figures: amounts of money take many values
 _BLOCKS = 4  # a group is made of the parts of this many blocks of lines
 _SLOT = "\x00"
 _BAD_BYTES = "contains bytes that are not valid in the file's encoding; re-save it or pass --encoding"
