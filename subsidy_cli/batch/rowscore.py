@@ -709,7 +709,7 @@ class RowScorer:
             if group is None or body is None:
                 continue
             figures = {
-                key: self.job.overrides.get(key) if column is None else self._figure(key, rows[row][column])
+                key: overrides.get(key) if column is None else self._figure(key, rows[row][column])
                 for key, column in columns.items()
             }
             capped = line_caps(compiled.caps, figures)

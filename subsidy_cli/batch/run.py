@@ -83,7 +83,6 @@ class ChunkWriter:
         self.district_column = keys.index("district") if placed else None
         self.intervals = Memo()  # date text -> (the interval of change dates it falls in, the date)
         self.places = Memo()  # district text -> (the district, where the rules single it out, else None,)
-        self.routes: dict[tuple[int, str | None], RowScorer] = {}
 
     def _scorer(self, date: dt.date, district: str | None) -> RowScorer:
         key = self.job.rules.key(date, district)
@@ -106,11 +105,8 @@ class ChunkWriter:
         return (self.job.rules.key(dt.date.min, district)[1],)
 
     def _route(self, interval: tuple[int, dt.date], place: tuple[str | None]) -> RowScorer:
-        """The scorer of a row's snapshot, from its date's interval and its district."""
-        found = self.routes.get((interval[0], place[0]))
-        if found is None:
-            found = self.routes[(interval[0], place[0])] = self._scorer(interval[1], place[0])
-        return found
+        """The scorer of a row's snapshot, from its date's interval and its district (the snapshot's key)."""
+        return self.scorers.get((interval[0], place[0])) or self._scorer(interval[1], place[0])
 
     def run_block(self, block: Block, out: BinaryIO) -> Stats:
         """Decode, read and score one block of input, writing its output to ``out`` (UTF-8)."""
@@ -232,11 +228,10 @@ class ChunkWriter:
         profile = Profile(**values)
         date = evaluation_date(profile, self.job.as_of, self.job.today)
         text, verdict = self.documents.json(profile, date, {"line": line, "row_status": "valid"})
-        for index, status in enumerate(verdict.statuses):
+        for index, (status, high) in enumerate(zip(verdict.statuses, verdict.max_awards, strict=True)):
             if status == "eligible":
                 stats.eligible_firms[index] += 1
-                high = verdict.amounts[index].max
-                if high is not None and self.benefits[index].kind != "risk_sharing":
+                if high is not None:
                     stats.eligible_sums[index] += high
         buffer.write(text + "\n")
 
