@@ -29,6 +29,8 @@ from subsidy_cli.profile.keys import KEYS, Profile, build_profile
 from subsidy_cli.profile.values import parse_date
 from subsidy_cli.rules.layers import Rules, load_rules
 
+_UNREAD = object()  # a value not parsed yet
+
 
 class Evaluator:
     """The measures file and its county layers, read and validated once, ready to judge many firms.
@@ -85,21 +87,20 @@ class Evaluator:
             spec = KEYS.get(key)
             if spec is None:
                 _reject(data)  # an unknown key
+            remembered: tuple[str, type, Any] | None = (key, type(given), given)  # True == 1: the type tells
             try:
-                value = memo[(key, type(given), given)]  # True == 1: the type tells them apart
-            except KeyError:
+                value = memo.get((key, type(given), given), _UNREAD)
+            except TypeError:  # a value that cannot be remembered (a list): parsed each time
+                remembered, value = None, _UNREAD
+            if value is _UNREAD:
                 try:
                     value = spec.validate(given)
                 except ValueError:
                     _reject(data)  # names every problem
-                if len(memo) > 65_536:
-                    memo.clear()
-                memo[(key, type(given), given)] = value
-            except TypeError:  # a value that cannot be remembered (a list): parsed each time
-                try:
-                    value = spec.validate(given)
-                except ValueError:
-                    _reject(data)
+                if remembered is not None:
+                    if len(memo) > 65_536:
+                        memo.clear()
+                    memo[remembered] = value
             if value is not None:
                 values[key] = value
         if "name" not in values:
