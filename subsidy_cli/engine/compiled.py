@@ -33,10 +33,11 @@ _BLOCKS = 4  # the lines are settled in this many blocks
 _MEMORY = 8_192  # entries each memory of a compiled snapshot keeps before it forgets its older half
 
 
-def _remember(memo: dict[Any, Any], key: Any, value: Any) -> Any:
-    """Keep ``value`` under ``key`` in a bounded memory (the older half is forgotten when it is full)."""
-    if len(memo) >= _MEMORY:
-        for old in list(memo)[: _MEMORY // 2]:
+def remember(memo: dict[Any, Any], key: Any, value: Any, limit: int = _MEMORY) -> Any:
+    """Keep ``value`` under ``key`` in a memory of at most ``limit`` entries (the older half is forgotten when
+    it is full); returns ``value``."""
+    if len(memo) >= limit:
+        for old in list(memo)[: limit // 2]:
             del memo[old]
     memo[key] = value
     return value
@@ -223,7 +224,7 @@ class Compiled:
             known = tuple(value) if isinstance(value, list) else value
             found = memo.get(known)
             if found is None:
-                found = _remember(memo, known, tuple([test({key: value}) for test in tests]))
+                found = remember(memo, known, tuple([test({key: value}) for test in tests]))
             outcomes += found
         if self._others:
             outcomes += [test(values) for test in self._others]
@@ -257,7 +258,7 @@ class Compiled:
             outcomes = self.outcomes(values)
         windows = self._windows.get(as_of)
         if windows is None:
-            windows = _remember(self._windows, as_of, self._window_keys(as_of))
+            windows = remember(self._windows, as_of, self._window_keys(as_of))
         statuses: tuple[Status, ...] = ()
         in_force: tuple[Status, ...] = ()
         for (block, reads, memo), window in zip(self._blocks, windows, strict=True):
@@ -265,7 +266,7 @@ class Compiled:
             settled = memo.get(key)
             if settled is None:
                 pairs = [self.settle_line(line, outcomes, as_of) for line in block]
-                settled = _remember(memo, key, (tuple(s for s, _ in pairs), tuple(j for _, j in pairs)))
+                settled = remember(memo, key, (tuple(s for s, _ in pairs), tuple(j for _, j in pairs)))
             statuses += settled[0]
             in_force += settled[1]
         amounts: list[Amount | None] = list(self._fixed)
@@ -274,7 +275,7 @@ class Compiled:
             known = self._amounts[figure]
             found = known.get(value)
             if found is None:
-                found = _remember(known, value, tuple(compute(line.benefit.amount, {figure: value}) for line in lines))
+                found = remember(known, value, tuple(compute(line.benefit.amount, {figure: value}) for line in lines))
             for line, amount in zip(lines, found, strict=True):
                 amounts[line.index] = amount
         if self.caps:

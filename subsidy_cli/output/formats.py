@@ -19,7 +19,7 @@ from typing import Any
 
 from subsidy_cli.engine import explain
 from subsidy_cli.engine.assess import Explainer, refine_hints
-from subsidy_cli.engine.compiled import Compiled, Judge, Line, Verdict
+from subsidy_cli.engine.compiled import Compiled, Judge, Line, Verdict, remember
 from subsidy_cli.engine.explain import worded
 from subsidy_cli.engine.results import Assessment, LineResult, RefineHint
 from subsidy_cli.engine.status import STATUSES, Tri, combine, settle
@@ -96,7 +96,7 @@ class Documents:
     ``json.dumps(..., ensure_ascii=False)`` give them, made fast for JSONL: each line's part of a document
     depends only on the values its judgement reads (its conditions, its amount, the caps it is under) and on
     where the date falls against its window, so it is made once per distinct such set and kept as JSON text
-    (a bounded memory per snapshot); the rest comes from the compiled verdict.
+    (one bounded memory for every snapshot); the rest comes from the compiled verdict.
     """
 
     _LIMIT = 16_384  # line parts kept (about 1 KB each, for all snapshots) before the older half is forgotten
@@ -130,7 +130,7 @@ class Documents:
                     explainer = Explainer(profile, compiled, as_of)
                 result = explainer.line(line)
                 text = json.dumps(result_dict(result, profile, self.lang), ensure_ascii=False)
-                found = _remember(parts, key, (text, result.missing), self._LIMIT)
+                found = remember(parts, key, (text, result.missing), self._LIMIT)
             fragments.append(found[0])
             amount = verdict.amounts[line.index]
             largest = None if line.benefit.kind == "risk_sharing" else amount.max
@@ -221,14 +221,6 @@ def _tuple_getter(items: Sequence[Any]) -> Callable[[Any], tuple[Any, ...]]:
 def _frozen(value: Any) -> Any:
     """A value as a memory key: lists as tuples."""
     return tuple(value) if isinstance(value, list) else value
-
-
-def _remember(memory: dict[Any, Any], key: Any, value: Any, limit: int) -> Any:
-    if len(memory) >= limit:
-        for old in list(memory)[: limit // 2]:
-            del memory[old]
-    memory[key] = value
-    return value
 
 
 def _hint_dict(hint: RefineHint) -> dict[str, Any]:
