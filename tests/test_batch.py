@@ -403,7 +403,8 @@ def test_jsonl_keeps_invalid_rows(tmp_path: Path) -> None:
 
 def test_set_and_as_of_apply_to_every_row() -> None:
     rows = rows_of(batch(str(FIRMS), "--set", "district=outside_suzhou")[1])
-    assert all(r["1a_status"] in ("ineligible", "expired") for r in rows)
+    assert all(r["5a_status"] in ("ineligible", "expired") for r in rows)  # the clause names Suzhou's firms
+    assert not any(r["1a_status"] == "eligible" for r in rows)  # registration in Suzhou is a reading: to confirm
     rows = rows_of(batch(str(FIRMS), "--as-of", "2024-03-01")[1])
     assert {r["5a_status"] for r in rows} <= {"expired"}
     code, _, err = batch(str(FIRMS), "--set", "sme=maybe")

@@ -192,7 +192,7 @@ def test_kinds_and_referenced_policies() -> None:
     kinds = {b.id: b.kind for b in CATALOG.benefits}
     assert {i for i, k in kinds.items() if k == "referenced"} == {"17", "18b", "20b", "20c"}
     open_to = {b.id: b.open_to for b in CATALOG.benefits if b.open_to != "applicants"}
-    assert open_to == {"3": "localities", "18b": "individuals", "20c": "financiers"}
+    assert open_to == {"3": "localities", "12": "general", "18b": "individuals", "20c": "financiers", "20d": "general"}
     assert {i for i, k in kinds.items() if k == "case_by_case"} == {"15b", "19b"}
     assert {i for i, k in kinds.items() if k == "in_kind"} == {"5a", "5b", "6", "7"}
     assert {i for i, k in kinds.items() if k == "risk_sharing"} == {"20a"}

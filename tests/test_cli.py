@@ -214,11 +214,11 @@ def test_nothing_eligible_says_so(tmp_path: Path) -> None:
 
 def test_refine_ranks_unknown_keys() -> None:
     path = SAMPLES / "kunshan-parts-sme.toml"
-    document = as_json("check", str(path), "--set", "flexible_experts=", "--set", "recognitions=")
+    document = as_json("check", str(path), "--set", "flexible_talents_approved=", "--set", "recognitions=")
     keys = [hint["key"] for hint in document["refine"]]
-    # 18c pays up to ¥1,000,000 per expert: with the count unknown it has no bound, so it comes first;
-    # then recognitions, which settles 2b (¥1,000,000) and several other lines.
-    assert keys[:2] == ["flexible_experts", "recognitions"]
+    # 18c pays up to ¥1,000,000 per approved talent (project): with the count unknown it has no bound, so it comes
+    # first; then recognitions, which settles 2b (¥1,000,000) and several other lines.
+    assert keys[:2] == ["flexible_talents_approved", "recognitions"]
     assert document["refine"][0]["open_ended"] is True
     _, out, _ = run("check", str(path), "--set", "recognitions=")
     assert "Answer these to refine" in out

@@ -102,6 +102,7 @@ NEAR: dict[str, list[int]] = {
     ],
     "first_version_software_sales_cny": [0, 1_000_000, 1_500_000, 3_000_000, 10_000_000, 20_000_000],
     "flexible_experts": [0, 1, 2, 3, 10],
+    "flexible_talents_approved": [0, 1, 2, 5],
     "security_served_enterprises": [9, 10, 11, 15],
     "security_annual_revenue_cny": [2_999_999, 3_000_000, 3_000_001, 8_000_000],
     "security_contract_cny": [0, 600_000, 6_000_000, 9_999_999, 10_000_000, 10_000_001, 20_000_000],

@@ -30,7 +30,7 @@ import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from subsidy_cli.batch.csvio import has_undecodable
 from subsidy_cli.batch.job import Job
@@ -169,14 +169,33 @@ class Parsed:
 @dataclass(frozen=True)
 class _Fields:
     """Packing of the masks into one int, one field as wide as there are lines: gate false, gate unknown,
-    met false, met unknown, outside the window, the row's figure known (lines whose amount reads one);
-    then one bit for "some cell is bad"."""
+    met false, met unknown, outside the window, the row's figure known (lines whose amount reads one), a soft
+    condition false (to confirm), not tied to the firm (relevance not established), the figures cannot be paid
+    on (no amount); then one bit for "some cell is bad"."""
 
     width: int
+    count: ClassVar[int] = 9  # fields of line bits
 
-    def pack(self, gate_false: int = 0, gate_unknown: int = 0, met_false: int = 0, met_unknown: int = 0) -> int:
+    def pack(
+        self,
+        gate_false: int = 0,
+        gate_unknown: int = 0,
+        met_false: int = 0,
+        met_unknown: int = 0,
+        confirm: int = 0,
+        untied: int = 0,
+        void: int = 0,
+    ) -> int:
         w = self.width
-        return gate_false | gate_unknown << w | met_false << 2 * w | met_unknown << 3 * w
+        return (
+            gate_false
+            | gate_unknown << w
+            | met_false << 2 * w
+            | met_unknown << 3 * w
+            | confirm << 6 * w
+            | untied << 7 * w
+            | void << 8 * w
+        )
 
     def expired(self, mask: int) -> int:
         return mask << 4 * self.width
@@ -186,7 +205,7 @@ class _Fields:
 
     @property
     def bad(self) -> int:
-        return 1 << 6 * self.width
+        return 1 << self.count * self.width
 
 
 class RowScorer:
@@ -214,23 +233,45 @@ class RowScorer:
         # a qualifies condition, sorted by the keys it reads: one key (the common case), several keys, or none
         # (facts the profile does not record).
         self.tests = compiled.tests
-        self.gate_bits = [0] * len(compiled.conditions)
-        self.met_bits = [0] * len(compiled.conditions)
-        others = 0
+        count = len(compiled.conditions)
+        self.gate_bits, self.met_bits = [0] * count, [0] * count  # hard conditions: lines gated, lines qualified
+        self.soft_gate_bits, self.soft_met_bits = [0] * count, [0] * count  # soft ones
+        self.tie_bits, self.void_bits = [0] * count, [0] * count  # relevance; no amount where false
+        others = untied = 0
         for line in compiled.lines:
             bit = 1 << line.index
             if not line.applies:
                 others |= bit
                 continue
-            for index in line.gate:
-                self.gate_bits[index] |= bit
-            for index in line.qualifies:
-                self.met_bits[index] |= bit
+            for uses, marks in (
+                (line.gate_hard, self.gate_bits),
+                (line.gate_soft, self.soft_gate_bits),
+                (line.met_hard, self.met_bits),
+                (line.met_soft, self.soft_met_bits),
+                (line.no_amount, self.void_bits),
+            ):
+                for index in uses:
+                    marks[index] |= bit
+            if line.relevance is not None:
+                self.tie_bits[line.relevance] |= bit
+            if not line.tied:
+                untied |= bit
+        self.held = [line.held for line in compiled.lines]
         self.single: dict[str, list[int]] = {}
         multi: dict[tuple[str, ...], list[int]] = {}
         constant: list[int] = []
         for index, cond in enumerate(compiled.conditions):
-            if not (self.gate_bits[index] or self.met_bits[index]):
+            if not any(
+                marks[index]
+                for marks in (
+                    self.gate_bits,
+                    self.met_bits,
+                    self.soft_gate_bits,
+                    self.soft_met_bits,
+                    self.tie_bits,
+                    self.void_bits,
+                )
+            ):
                 continue
             keys = tuple(sorted(cond.keys()))
             if len(keys) == 1:
@@ -251,7 +292,7 @@ class RowScorer:
         self.windows: dict[dt.date, int] = {}
         dated = "application_date" in header.keys and "application_date" not in overrides and job.as_of is None
         self.today_window = fields.expired(self._window(job.as_of or job.today))
-        base = self._masks(constant, {}) | fields.pack(others)
+        base = self._masks(constant, {}) | fields.pack(others, untied=untied)
         if not dated:
             as_of = job.as_of or overrides.get("application_date") or job.today
             base |= fields.expired(self._window(as_of))
@@ -328,13 +369,18 @@ class RowScorer:
             bits = sum(1 << i for i in lines)
             w = fields.width
             # the block's bits in every field of the masks (but "bad"), and its parts keyed by those bits
-            self.blocks.append((sum(bits << k * w for k in range(6)), lines, Memo(self._limit(_CACHE_LIMIT))))
+            masks = sum(bits << k * w for k in range(fields.count))
+            self.blocks.append((masks, lines, Memo(self._limit(_CACHE_LIMIT))))
         self.failures: dict[int, str] = {}
         if tables is not None:
             alike = (
                 tuple(map(repr, compiled.conditions)),
                 tuple(self.gate_bits),
                 tuple(self.met_bits),
+                tuple(self.soft_gate_bits),
+                tuple(self.soft_met_bits),
+                tuple(self.tie_bits),
+                tuple(self.void_bits),
                 tuple(sorted(self.known_bits.items())),
                 tuple((line.window, line.applies) for line in self.lines),
             )
@@ -349,16 +395,20 @@ class RowScorer:
 
     def _masks(self, indexes: list[int], values: dict[str, Any]) -> int:
         """The outcomes of these distinct conditions for these values, as bit masks over the lines using them."""
-        gate_false = gate_unknown = met_false = met_unknown = 0
+        gate_false = gate_unknown = met_false = met_unknown = confirm = untied = void = 0
         for index in indexes:
             result = self.tests[index](values)
             if result is False:
                 gate_false |= self.gate_bits[index]
                 met_false |= self.met_bits[index]
+                confirm |= self.soft_gate_bits[index] | self.soft_met_bits[index]
+                untied |= self.tie_bits[index]
+                void |= self.void_bits[index]
             elif result is None:
-                gate_unknown |= self.gate_bits[index]
-                met_unknown |= self.met_bits[index]
-        return self.fields.pack(gate_false, gate_unknown, met_false, met_unknown)
+                gate_unknown |= self.gate_bits[index] | self.soft_gate_bits[index]
+                met_unknown |= self.met_bits[index] | self.soft_met_bits[index]
+                untied |= self.tie_bits[index]
+        return self.fields.pack(gate_false, gate_unknown, met_false, met_unknown, confirm, untied, void)
 
     def _window(self, as_of: dt.date) -> int:
         """The lines whose window does not hold ``as_of``, as a mask."""
@@ -587,25 +637,27 @@ class RowScorer:
         key = (lines.start, statuses)
         return self.parts.recall(key, lambda _: self._new_part(statuses, lines))
 
-    def _statuses(self, masks: int, lines: range) -> tuple[tuple[Status, Status, bool], ...]:
+    def _statuses(self, masks: int, lines: range) -> tuple[tuple[Status, Status, bool, bool], ...]:
         """Per line of the block: its status and status if in force (by the status rules, from the outcome
-        bits), and whether its amount depends on the row's figure."""
+        bits), whether its amount depends on the row's figure, and whether its figures cannot be paid on."""
         w = self.fields.width
         found = []
         for index in lines:
             gate: Tri = False if masks >> index & 1 else (None if masks >> (w + index) & 1 else True)
             met: Tri = False if masks >> (2 * w + index) & 1 else (None if masks >> (3 * w + index) & 1 else True)
             in_window = not masks >> (4 * w + index) & 1
-            status, judged = settle(self.lines[index].benefit.open_to, gate, met, in_window)
-            found.append((status, judged, bool(masks >> (5 * w + index) & 1)))
+            confirm = bool(masks >> (6 * w + index) & 1)
+            relevant = not masks >> (7 * w + index) & 1 or (self.held[index] and met is True)
+            status, judged = settle(self.lines[index].benefit.open_to, gate, met, in_window, confirm, relevant)
+            found.append((status, judged, bool(masks >> (5 * w + index) & 1), bool(masks >> (8 * w + index) & 1)))
         return tuple(found)
 
-    def _new_part(self, statuses: tuple[tuple[Status, Status, bool], ...], lines: range) -> _Part:
+    def _new_part(self, statuses: tuple[tuple[Status, Status, bool, bool], ...], lines: range) -> _Part:
         cells: list[str] = []
         part = _Part(b"", [], [], Decimal(0), Decimal(0), [], [], [])
-        for index, (status, judged, known) in zip(lines, statuses, strict=True):
+        for index, (status, judged, known, void) in zip(lines, statuses, strict=True):
             high_cell, low_cell, high = self.fixed[index]
-            if not shows_amount(judged):  # no amount to show for a line the firm cannot receive
+            if not shows_amount(judged) or void:  # no amount to show for a line the firm cannot receive
                 part.hidden |= 1 << index
                 cells += [status, ""]
                 if self.job.long:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
-from subsidy_cli.engine.compiled import Compiled, Judge, Line
+from subsidy_cli.engine.compiled import NO_AMOUNT, Compiled, Judge, Line
 from subsidy_cli.engine.evaluate import Amount, Outcome, evaluate
 from subsidy_cli.engine.results import Assessment, Constraint, Finding, LineResult, RefineHint, Totals
-from subsidy_cli.engine.status import STATUSES, Status, combine, settle
+from subsidy_cli.engine.status import STATUSES, Status, line_caps
 from subsidy_cli.engine.status import evaluation_date as _evaluation_date
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.catalog import Catalog
@@ -56,14 +56,12 @@ class Explainer:
         self.values: dict[str, Any] = vars(profile)
         self._evaluated: dict[int, Outcome] = {}
         self._notes: dict[str, list[Constraint]] = {}
-        self._capped: dict[str, Decimal] = {}
+        self._capped: dict[str, Decimal] = line_caps(compiled.caps, self.values)  # to the fen, as every driver
         for cap in compiled.caps:
             limit = self.values.get(cap.at_most)
             constraint = Constraint("cap", tuple(cap.lines), cap.source, cap.at_most, limit)
             for line_id in cap.lines:
                 self._notes.setdefault(line_id, []).append(constraint)
-                if limit is not None:
-                    self._capped[line_id] = min(self._capped.get(line_id, limit), limit)
         for group in compiled.exclusive:
             constraint = Constraint(group.rule, tuple(group.lines), group.source)
             for line_id in group.lines:
@@ -81,15 +79,13 @@ class Explainer:
         capped line is at most its cap; a cap whose figure is unknown adds that key to what the line waits on)."""
         compiled, as_of = self.compiled, self.as_of
         findings = self._findings(line) if line.applies else ()
-        gate = combine(self.outcome(i).result for i in line.gate)
-        met = combine(self.outcome(i).result for i in line.qualifies)
-        status, judged = settle(line.benefit.open_to, gate, met, line.window[0] <= as_of <= line.window[1])
-        amount = compiled.amount(line, self.values, {})
+        status, judged, void = line.judge(lambda i: self.outcome(i).result, line.window[0] <= as_of <= line.window[1])
+        amount = NO_AMOUNT if void else compiled.amount(line, self.values, {})
         risk = amount.max if line.benefit.kind == "risk_sharing" else None
         missing = _missing(findings, amount, judged)
         notes = self._notes.get(line.benefit.id)
         if notes:
-            if line.benefit.id in self._capped:
+            if line.benefit.id in self._capped and not void:
                 amount = compiled.amount(line, self.values, self._capped)
             elif status in ("eligible", "potential", "needs_info"):
                 missing += tuple(c.key for c in notes if c.kind == "cap" and c.key and c.key not in missing)
@@ -99,19 +95,17 @@ class Explainer:
 
     def _findings(self, line: Line) -> tuple[Finding, ...]:
         """The line's conditions as applied: scope rules (with the policy's words), ``requires``, ``qualifies``."""
-        conditions = self.compiled.conditions
         findings = []
         scopes = len(line.scope_reasons)
-        for position, index in enumerate(line.gate):
+        for position, index in enumerate((*line.gate, *line.qualifies)):
             found = self.outcome(index)
+            own = line.own[position]
             if position < scopes:
                 reason = line.scope_reasons[position]
-                findings.append(Finding("scope", conditions[index], found.result, found.checks, reason))
+                findings.append(Finding("scope", own, found.result, found.checks, reason))
             else:
-                findings.append(Finding("requires", conditions[index], found.result, found.checks))
-        for index in line.qualifies:
-            found = self.outcome(index)
-            findings.append(Finding("qualifies", conditions[index], found.result, found.checks))
+                group: Literal["requires", "qualifies"] = "requires" if position < len(line.gate) else "qualifies"
+                findings.append(Finding(group, own, found.result, found.checks))
         return tuple(findings)
 
 

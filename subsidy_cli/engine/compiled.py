@@ -15,6 +15,7 @@ window and its amount rule. Two drivers judge with it:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import operator
 from collections.abc import Callable, Iterator, Mapping
@@ -29,6 +30,7 @@ from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.rules.conditions import Condition
 from subsidy_cli.rules.layers import Rules
 
+NO_AMOUNT = Amount(None, None)  # a line whose figures cannot be paid on shows no amount
 _BLOCKS = 4  # the lines are settled in this many blocks
 _MEMORY = 8_192  # entries each memory of a compiled snapshot keeps before it forgets its older half
 
@@ -41,6 +43,16 @@ def remember(memo: dict[Any, Any], key: Any, value: Any, limit: int = _MEMORY) -
             del memo[old]
     memo[key] = value
     return value
+
+
+def test_key(cond: Condition) -> str:
+    """A condition's test as text, without its ground (basis, reading) or what follows from it (``if_false``):
+    conditions that test alike are evaluated once, whichever line uses them and on what ground."""
+    parts = cond.any or cond.all
+    if parts:
+        return f"{'any' if cond.any else 'all'}({', '.join(map(test_key, parts))})"
+    bare = dataclasses.replace(cond, basis=None, reading_zh=None, reading_en=None, if_false=None)
+    return repr(bare)
 
 
 def leaves(cond: Condition) -> Iterator[Condition]:
@@ -58,7 +70,14 @@ class Line:
 
     ``gate`` holds the scope rules (in the policy's order, a line's own override in place) and then the
     ``requires`` conditions; ``scope_reasons`` gives, per scope rule, the policy's words for it (zh, en), or
-    None where the line overrides the rule. ``window`` is the line's first and last day in force.
+    None where the line overrides the rule; ``own`` the line's own conditions (with their basis or reading) in
+    the order of ``gate`` then ``qualifies``. Of these, the soft ones (a reading, or a fact the profile does not
+    record) make the line ``to_confirm`` where they are false, never ``ineligible``: ``gate_hard``/``gate_soft``
+    and ``met_hard``/``met_soft`` split them. ``relevance`` is the condition that ties the line to a firm (None:
+    any firm in scope; ``tied`` False: nothing in a profile does); ``held`` says the line pays for something a
+    firm holds (it has a ``qualifies`` condition on a recorded fact), which ties it to a firm that holds it;
+    ``no_amount`` the conditions under which, when false, the figures given cannot be paid on. ``window`` is
+    the line's first and last day in force.
     """
 
     index: int
@@ -67,6 +86,20 @@ class Line:
     scope_reasons: tuple[tuple[str, str] | None, ...]
     qualifies: tuple[int, ...]
     window: tuple[dt.date, dt.date]
+    own: tuple[Condition, ...] = ()
+    gate_hard: tuple[int, ...] = ()
+    gate_soft: tuple[int, ...] = ()
+    met_hard: tuple[int, ...] = ()
+    met_soft: tuple[int, ...] = ()
+    relevance: int | None = None
+    tied: bool = True
+    held: bool = False
+    no_amount: tuple[int, ...] = ()
+
+    @property
+    def reads(self) -> tuple[int, ...]:
+        """Every condition the line's status reads."""
+        return (*self.gate, *self.qualifies, *(() if self.relevance is None else (self.relevance,)))
 
     @property
     def applies(self) -> bool:
@@ -76,6 +109,31 @@ class Line:
     @property
     def is_cash(self) -> bool:
         return self.benefit.kind == "cash"
+
+    def judge(self, outcome: Callable[[int], Tri], in_window: bool) -> tuple[Status, Status, bool]:
+        """``(status, status_if_in_force, no_amount)`` from the outcomes of the snapshot's conditions
+        (``outcome(index)``): hard conditions gate and qualify, soft ones make the line ``to_confirm``, the
+        relevance tells ``potential`` from ``open``."""
+        confirm = False
+
+        def soften(hard: Tri, soft: tuple[int, ...]) -> Tri:
+            """The hard outcome, unknown where a soft condition is unknown; a false soft one is to confirm."""
+            nonlocal confirm
+            for i in soft:
+                result = outcome(i)
+                if result is False:
+                    confirm = True
+                elif result is None and hard is True:
+                    hard = None
+            return hard
+
+        gate = soften(combine(outcome(i) for i in self.gate_hard), self.gate_soft)
+        met = soften(combine(outcome(i) for i in self.met_hard), self.met_soft)
+        relevant = self.tied and (self.relevance is None or outcome(self.relevance) is True)
+        status, judged = settle(
+            self.benefit.open_to, gate, met, in_window, confirm, relevant or (self.held and met is True)
+        )
+        return status, judged, any(outcome(i) is False for i in self.no_amount)
 
 
 @dataclass(frozen=True, eq=False)
@@ -103,7 +161,8 @@ class Verdict:
         )
 
 
-_Settled = tuple[tuple[Status, ...], tuple[Status, ...]]  # a block's statuses, and statuses if in force
+# a block's statuses, statuses if in force, and the lines whose figures cannot be paid on (no amount)
+_Settled = tuple[tuple[Status, ...], tuple[Status, ...], tuple[int, ...]]
 
 
 class Compiled:
@@ -121,7 +180,7 @@ class Compiled:
         index: dict[str, int] = {}
 
         def place(cond: Condition) -> int:
-            key = repr(cond)  # conditions are plain data: equal data, equal text
+            key = test_key(cond)  # conditions are plain data: equal tests, equal text
             found = index.get(key)
             if found is None:
                 found = index[key] = len(self.conditions)
@@ -131,13 +190,22 @@ class Compiled:
 
         placed = []
         for benefit in catalog.benefits:
-            gate, reasons = [], []
+            gate, reasons, own = [], [], []
             for rule in catalog.policy.scope:
                 overridden = rule.id in benefit.scope_override
-                gate.append(place(benefit.scope_override[rule.id] if overridden else rule.test))
+                cond = benefit.scope_override[rule.id] if overridden else rule.test
+                own.append(cond)
+                gate.append(place(cond))
                 reasons.append(None if overridden else (rule.reason_zh, rule.reason_en))
             gate += [place(cond) for cond in benefit.requires]
-            placed.append((benefit, gate, tuple(reasons), [place(cond) for cond in benefit.qualifies]))
+            own += [*benefit.requires, *benefit.qualifies]
+            relevance = None
+            if benefit.relevant_to:
+                ties = benefit.relevant_to
+                relevance = place(ties[0] if len(ties) == 1 else Condition(any=list(ties)))
+            placed.append(
+                (benefit, gate, tuple(reasons), [place(cond) for cond in benefit.qualifies], tuple(own), relevance)
+            )
         # The distinct conditions ordered by the one key each reads (those reading several keys, then none,
         # last), so that the per-firm driver takes the outcomes of every condition on a key at once, per value.
         reads = [sorted(cond.keys()) for cond in self.conditions]
@@ -152,17 +220,31 @@ class Compiled:
         moved = {old: new for new, old in enumerate(order)}
         self.conditions = [self.conditions[i] for i in order]
         self.tests = [self.tests[i] for i in order]
-        self.lines: tuple[Line, ...] = tuple(
-            Line(
-                number,
-                benefit,
-                tuple(moved[i] for i in gate),
-                reasons,
-                tuple(moved[i] for i in qualifies),
-                catalog.window(benefit),
+        lines = []
+        for number, (benefit, gate_at, said, qualifies_at, owned, relevance) in enumerate(placed):
+            uses = [moved[i] for i in (*gate_at, *qualifies_at)]
+            soft = [cond.soft for cond in owned]
+            split = len(gate_at)
+            lines.append(
+                Line(
+                    number,
+                    benefit,
+                    tuple(uses[:split]),
+                    said,
+                    tuple(uses[split:]),
+                    catalog.window(benefit),
+                    owned,
+                    tuple(i for i, s in zip(uses[:split], soft[:split], strict=True) if not s),
+                    tuple(i for i, s in zip(uses[:split], soft[:split], strict=True) if s),
+                    tuple(i for i, s in zip(uses[split:], soft[split:], strict=True) if not s),
+                    tuple(i for i, s in zip(uses[split:], soft[split:], strict=True) if s),
+                    None if relevance is None else moved[relevance],
+                    benefit.relevant_to != [],
+                    any(not s for s in soft[split:]),
+                    tuple(i for i, cond in zip(uses[split:], owned[split:], strict=True) if cond.if_false),
+                )
             )
-            for number, (benefit, gate, reasons, qualifies) in enumerate(placed)
-        )
+        self.lines: tuple[Line, ...] = tuple(lines)
         # Per key read by single-key conditions: the tests of those conditions, in order, with a memory of their
         # outcomes per value; then the tests of the other conditions.
         self._by_key: list[tuple[str, list[Test], dict[Any, tuple[Tri, ...]]]] = []
@@ -210,7 +292,7 @@ class Compiled:
         self._blocks: list[tuple[tuple[Line, ...], Callable[[list[Tri]], Any] | None, dict[Any, _Settled]]] = []
         for start in range(0, len(self.lines), size):
             block = self.lines[start : start + size]
-            used = sorted({i for line in block for i in (*line.gate, *line.qualifies)})
+            used = sorted({i for line in block for i in line.reads})
             self._blocks.append((block, operator.itemgetter(*used) if used else None, {}))
         self._windows: dict[dt.date, tuple[tuple[bool, ...], ...]] = {}
         self._amounts: dict[str, dict[Any, tuple[Amount, ...]]] = {key: {} for key in self._reading}
@@ -230,11 +312,9 @@ class Compiled:
             outcomes += [test(values) for test in self._others]
         return outcomes
 
-    def settle_line(self, line: Line, outcomes: list[Tri], as_of: dt.date) -> tuple[Status, Status]:
-        """A line's ``(status, status_if_in_force)`` from the outcomes of the snapshot's conditions."""
-        gate = combine(outcomes[i] for i in line.gate)
-        met = combine(outcomes[i] for i in line.qualifies)
-        return settle(line.benefit.open_to, gate, met, line.window[0] <= as_of <= line.window[1])
+    def settle_line(self, line: Line, outcomes: list[Tri], as_of: dt.date) -> tuple[Status, Status, bool]:
+        """A line's ``(status, status_if_in_force, no_amount)`` from the outcomes of the snapshot's conditions."""
+        return line.judge(outcomes.__getitem__, line.window[0] <= as_of <= line.window[1])
 
     def amount(self, line: Line, values: Mapping[str, Any], capped: Mapping[str, Decimal]) -> Amount:
         """What a line's amount rule yields for these values, each line at most the caps across lines it is
@@ -261,14 +341,22 @@ class Compiled:
             windows = remember(self._windows, as_of, self._window_keys(as_of))
         statuses: tuple[Status, ...] = ()
         in_force: tuple[Status, ...] = ()
+        voids: tuple[int, ...] = ()
         for (block, reads, memo), window in zip(self._blocks, windows, strict=True):
             key = (reads(outcomes) if reads is not None else None, window)
             settled = memo.get(key)
             if settled is None:
-                pairs = [self.settle_line(line, outcomes, as_of) for line in block]
-                settled = remember(memo, key, (tuple(s for s, _ in pairs), tuple(j for _, j in pairs)))
+                judged = [self.settle_line(line, outcomes, as_of) for line in block]
+                settled = remember(
+                    memo,
+                    key,
+                    (tuple(s for s, _, _ in judged), tuple(j for _, j, _ in judged), tuple(
+                        line.index for line, (_, _, void) in zip(block, judged, strict=True) if void
+                    )),
+                )
             statuses += settled[0]
             in_force += settled[1]
+            voids += settled[2]
         amounts: list[Amount | None] = list(self._fixed)
         for figure, lines in self._reading.items():
             value = values.get(figure)
@@ -283,6 +371,8 @@ class Compiled:
             for line in self.lines:
                 if line.benefit.id in capped:
                     amounts[line.index] = self.amount(line, values, capped)
+        for index in voids:
+            amounts[index] = NO_AMOUNT
         final: list[Amount] = amounts  # type: ignore[assignment]  # every line has its amount now
         if self.across:
             eligible, potential, open_ended = self.totals(list(statuses), final, values)

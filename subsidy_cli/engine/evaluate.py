@@ -155,6 +155,8 @@ def compute(rule: AmountRule, values: Mapping[str, Any]) -> Amount:
         base = values.get(rule.base)
         if base is None:
             return Amount(rule.floor, rule.cap, open_ended=rule.cap is None, missing=(rule.base,))
+        if base <= 0:  # nothing lent, sold or invested: no award, whatever floor the text sets
+            return Amount(fen(Decimal(0)), fen(Decimal(0)))
         low = _bounded(rule.low * base, rule) if rule.low is not None else rule.floor
         if rule.high is not None:
             high: Decimal | None = _bounded(rule.high * base, rule)

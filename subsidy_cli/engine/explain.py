@@ -20,12 +20,17 @@ STATUS_WORDS = {
     "eligible": ("可申请", "eligible"),
     "potential": ("可争取", "potential"),
     "needs_info": ("待补充信息", "needs info"),
+    "to_confirm": ("待确认", "to confirm"),
+    "open": ("面向各类企业", "open to any firm"),
     "ineligible": ("不符合", "ineligible"),
     "expired": ("已过期", "expired"),
 }
+NOT_YET_WORDS = ("尚未施行", "not yet in force")  # "expired" before a line's window
 KIND_WORDS = {
     "cash": ("资金奖励", "cash"),
+    "voucher": ("定向云券", "directed vouchers"),
     "in_kind": ("免费服务", "free service"),
+    "grant": ("资助补贴", "grant"),
     "support": ("非资金支持", "support"),
     "referenced": ("按其他政策", "referenced"),
     "case_by_case": ("一事一议", "case by case"),
@@ -49,6 +54,13 @@ def measure_words(benefit: Benefit, lang: str) -> str:
 
 def status_word(status: str, lang: str) -> str:
     return pick(lang, *STATUS_WORDS[status])
+
+
+def result_status_word(result: LineResult, lang: str) -> str:
+    """A judged line's status in words: "expired" reads "not yet in force" when the date is before its window."""
+    if result.status == "expired" and result.as_of < result.window[0]:
+        return pick(lang, *NOT_YET_WORDS)
+    return status_word(result.status, lang)
 
 
 def kind_word(kind: str, lang: str) -> str:
@@ -77,6 +89,10 @@ def basis(benefit: Benefit, profile: Profile | None, lang: str) -> str:
         text = pick(lang, "“一事一议”确定支持方式", "support agreed case by case (一事一议)")
     elif kind == "support":
         text = pick(lang, "支持方式见条文,无直接奖励金额", "support as the clause describes; no amount of its own")
+    elif kind == "grant":
+        text = pick(lang, "资助补贴,文件未规定金额", "a grant (资助补贴); the text states no amount")
+    elif kind == "voucher":
+        text = pick(lang, f"以定向云券发放,{rule}", f"paid as directed cloud vouchers (定向云券), {rule}")
     elif kind == "risk_sharing":
         text = pick(lang, f"与银行共担风险:{rule}", f"risk shared with the bank on {rule}")
     elif kind == "in_kind":
@@ -114,15 +130,18 @@ def outcome_word(finding: Finding, lang: str) -> str:
     }[finding.outcome]
 
 
-def worded(gate: bool, outcome: bool | None, status: str) -> bool:
+def worded(gate: bool, outcome: bool | None, status: str, soft: bool = False) -> bool:
     """Whether the reasons of a line with ``status`` (if in force) word one of its conditions (``gate``: a scope
-    or ``requires`` condition; else ``qualifies``) with ``outcome``: what does not hold of an ineligible line,
-    what a potential line still lacks, what an eligible line is paid for, and what is unknown of any line the
-    firm may receive. Only these findings show the profile's values."""
+    or ``requires`` condition; else ``qualifies``; ``soft``: it rests on a reading or an unrecorded fact) with
+    ``outcome``: what does not hold of an ineligible line, what a potential (or open) line still lacks, what
+    only the department can confirm of a line to confirm, what an eligible line is paid for, and what is
+    unknown of any line the firm may receive. Only these findings show the profile's values."""
     if outcome is False:
-        return status == ("ineligible" if gate else "potential")
+        if soft:
+            return status in ("to_confirm", "open", "potential")
+        return status == ("ineligible" if gate else "potential") or (not gate and status == "open")
     if outcome is True:
-        return not gate and status == "eligible"
+        return not gate and status in ("eligible", "to_confirm")
     return status != "ineligible"
 
 
@@ -145,18 +164,35 @@ def reasons(result: LineResult, lang: str) -> list[str]:
         out.append(pick(lang, benefit.note_zh or "", benefit.note_en or ""))
         return out
     for finding in result.findings:
-        if not worded(finding.group != "qualifies", finding.outcome, status):
+        soft = finding.condition.soft
+        if not worded(finding.group != "qualifies", finding.outcome, status, soft):
             continue
-        if finding.outcome is False and status == "ineligible":
+        if finding.outcome is False and soft:
+            prefix = pick(lang, "待确认:", "to confirm: ")
+        elif finding.outcome is False and status == "ineligible":
             prefix = pick(lang, "不符合:", "not met: ")
         elif finding.outcome is False:
-            confirm = finding.to_confirm
-            prefix = pick(lang, "待确认:", "to confirm: ") if confirm else pick(lang, "尚未满足:", "not yet: ")
+            prefix = pick(lang, "尚未满足:", "not yet: ")
         elif finding.outcome is True:
             prefix = pick(lang, "满足:", "met: ")
         else:
             prefix = pick(lang, "未知:", "unknown: ")
-        out.append(prefix + finding_words(finding, lang))
+        text = prefix + finding_words(finding, lang)
+        if finding.outcome is False and finding.condition.reading_zh:
+            reading = pick(lang, finding.condition.reading_zh, finding.condition.reading_en or "")
+            text += pick(lang, f"(解读:{reading})", f" (a reading: {reading})")
+        if finding.outcome is False and finding.condition.if_false == "no_amount":
+            text += pick(lang, ";现有数额不能据此计奖", "; the figures given cannot be paid on")
+        out.append(text)
+    if status == "open" and benefit.open_to == "applicants":
+        out.append(
+            pick(
+                lang,
+                f"任何符合条件的主体原则上都可参评,但档案中没有将本条与该企业关联的信息(本条面向:{benefit.recipients_zh})",
+                "any firm could enter in principle, but nothing in the profile ties this line to the firm "
+                f"(it is for: {benefit.recipients_en})",
+            )
+        )
     out.extend(constraint_words(c, benefit.id, lang) for c in result.constraints)
     note = pick(lang, benefit.note_zh or "", benefit.note_en or "")
     if note:
@@ -190,6 +226,8 @@ def award_words(result: LineResult, lang: str) -> str:
     if high is None:
         if result.amount.open_ended:
             low = money(result.min_award, lang) if result.min_award is not None else ""
+            if low and isinstance(result.benefit.amount, Percent):  # a floor the policy sets for counties
+                return pick(lang, f"不低于{low}(上限由县级规则定)", f"at least {low} (county rules set the cap)")
             return pick(
                 lang, f"不低于{low},无上限" if low else "无上限", f"at least {low}, no cap" if low else "no cap"
             )

@@ -6,17 +6,24 @@ library) and the per-column scoring of batch.
 
 Statuses, in the order a line is settled:
 
-- ``ineligible``: a scope or ``requires`` condition is false (wrong organisation, outside Suzhou, ...), or
-  the line is for others than applicants (localities, financiers, individuals);
+- ``open``: general support with nothing to apply for (``open_to = "general"``), or a line any firm could
+  enter in principle but that nothing ties to this firm (its ``relevant_to``, or holding what it pays for):
+  listed apart, outside every total;
+- ``ineligible``: a scope or ``requires`` condition that the text states (its ``basis``) is false (wrong
+  organisation, ...), or the line is for others than applicants (localities, financiers, individuals);
 - ``needs_info``: nothing is false but a scope, ``requires`` or ``qualifies`` condition is unknown;
-- ``potential``: the applicant could receive it but a ``qualifies`` condition is not (yet) met;
+- ``potential``: the firm is among those the line is for, but a ``qualifies`` condition is not (yet) met;
+- ``to_confirm``: every recorded condition holds, but the line rests on a reading of ambiguous text that is
+  false for the firm, or on a fact the profile cannot record: only the issuing department can settle it;
 - ``eligible``: every condition holds;
-- ``expired``: the date is outside the line's window (``status_if_in_force`` keeps the judgement).
+- ``expired``: the date is outside the line's window (``status_if_in_force`` keeps the judgement); before the
+  window it reads "not yet in force".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import typing
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Literal
@@ -24,8 +31,8 @@ from typing import Literal
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.words import fen
 
-Status = Literal["eligible", "potential", "needs_info", "ineligible", "expired"]
-STATUSES: tuple[Status, ...] = ("eligible", "potential", "needs_info", "ineligible", "expired")
+Status = Literal["eligible", "potential", "needs_info", "to_confirm", "open", "ineligible", "expired"]
+STATUSES: tuple[Status, ...] = typing.get_args(Status)
 Tri = bool | None  # three-valued: True, False, or None for unknown
 
 
@@ -45,23 +52,32 @@ def combine(outcomes: Iterable[Tri]) -> Tri:
     return result
 
 
-def settle(open_to: str, gate: Tri, met: Tri, in_window: bool) -> tuple[Status, Status]:
+def settle(
+    open_to: str, gate: Tri, met: Tri, in_window: bool, confirm: bool = False, relevant: bool = True
+) -> tuple[Status, Status]:
     """``(status, status_if_in_force)`` of a line.
 
-    ``open_to`` is who receives the line ("applicants", or others who never apply: "localities", ...);
-    ``gate`` combines the scope and ``requires`` outcomes (who may receive it), ``met`` the ``qualifies``
-    outcomes (whether the firm has what it pays for); ``in_window`` says whether the evaluation date is in
+    ``open_to`` is who receives the line ("applicants"; "general" for support with nothing to apply for; or
+    others who never apply: "localities", ...); ``gate`` combines the hard scope and ``requires`` outcomes (who
+    may receive it, as the text states), ``met`` the hard ``qualifies`` outcomes (whether the firm has what it
+    pays for), each unknown where a soft condition is unknown; ``confirm`` says a soft condition (a reading, a
+    fact the profile cannot record) is false; ``relevant`` that the firm is among those the line is for (by its
+    ``relevant_to``, or because it holds what the line pays for); ``in_window`` whether the evaluation date is in
     the line's window.
     """
     judged: Status
-    if open_to != "applicants" or gate is False:
+    if open_to == "general":
+        judged = "open"
+    elif open_to != "applicants" or gate is False:
         judged = "ineligible"
     elif gate is None:
         judged = "needs_info"
     elif met is False:
-        judged = "potential"
+        judged = "potential" if relevant else "open"
     elif met is None:
         judged = "needs_info"
+    elif confirm:
+        judged = "to_confirm" if relevant else "open"
     else:
         judged = "eligible"
     return (judged if in_window else "expired"), judged

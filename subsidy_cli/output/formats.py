@@ -22,7 +22,7 @@ from subsidy_cli.engine.assess import Explainer, refine_hints
 from subsidy_cli.engine.compiled import Compiled, Judge, Line, Verdict, remember
 from subsidy_cli.engine.explain import worded
 from subsidy_cli.engine.results import Assessment, LineResult, RefineHint
-from subsidy_cli.engine.status import STATUSES, Tri, combine, settle
+from subsidy_cli.engine.status import STATUSES, Tri
 from subsidy_cli.profile.keys import KEYS, Profile, profile_to_dict
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.version import __version__
@@ -183,7 +183,7 @@ class _Plan:
         self.compiled = compiled
         self.parts = parts
         self.lines: list[tuple[Line, Callable[[list[Tri]], tuple[Tri, ...]], dict[tuple[Tri, ...], _Reader]]] = [
-            (line, _tuple_getter((*line.gate, *line.qualifies)), {}) for line in compiled.lines
+            (line, _tuple_getter(line.reads), {}) for line in compiled.lines
         ]
 
     def reads(self, line: Line, mine: tuple[Tri, ...], shown: dict[tuple[Tri, ...], _Reader]) -> _Reader:
@@ -191,10 +191,11 @@ class _Plan:
         the conditions its reasons word (``explain.worded``), its amount's figure and those of its caps."""
         compiled = self.compiled
         gates = len(line.gate)
-        judged = settle(line.benefit.open_to, combine(mine[:gates]), combine(mine[gates:]), True)[1]
+        position_of = {index: position for position, index in enumerate(line.reads)}
+        judged = line.judge(lambda index: mine[position_of[index]], True)[1]
         names: list[str] = []
         for position, index in enumerate((*line.gate, *line.qualifies)):
-            if line.applies and worded(position < gates, mine[position], judged):
+            if line.applies and worded(position < gates, mine[position], judged, line.own[position].soft):
                 names += [name for name in compiled.condition_keys[index] if name not in names]
         names += [name for name in compiled.figure_keys[line.index] if name not in names]
         getter = _tuple_getter(names)

@@ -20,6 +20,7 @@ from rich.text import Text
 
 from subsidy_cli.engine import explain
 from subsidy_cli.engine.results import Assessment, LineResult
+from subsidy_cli.engine.status import STATUSES
 from subsidy_cli.output.summary import Stats as BatchStats
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.across import CrossCap, Exclusive
@@ -33,10 +34,12 @@ _STYLE = {
     "eligible": "bold green",
     "potential": "yellow",
     "needs_info": "cyan",
+    "to_confirm": "blue",
+    "open": "dim",
     "ineligible": "dim",
     "expired": "magenta",
 }
-_ORDER = {"eligible": 0, "potential": 1, "needs_info": 2, "ineligible": 3, "expired": 4}
+_ORDER = {status: number for number, status in enumerate(STATUSES)}
 
 
 class _Console(Console):
@@ -84,13 +87,13 @@ def _sort_key(result: LineResult) -> tuple[int, int, object]:
 def _shown(assessment: Assessment, show_all: bool) -> list[LineResult]:
     def keep(result: LineResult) -> bool:
         status = result.status_if_in_force if result.status == "expired" else result.status
-        return show_all or status in ("eligible", "potential")
+        return show_all or status in ("eligible", "to_confirm", "potential")
 
     return sorted((r for r in assessment.results if keep(r)), key=_sort_key)
 
 
 def _status_text(console: Console, result: LineResult, lang: str) -> Text:
-    word = explain.status_word(result.status, lang)
+    word = explain.result_status_word(result, lang)
     if result.status == "expired":
         word += f" ({explain.status_word(result.status_if_in_force, lang)})"
     return _t(console, word, _STYLE[result.status])

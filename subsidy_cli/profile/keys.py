@@ -321,6 +321,7 @@ class Profile:
     first_set_unit_price_cny: Annotated[Decimal | None, _key("money", "首台(套)单台(套)销售价格(元)", "First-set unit price (CNY)", "首台(套)装备单台(套)销售价格", "unit sale price of the first-set equipment")] = None
     first_version_software_sales_cny: Annotated[Decimal | None, _key("money", "首版次软件销售总额(元)", "First-version software sales (CNY)", "首版次工业软件销售总额", "total sales of the first-version software")] = None
     flexible_experts: Annotated[int | None, _key("count", "柔性引进专家(项目)数", "Flexibly introduced experts", "柔性引进的海内外专家(项目)数", "experts (projects) introduced flexibly", unit=("个", "experts"))] = None
+    flexible_talents_approved: Annotated[int | None, _key("count", "获批补贴的柔性引进人才(项目)数", "Flexible talents (projects) approved", "已获批补贴的柔性引进人才或项目数(同一项目的专家计为一个项目)", "talents or projects approved for the subsidy (experts on one project count as one project)", unit=("个", "talents (projects)"))] = None
     security_served_enterprises: Annotated[int | None, _key("count", "服务苏州市企业数", "Security: Suzhou firms served", "安全服务机构服务的苏州市企业数", "Suzhou enterprises the security firm serves", unit=("家", "enterprises"))] = None
     security_annual_revenue_cny: Annotated[Decimal | None, _key("money", "安全服务机构年度营收(元)", "Security firm: annual revenue (CNY)", "第三方安全服务机构的年度营业收入", "annual revenue of the security service organisation as a whole")] = None
     security_contract_cny: Annotated[Decimal | None, _key("money", "安全服务合同额(元)", "Security: contract amount (CNY)", "安全服务合同额", "security service contract amount")] = None

@@ -34,7 +34,7 @@ from subsidy_cli.rules.strict import CONFIG, Day, MinItems, OneOf, Scalar, Shape
 if TYPE_CHECKING:
     from pydantic import TypeAdapter
 
-Kind = Literal["cash", "in_kind", "support", "referenced", "case_by_case", "risk_sharing"]
+Kind = Literal["cash", "voucher", "in_kind", "grant", "support", "referenced", "case_by_case", "risk_sharing"]
 KINDS: tuple[str, ...] = typing.get_args(Kind)
 Section = Literal["一", "二", "三", "四", "五"]
 BENEFIT_ID = r"^(?:[1-9]|1[0-9]|2[0-2])[a-z]?$|^[a-z]{2,5}-[0-9a-z]+$"
@@ -113,7 +113,14 @@ class Quota:
 @dataclass(frozen=True, kw_only=True)
 class Benefit:
     """One benefit line of one measure: who may receive it (``requires``: false means ineligible), what it pays
-    for (``qualifies``: false means potential), how much (``amount``), and the clause that grants it."""
+    for (``qualifies``: false means potential), how much (``amount``), and the clause that grants it.
+
+    ``relevant_to``: who the line is for, used for relevance and never as a gate: the line is ``potential`` for
+    a firm that meets any of these conditions (or holds what the line pays for), and ``open`` (listed apart)
+    for others. Left out: every firm in scope; an empty list: nothing in a profile ties the line to a firm.
+    ``open_to = "general"``: support with nothing to apply for (``open`` for every firm). Every condition cites
+    its ground: a ``basis`` found verbatim in the policy text, or a reading (``reading_zh``, ``reading_en``).
+    """
 
     __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
 
@@ -132,7 +139,8 @@ class Benefit:
     requires: list[Condition] = field(default_factory=list)
     qualifies: list[Condition] = field(default_factory=list)
     scope_override: dict[str, Condition] = field(default_factory=dict)
-    open_to: OneOf[Literal["applicants", "localities", "financiers", "individuals"]] = "applicants"
+    relevant_to: list[Condition] | None = None
+    open_to: OneOf[Literal["applicants", "general", "localities", "financiers", "individuals"]] = "applicants"
     referenced_policy: Text | None = None
     quota: Quota | None = None
     note_zh: Text | None = None
@@ -153,7 +161,9 @@ class Benefit:
             raise ValueError("a 'cash' line needs an amount rule")
         if self.kind == "risk_sharing" and not isinstance(self.amount, Percent):
             raise ValueError("a 'risk_sharing' line needs a percent amount rule (the share of the loan covered)")
-        if self.kind in ("support", "referenced", "case_by_case") and not isinstance(self.amount, NoAmount):
+        if self.kind == "voucher" and isinstance(self.amount, NoAmount):
+            raise ValueError("a 'voucher' line needs an amount rule (the face value of the vouchers)")
+        if self.kind in ("support", "grant", "referenced", "case_by_case") and not isinstance(self.amount, NoAmount):
             raise ValueError(f'a {self.kind!r} line pays no amount of its own; use rule = "none"')
         if not self.clause or not all(self.clauses):
             raise ValueError("clause is empty; copy the sentence(s) from the policy text")
@@ -267,11 +277,15 @@ def is_validated(text: str) -> bool:
     return bool(digest) and hashlib.sha256(text.encode("utf-8")).hexdigest() == digest
 
 
-def build_catalog(data: dict[str, Any], source: str, text: str = "", validated: bool = False) -> Catalog:
+def build_catalog(
+    data: dict[str, Any], source: str, text: str = "", validated: bool = False, grounds: bool = True
+) -> Catalog:
     """Validate TOML data into a Catalog; the problems name the TOML line when ``text`` is given.
 
     ``validated``: the data is that of a file known valid (``is_validated``); the records are then built directly,
-    without pydantic (the same records: a test compares both ways). Raises ``CatalogError`` with one
+    without pydantic (the same records: a test compares both ways). ``grounds``: check that every condition cites
+    its ground (a measures file); a snapshot with a layer's values applied rests on the layer's ``source`` for
+    those, and the measures file's own were checked when it loaded. Raises ``CatalogError`` with one
     ``RuleProblem`` per problem.
     """
     if validated:
@@ -281,7 +295,7 @@ def build_catalog(data: dict[str, Any], source: str, text: str = "", validated: 
             parsed = _adapter().validate_python(data)
         except ValidationError as exc:
             raise CatalogError(_model_problems(exc, data, text, source)) from None
-    problems = _cross_checks(parsed, text, source)
+    problems = _cross_checks(parsed, text, source, grounds)
     if problems:
         raise CatalogError(problems)
     return Catalog(parsed.policy, tuple(parsed.benefit), source)
@@ -381,7 +395,7 @@ def _model_problems(exc: ValidationError, data: dict[str, Any], text: str, sourc
     return problems
 
 
-def _cross_checks(parsed: MeasuresFile, text: str, source: str) -> list[Problem]:
+def _cross_checks(parsed: MeasuresFile, text: str, source: str, grounds: bool = True) -> list[Problem]:
     """Rules across benefit lines; the TOML line is looked up only for a line with a problem."""
     problems: list[Problem] = []
     seen: set[str] = set()
@@ -394,4 +408,53 @@ def _cross_checks(parsed: MeasuresFile, text: str, source: str) -> list[Problem]
             if name not in scope_ids:
                 message = f"no scope rule of that id; use one of {', '.join(sorted(scope_ids))}"
                 problems.append(rule_problem(message, source, text, benefit.id, f"scope_override.{name}"))
+        if grounds:
+            for path, cond in grounded_conditions(benefit):
+                problems += _ground_problems(cond, source, text, benefit.id, path)
+    if grounds:
+        for number, rule in enumerate(parsed.policy.scope):
+            problems += _ground_problems(rule.test, source, text, None, f"policy.scope.{number}.test")
     return problems
+
+
+def grounded_conditions(benefit: Benefit) -> list[tuple[str, Condition]]:
+    """Every condition of a line that must cite its ground, with its key path: scope overrides, ``requires``,
+    ``qualifies`` and ``relevant_to``."""
+    found = [(f"scope_override.{name}", cond) for name, cond in benefit.scope_override.items()]
+    for group in ("requires", "qualifies", "relevant_to"):
+        found += [(f"{group}.{i}", cond) for i, cond in enumerate(getattr(benefit, group) or [])]
+    return found
+
+
+def _ground_problems(cond: Condition, source: str, text: str, benefit: str | None, path: str) -> list[Problem]:
+    """A condition with no ground (neither a ``basis`` nor a reading), or a ``basis`` not found verbatim in the
+    policy text."""
+    problems: list[Problem] = []
+    if not cond.grounded:
+        message = (
+            "cites no ground: add basis = a verbatim fragment of the policy text that states it, or reading_zh and "
+            "reading_en saying it is an interpretation and why"
+        )
+        problems.append(rule_problem(message, source, text, benefit, path))
+    for basis in cond.bases():
+        if not in_policy_text(basis):
+            message = (
+                f"basis {basis!r} is not found verbatim in the policy text; copy it from the text, or make it a reading"
+            )
+            problems.append(rule_problem(message, source, text, benefit, f"{path}.basis"))
+    return problems
+
+
+POLICY_TEXT = Path(__file__).resolve().parent.parent / "data" / "policy-simplified.txt"
+"""The policy's cleaned text, as shipped with the package: every ``basis`` and ``clause`` is found in it."""
+
+
+@functools.cache
+def policy_text() -> str:
+    """The policy's text (``POLICY_TEXT``), read once."""
+    return POLICY_TEXT.read_text(encoding="utf-8")
+
+
+def in_policy_text(fragment: str) -> bool:
+    """Whether ``fragment`` is found verbatim in the policy text."""
+    return fragment in policy_text()

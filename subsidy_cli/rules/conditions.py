@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Annotated, ClassVar
+from typing import Annotated, ClassVar, Literal
 
 from subsidy_cli.profile.keys import KEYS, near
-from subsidy_cli.rules.strict import CONFIG, Number, Shapes, Text
+from subsidy_cli.rules.strict import CONFIG, Number, OneOf, Shapes, Text
 
 _COMPARISONS = ("gt", "ge", "lt", "le")
 _IS_VALUE = Shapes(
@@ -27,6 +27,12 @@ _IS_VALUE = Shapes(
 @dataclass(frozen=True, kw_only=True)
 class Condition:
     """One test on the profile, or ``any``/``all`` of several, or a fact the profile does not record.
+
+    Its ground: ``basis``, a verbatim fragment of the policy text that states the condition, or ``reading_zh`` and
+    ``reading_en``, a note that it is an interpretation and why (a condition resting on a reading is "soft": where
+    it is false the line is ``to_confirm``, never ``ineligible``). ``if_false = "no_amount"``: where the condition
+    is false, the figures given cannot be paid on (e.g. a loan taken outside the platform), so the line shows no
+    amount. A condition on a fact the profile does not record (``unrecorded``) is soft too.
 
     Exactly one test: ``is`` (a yes/no or choice key), ``in`` (a choice key, a list of its values), ``contains`` /
     ``contains_any`` (a list key), ``gt`` / ``ge`` / ``lt`` / ``le`` (a money or count key, a number), ``any`` /
@@ -50,6 +56,10 @@ class Condition:
     all: list[Condition] | None = None
     unrecorded: Text | None = None
     unrecorded_en: Text | None = None
+    basis: Text | None = None
+    reading_zh: Text | None = None
+    reading_en: Text | None = None
+    if_false: OneOf[Literal["no_amount"]] | None = None
 
     def __post_init__(self) -> None:
         """Rules across fields, run when the catalogue loads (after pydantic has checked each field)."""
@@ -65,6 +75,10 @@ class Condition:
                 f"any, all or unrecorded); found {shown}"
             )
         op = ops[0]
+        if (self.reading_zh is None) != (self.reading_en is None):
+            raise ValueError("a reading needs both reading_zh and reading_en")
+        if self.basis is not None and self.reading_zh is not None:
+            raise ValueError("a condition rests on a basis (the text says it) or on a reading, not both")
         if op in ("any", "all", "unrecorded"):
             if self.key is not None:
                 raise ValueError(f"'{op}' takes no 'key'")
@@ -107,6 +121,28 @@ class Condition:
             if getattr(self, name) is not None:
                 return name.rstrip("_")
         raise AssertionError("validated conditions have one test")  # pragma: no cover
+
+    @property
+    def soft(self) -> bool:
+        """Whether the condition rests on a reading, or on a fact the profile does not record: only the issuing
+        department can settle it, so where it is false the line is ``to_confirm``."""
+        if self.reading_zh is not None or self.unrecorded is not None:
+            return True
+        return any(child.soft for child in (self.any or self.all or []))
+
+    @property
+    def grounded(self) -> bool:
+        """Whether the condition cites its ground: a ``basis`` or a reading, or (for ``any``/``all``) every part
+        does."""
+        if self.basis is not None or self.reading_zh is not None:
+            return True
+        parts = self.any or self.all
+        return bool(parts) and all(child.grounded for child in parts or [])
+
+    def bases(self) -> list[str]:
+        """Every ``basis`` written in this condition and its parts."""
+        own = [self.basis] if self.basis else []
+        return own + [b for c in (self.any or self.all or []) for b in c.bases()]
 
     def keys(self) -> set[str]:
         """The profile keys this condition reads (through ``any``/``all`` too)."""

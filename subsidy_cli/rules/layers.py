@@ -116,7 +116,7 @@ class Rules:
                     raise CatalogError(
                         rule_problem(message, setting.layer, "", owner, ".".join(map(str, path)))
                     ) from None
-            catalog = build_catalog(data, self.sources[0])
+            catalog = build_catalog(data, self.sources[0], grounds=False)
         return Catalog(
             catalog.policy, catalog.benefits, catalog.source, tuple(self.caps), tuple(self.exclusive), self.sha256
         )
