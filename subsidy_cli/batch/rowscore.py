@@ -575,6 +575,8 @@ class RowScorer:
         """Valid firms by their first status (``best_status``) and by district (with their total maxima; a
         row whose amounts it decides itself adds its own, kept by ``_body``), and the keys they leave unknown."""
         groups = parsed.groups
+        if not groups:
+            return
         districts = parsed.columns[self.district_index] if self.district_index is not None else None
         valid = 0
         places = districts or [self.fixed_district] * len(groups)
