@@ -260,6 +260,65 @@ def _interview(
     interview.offer_save(save, _ask, _say)
 
 
+class ReportFormat(StrEnum):
+    """``report --format``."""
+
+    html = "html"
+    md = "md"
+
+
+@app.command()
+def report(
+    profile: Annotated[str, typer.Argument(help="Profile file (.toml or .json); '-' reads stdin.")],
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Write here (.html or .md; default: stdout).")
+    ] = None,
+    output_format: Annotated[
+        ReportFormat | None, typer.Option("--format", help="html or md (default: from the -o suffix, else html).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of", help="Evaluation date, YYYY-MM-DD (default: the profile's application_date, else today)."
+        ),
+    ] = None,
+    overrides: Annotated[
+        list[str] | None,
+        typer.Option("--set", metavar="KEY=VALUE", help="What-if: override a profile key (repeatable)."),
+    ] = None,
+    district: Annotated[
+        str | None, typer.Option("--district", help="Judge the firm as registered in this district (--set district=).")
+    ] = None,
+    lang: LangOption = None,
+    measures: MeasuresOption = None,
+    overlay: OverlayOption = None,
+) -> None:
+    """Write the client report of one profile: a self-contained HTML page for A4 (or Markdown) with what the firm
+    can claim, could pursue and must confirm, the clauses, the open questions, the rules used and a disclaimer."""
+    from subsidy_cli.batch import sources
+    from subsidy_cli.engine.assess import assess_rules, evaluation_date
+    from subsidy_cli.output import report as documents
+    from subsidy_cli.profile.files import load_profile
+
+    date = sources.option_date(as_of)
+    sources.check_profile_argument(profile, False, None)
+    fmt = documents.report_format(output, output_format.value if output_format else None, profile)
+    pairs = list(overrides or [])
+    place = sources.option_district(district)
+    fixed = sources.overrides(pairs)
+    if place is not None:
+        fixed["district"] = place
+    rules = sources.rules(measures, overlay or [])
+    parsed = load_profile(profile, fixed)
+    given = documents.Provenance([str(s) for s in rules.sources], pairs, district)
+    text = documents.render_report(assess_rules(parsed, rules, evaluation_date(parsed, date)), _lang(lang), fmt, given)
+    if output is None or output == "-":
+        _write(text)
+        return
+    documents.write_document(output, text)
+    sys.stderr.write(f"wrote {output}\n")
+
+
 @app.command()
 def measures(
     output_format: Annotated[ListFormat, typer.Option("--format", help="table, json or csv.")] = ListFormat.table,
@@ -397,6 +456,10 @@ def batch(
     overrides: Annotated[
         list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help="Set a key for every row (repeatable).")
     ] = None,
+    report_path: Annotated[
+        str | None,
+        typer.Option("--report", help="Also write a county summary page with charts (HTML) here.", dir_okay=False),
+    ] = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
     overlay: OverlayOption = None,
@@ -409,6 +472,10 @@ def batch(
     fixed = sources.overrides(overrides or [], EXIT_USAGE)
     rules = sources.rules(measures, overlay or [], EXIT_USAGE)
     language = _lang(lang)
+    if report_path is not None:
+        from subsidy_cli.output.report import check_summary_path
+
+        check_summary_path(report_path, source, output)
     with runner.open_firms(source, encoding, ignore_unknown_columns, output) as firms:
         how = "detected" if firms.detected else "as given"
         sys.stderr.write(f"reading {firms.name} as {firms.encoding} ({how})\n")
@@ -428,6 +495,12 @@ def batch(
             progress=render.batch_progress,
         )
     render.batch_summary(render.make_console(stderr=True), result.catalog, result.stats, result.seconds, language)
+    if report_path is not None:
+        from subsidy_cli.output import report as documents
+
+        run = documents.BatchRun(source, as_of, [str(s) for s in rules.sources])
+        documents.write_document(report_path, documents.render_summary(result.catalog, result.stats, language, run))
+        sys.stderr.write(f"wrote {report_path}\n")
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 

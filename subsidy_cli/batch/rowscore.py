@@ -37,7 +37,7 @@ from subsidy_cli.batch.job import Job
 from subsidy_cli.engine.compiled import Compiled, leaves
 from subsidy_cli.engine.evaluate import Amount, compare, compute
 from subsidy_cli.engine.status import Status, Tri, bounded_total, line_caps, settle, shows_amount
-from subsidy_cli.output.summary import Stats
+from subsidy_cli.output.summary import Stats, best_status
 from subsidy_cli.profile.creditcode import is_valid
 from subsidy_cli.profile.keys import KEYS, parse_value, value_problem
 from subsidy_cli.rules.across import CrossCap, Exclusive
@@ -97,6 +97,9 @@ class _Part:
     eligible_dynamic: list[int]  # eligible lines whose amount the row decides
     lines: list[tuple[str, str, str]]  # per line (status, max, min), for --long
     hidden: int = 0  # the lines whose amount is not shown (the firm cannot receive them), as bits
+    start: int = 0  # the first line of the block
+    statuses: tuple[str, ...] = ()  # per line of the block, its status (for the summary's counts)
+    potential_highs: list[tuple[int, Decimal]] = field(default_factory=list)  # potential lines, fixed amount
 
 
 @dataclass(eq=False, slots=True)
@@ -106,8 +109,8 @@ class Group:
 
     static: tuple[bytes, ...] | None  # the wide cells and totals, when no amount depends on the row
     head: tuple[bytes, ...]  # else: the wide cells up to the first amount the row decides,
-    slots: list[tuple[int, str, int, tuple[bytes, ...], bool, bool]]  # then per such amount (line, figure key,
-    # its place in the figure's amounts, the cells after it, eligible, counts towards a total)
+    slots: list[tuple[int, str, int, tuple[bytes, ...], bool, bool, bool]]  # then per such amount (line, figure
+    # key, its place in the figure's amounts, the cells after it, eligible, counts towards a total, potential)
     eligible_static: Decimal
     potential_static: Decimal
     totals: bytes  # the two total cells when no amount the row decides counts towards them
@@ -164,6 +167,7 @@ class Parsed:
     names: list[str]  # as typed, stripped
     codes: list[str]
     parts: list[list[_Part]] = field(default_factory=list)  # per block of lines: each row's part
+    columns: list[tuple[str, ...]] = field(default_factory=list)  # the cells, column by column
 
 
 @dataclass(frozen=True)
@@ -372,6 +376,17 @@ class RowScorer:
             masks = sum(bits << k * w for k in range(fields.count))
             self.blocks.append((masks, lines, Memo(self._limit(_CACHE_LIMIT))))
         self.failures: dict[int, str] = {}
+        self.row_totals: dict[int, tuple[Decimal, Decimal]] = {}  # rows whose amounts they decide: their totals
+        self.potential_sums: list[Decimal] = []
+        # for the summary: the district column, and the keys a row can leave unknown (columns; keys not in the
+        # file, or set to unknown with --set, which every row leaves unknown)
+        named = list(header.keys)
+        self.district_index = named.index("district") if "district" in named and "district" not in overrides else None
+        self.fixed_district = str(overrides.get("district") or "")  # of every row, where no column gives it
+        tracked = [key for key in KEYS if key not in ("name", "credit_code")]
+        self.tracked = [(named.index(key), key) for key in tracked if key in named and key not in overrides]
+        self.absent = [k for k in tracked if (k not in named and k not in overrides) or overrides.get(k, 0) is None]
+        self.best = Memo(self._limit(_GROUP_LIMIT))  # group -> its first status
         if tables is not None:
             alike = (
                 tuple(map(repr, compiled.conditions)),
@@ -479,7 +494,7 @@ class RowScorer:
         parsed = Parsed([], {}, {}, [], [])
         if not count:
             return parsed
-        columns = list(zip(*rows, strict=True))
+        columns = parsed.columns = list(zip(*rows, strict=True))
         masks: list[int] | None = None
         if self.bundle is not None:
             getter, members, memo = self.bundle
@@ -591,6 +606,7 @@ class RowScorer:
                 if group is None:
                     part_rows.subtract(parts[row] for parts in parsed.parts)
         firms, sums = stats.eligible_firms, stats.eligible_sums
+        by_status, potential = stats.status_firms, stats.potential_sums
         for part, rows in part_rows.items():
             if rows:
                 for index, high in part.eligible_highs:
@@ -599,6 +615,48 @@ class RowScorer:
                         sums[index] += high * rows
                 for index in part.eligible_dynamic:
                     firms[index] += rows
+                for index, status in enumerate(part.statuses, start=part.start):
+                    by_status[status][index] += rows
+                for index, high in part.potential_highs:
+                    potential[index] += high * rows
+        self._count_firms(parsed, stats)
+
+    def _count_firms(self, parsed: Parsed, stats: Stats) -> None:
+        """Valid firms by their first status (``best_status``) and by district (with their total maxima; a
+        row whose amounts it decides itself adds its own, kept by ``_body``), and the keys they leave unknown."""
+        groups = parsed.groups
+        if not groups:
+            return
+        districts = parsed.columns[self.district_index] if self.district_index is not None else None
+        valid = 0
+        places = districts or [self.fixed_district] * len(groups)
+        for (district, group), rows in collections.Counter(zip(places, groups, strict=True)).items():
+            if group is None:
+                continue
+            valid += rows
+            best = self.best.get(group)
+            if best is None:
+                best = self.best.remember(group, best_status({s for part in group.parts for s in part.statuses}))
+            stats.best[best] += rows
+            if group.static is not None:
+                stats.add_district(district, rows, group.eligible_static * rows, group.potential_static * rows)
+            else:
+                stats.add_district(district, rows, Decimal(0), Decimal(0))
+        for row, (eligible, potential) in self.row_totals.items():
+            stats.add_district(districts[row] if districts else self.fixed_district, 0, eligible, potential)
+        blank = stats.blank
+        for key in self.absent:
+            blank[key] += valid
+        columns = parsed.columns
+        for index, key in self.tracked:
+            cells = columns[index]
+            blank[key] += cells.count("")
+        if valid != len(groups):  # rows with problems are not counted
+            for row, group in enumerate(groups):
+                if group is None:
+                    for index, key in self.tracked:
+                        if not columns[index][row]:
+                            blank[key] -= 1
 
     def _group(self, parts: tuple[_Part, ...]) -> Group:
         """The output cells of every row whose blocks have these parts."""
@@ -621,7 +679,8 @@ class RowScorer:
         slots = []
         for (index, key, is_eligible, is_potential), after in zip(dynamic, pieces[1:], strict=True):
             counts = self.cash[index] and (is_eligible or is_potential)
-            slots.append(share((index, key, self.amount_position[index], tuple(after), is_eligible, counts)))
+            slot = (index, key, self.amount_position[index], tuple(after), is_eligible, counts, is_potential)
+            slots.append(share(slot))
         return Group(None, share(tuple(pieces[0])), slots, eligible, potential, totals, parts)
 
     def _share(self, value: Any) -> Any:
@@ -654,7 +713,8 @@ class RowScorer:
 
     def _new_part(self, statuses: tuple[tuple[Status, Status, bool, bool], ...], lines: range) -> _Part:
         cells: list[str] = []
-        part = _Part(b"", [], [], Decimal(0), Decimal(0), [], [], [])
+        part = _Part(b"", [], [], Decimal(0), Decimal(0), [], [], [], start=lines.start)
+        part.statuses = tuple(status for status, _, _, _ in statuses)
         for index, (status, judged, known, void) in zip(lines, statuses, strict=True):
             high_cell, low_cell, high = self.fixed[index]
             if not shows_amount(judged) or void:  # no amount to show for a line the firm cannot receive
@@ -672,8 +732,10 @@ class RowScorer:
                 part.eligible_highs.append((index, high))
                 if self.cash[index] and high is not None:
                     part.eligible_static += high
-            elif status == "potential" and self.cash[index] and high is not None:
-                part.potential_static += high
+            elif status == "potential" and high is not None:
+                part.potential_highs.append((index, high))
+                if self.cash[index]:
+                    part.potential_static += high
             cells += [status, high_cell]
             if self.job.long:
                 part.lines.append((status, high_cell, low_cell))
@@ -783,6 +845,8 @@ class RowScorer:
                 cells[2 * index + 1] = (cny(new[index]) or "").encode()
                 if statuses[index] == "eligible":
                     stats.eligible_sums[index] += new[index] - (high or 0)  # type: ignore[operator]
+                elif statuses[index] == "potential":
+                    stats.potential_sums[index] += new[index] - (high or 0)  # type: ignore[operator]
                 if longs is not None and longs[row] is not None:
                     status, _, low_cell = longs[row][index]  # type: ignore[index]
                     low = None if not low_cell else min(Decimal(low_cell), limit)
@@ -795,13 +859,22 @@ class RowScorer:
                 bounded, _ = bounded_total(
                     {self.ids[i]: new[i] for i in chosen}, compiled.caps, compiled.exclusive, figures.get
                 )
-                cells[position] = (cny(Decimal(cells[position].decode()) - plain + bounded) or "").encode()
+                change = bounded - plain
+                cells[position] = (cny(Decimal(cells[position].decode()) + change) or "").encode()
+                where = self.district_index
+                district = parsed.columns[where][row] if where is not None else self.fixed_district
+                if wanted == "eligible":
+                    stats.add_district(district, 0, change, Decimal(0))
+                else:
+                    stats.add_district(district, 0, Decimal(0), change)
             bodies[row] = b",".join(cells)
 
     def bodies(self, parsed: Parsed, stats: Stats) -> list[bytes | None]:
         """Each row's wide cells and totals (None for a row with problems, or whose figures no rule can use:
         those are in ``failures``)."""
         self.failures = {}
+        self.row_totals = {}
+        self.potential_sums = stats.potential_sums
         body = functools.partial(self._body, parsed.figures, stats.eligible_sums)
         join = b"".join
         bodies = [
@@ -810,6 +883,7 @@ class RowScorer:
         ]
         for row in self.failures:
             parsed.groups[row] = None
+            self.row_totals.pop(row, None)
         self.count(parsed, stats)
         return bodies
 
@@ -821,9 +895,9 @@ class RowScorer:
         counted = False
         pieces = [*group.head]
         amounts = self.amounts
-        highs = []
+        highs, potentials = [], []
         try:
-            for index, key, position, after, is_eligible, counts in group.slots:
+            for index, key, position, after, is_eligible, counts, is_potential in group.slots:
                 text = figures[key][row]
                 cells = amounts[key].get(text) or self._amounts(key, text)
                 high_cell, high = cells[position]
@@ -832,6 +906,8 @@ class RowScorer:
                 if high is not None:
                     if is_eligible:
                         highs.append((index, high))
+                    elif is_potential:
+                        potentials.append((index, high))
                     if counts:
                         counted = True
                         if is_eligible:
@@ -843,6 +919,9 @@ class RowScorer:
             return None
         for index, high in highs:
             sums[index] += high
+        for index, high in potentials:
+            self.potential_sums[index] += high
+        self.row_totals[row] = (eligible_total, potential_total)
         pieces.append(f"{cny(eligible_total)},{cny(potential_total)}".encode() if counted else group.totals)
         return b"".join(pieces)
 

@@ -31,8 +31,8 @@ from subsidy_cli.batch.rowscore import Memo, RowScorer, Scored, lookup
 from subsidy_cli.engine.assess import evaluation_date
 from subsidy_cli.engine.compiled import Judge
 from subsidy_cli.output.formats import Documents
-from subsidy_cli.output.summary import Stats
-from subsidy_cli.profile.keys import Profile
+from subsidy_cli.output.summary import Stats, best_status
+from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.version import __version__
 
@@ -229,10 +229,16 @@ class ChunkWriter:
         date = evaluation_date(profile, self.job.as_of, self.job.today)
         text, verdict = self.documents.json(profile, date, {"line": line, "row_status": "valid"})
         for index, (status, high) in enumerate(zip(verdict.statuses, verdict.max_awards, strict=True)):
+            stats.status_firms[status][index] += 1
             if status == "eligible":
                 stats.eligible_firms[index] += 1
                 if high is not None:
                     stats.eligible_sums[index] += high
+            elif status == "potential" and high is not None:
+                stats.potential_sums[index] += high
+        stats.best[best_status(set(verdict.statuses))] += 1
+        stats.add_district(profile.district or "", 1, verdict.eligible_cash_max, verdict.potential_cash_max)
+        stats.blank.update(key for key in KEYS if key not in ("name", "credit_code") and values.get(key) is None)
         buffer.write(text + "\n")
 
 

@@ -1,0 +1,630 @@
+"""The client report (``subsidy report``): one firm's assessment as a self-contained HTML or Markdown document
+a consultant hands to the client.
+
+The report is built from the document ``check --format json`` writes (``formats.assessment_dict``) and the
+words of ``engine.explain``; it computes nothing itself. Statuses come from ``STATUSES``, so a status the
+engine adds gets its section (under its own words) without a change here. Templates are Jinja2 files shipped
+in ``output/templates/``: HTML with autoescaping, Markdown with every value escaped by ``finalize``, so no value
+from a profile can add markup to either. Jinja2 is imported here only, when a report is asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+from subsidy_cli.engine.assess import Assessment
+from subsidy_cli.engine.explain import CN_NUMERALS, kind_word, quota_words, status_word
+from subsidy_cli.engine.status import STATUSES
+from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
+from subsidy_cli.output.formats import assessment_dict
+from subsidy_cli.output.summary import Stats
+from subsidy_cli.profile.keys import KEYS, choice_label, parse_value
+from subsidy_cli.rules.catalog import Catalog
+from subsidy_cli.version import __version__
+from subsidy_cli.words import count, money, pick
+
+FORMATS = ("html", "md")
+SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
+
+# Statuses listed in a compact table at the end rather than in sections of their own.
+APART = ("ineligible", "expired")
+# Headings and introductions of the sections per status; a status not named here gets its status word.
+SECTIONS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "eligible": (
+        ("可申请项目", "What it can claim now"),
+        (
+            "按所提供的信息,企业已满足以下各项的全部条件。金额为政策文本规定的最高额度。",
+            "On the facts given, the firm meets every condition of these lines. Amounts are the maxima the "
+            "policy text sets.",
+        ),
+    ),
+    "potential": (
+        ("可争取项目", "What it could pursue"),
+        (
+            "企业可以获得以下各项,但尚未取得所需认定或未达到门槛;“尚未满足”一行说明还差什么。",
+            "The firm could receive these lines but does not yet hold the title or reach the threshold they "
+            "pay for; the lines marked “not yet” say what stands between.",
+        ),
+    ),
+    "to_confirm": (
+        ("须由主管部门确认的项目", "What only the issuing department can confirm"),
+        (
+            "以下各项取决于档案无法记录的事实,或取决于对条文含义不明之处的解读,只能由政策主管部门认定;每项列出所依据的解读。",
+            "These lines turn on facts a profile cannot record, or on a reading of ambiguous text, which only the "
+            "issuing department can settle; each names the reading it rests on.",
+        ),
+    ),
+    "open": (
+        ("面向各类企业、与本企业未见关联的项目", "Open to any firm, with nothing tying them to this firm"),
+        (
+            "原则上任何符合条件的主体都可参评以下各项,但档案中没有显示它们与本企业相关;不计入任何合计。",
+            "Any firm could enter these in principle, but nothing in the profile ties them to this firm; they are "
+            "left out of every total.",
+        ),
+    ),
+    "needs_info": (
+        ("待补充信息的项目", "Lines that wait on information"),
+        (
+            "以下各项取决于档案中尚未填写的信息;“待回答的问题”一节列出最值得补充的信息。",
+            "These lines depend on facts the profile leaves out; “Open questions” lists the answers worth most.",
+        ),
+    ),
+}
+
+
+@dataclass
+class Provenance:
+    """What the command was given besides the profile: the rules files (measures first, then the layers in
+    order), the ``--set`` pairs as typed and ``--district``, for the report's "rules used"."""
+
+    sources: list[str] = field(default_factory=list)
+    overrides: list[str] = field(default_factory=list)
+    district: str | None = None
+
+
+def report_format(path: str | None, given: str | None, source: str | None = None) -> str:
+    """The report's format: ``given`` (``html`` or ``md``), else from the suffix of ``path`` (``.html``, ``.htm``,
+    ``.md``, ``.markdown``), else ``html`` (stdout). Raises ``SubsidyError`` (exit 2) for a path whose suffix
+    says neither when no format is given, and for a path that is the input ``source`` itself."""
+    if path is not None and path != "-" and source is not None and source != "-" and _same(path, source):
+        raise SubsidyError(Problem("is the input file", file=path, hint="write the report to another file"), EXIT_USAGE)
+    if given:
+        return given
+    if path is None or path == "-":
+        return "html"
+    found = SUFFIXES.get(Path(path).suffix.lower())
+    if found is None:
+        raise SubsidyError(
+            Problem("is not a .html or .md file", file=path, hint="name it report.html or report.md, or pass --format"),
+            EXIT_USAGE,
+        )
+    return found
+
+
+def check_summary_path(path: str, *inputs: str | None) -> None:
+    """The summary page's path before a batch runs: an ``.html`` file that is none of ``inputs`` (the firms, the
+    results). Raises ``SubsidyError`` (exit 2)."""
+    if Path(path).suffix.lower() not in (".html", ".htm"):
+        raise SubsidyError(
+            Problem("is not a .html file", file=path, hint="the summary is a web page: name it summary.html"),
+            EXIT_USAGE,
+        )
+    for other in inputs:
+        if other is not None and other != "-" and _same(path, other):
+            raise SubsidyError(
+                Problem("is also the firms or results file", file=path, hint="choose another name"), EXIT_USAGE
+            )
+
+
+def write_document(path: str, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path``, under a temporary name renamed at the end (an interrupted run leaves
+    no half-written page; a report written before is replaced). Raises ``SubsidyError`` (exit 2) if it cannot."""
+    target = Path(path)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, target)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise SubsidyError(Problem(f"cannot write: {exc.strerror or exc}", file=path), EXIT_USAGE) from None
+
+
+def _same(one: str, other: str) -> bool:
+    try:
+        return Path(one).resolve() == Path(other).resolve()
+    except OSError:
+        return False
+
+
+def render_report(assessment: Assessment, lang: str, fmt: str = "html", provenance: Provenance | None = None) -> str:
+    """The report of one assessment as HTML (``fmt="html"``, a self-contained page for A4) or Markdown."""
+    context = report_context(assessment_dict(assessment, lang), lang, provenance or Provenance())
+    return _template(fmt).render(**context)
+
+
+def report_context(document: dict[str, Any], lang: str, provenance: Provenance) -> dict[str, Any]:
+    """The values the templates show, taken from an assessment document (``assessment_dict``) as they are, in
+    words of ``lang``. Nothing is computed but the grouping of lines by status."""
+    results = document["results"]
+    sections = []
+    for status in STATUSES:
+        if status in APART:
+            continue
+        lines = [_line(result, lang) for result in results if result["status"] == status]
+        heading, intro = SECTIONS.get(status, ((status_word(status, lang),) * 2, ("", "")))
+        sections.append({"status": status, "title": pick(lang, *heading), "intro": pick(lang, *intro), "lines": lines})
+    others = [_line(result, lang) for status in APART for result in results if result["status"] == status]
+    totals = document["totals"]
+    policy = document["policy"]
+    profile = document["profile"]
+    return {
+        "lang": lang,
+        "t": _Words(lang),
+        "name": profile.get("name", ""),
+        "as_of": document["as_of"],
+        "policy": policy,
+        "facts": [
+            {"key": key, "label": KEYS[key].label(lang), "value": _fact(key, value, lang)}
+            for key, value in profile.items()
+        ],
+        "rules": {
+            "sources": provenance.sources,
+            "overrides": provenance.overrides,
+            "district": provenance.district,
+            "sha256": document["rules_sha256"],
+            "tool_version": document["tool_version"],
+        },
+        "totals": {
+            "eligible": _money(totals["eligible_cash_max_cny"], lang),
+            "potential": _money(totals["potential_cash_max_cny"], lang),
+            "open_ended": totals["open_ended"],
+            "counts": [
+                {"status": status, "word": status_word(status, lang), "count": totals["counts"].get(status, 0)}
+                for status in STATUSES
+            ],
+        },
+        "sections": sections,
+        "others": others,
+        "questions": [_question(hint, lang) for hint in document["refine"]],
+    }
+
+
+def _line(result: dict[str, Any], lang: str) -> dict[str, Any]:
+    measure = result["measure"]
+    return {
+        "id": result["benefit"],
+        "title": result["title"],
+        "status": result["status"],
+        "status_word": status_word(result["status"], lang),
+        "kind": kind_word(result["kind"], lang),
+        "where": pick(lang, f"第({CN_NUMERALS[measure - 1]})条", f"measure {measure}"),
+        "award": _award(result, lang),
+        "basis": result["basis"],
+        "reasons": result["reasons"],
+        "clause": result["clause"],
+        "missing": [KEYS[key].label(lang) for key in result["missing"]],
+    }
+
+
+def _award(result: dict[str, Any], lang: str) -> str:
+    """The award as the document states it: at most, from .. to .., at least .. with no cap, or none."""
+    high, low = result["max_award_cny"], result["min_award_cny"]
+    if result["open_ended"]:
+        return (
+            pick(lang, f"不低于{_money(low, lang)},无上限", f"at least {_money(low, lang)}, no cap")
+            if low
+            else (pick(lang, "无上限", "no cap"))
+        )
+    if high is None:
+        return "-"
+    if low is not None and low != high:
+        return pick(
+            lang, f"{_money(low, lang)} 至 {_money(high, lang)}", f"{_money(low, lang)} to {_money(high, lang)}"
+        )
+    return pick(lang, f"最高 {_money(high, lang)}", f"up to {_money(high, lang)}")
+
+
+def _question(hint: dict[str, Any], lang: str) -> dict[str, Any]:
+    if hint["open_ended"]:
+        worth = pick(lang, "无上限的金额", "an award with no upper bound")
+    elif hint["largest_award_cny"] and Decimal(hint["largest_award_cny"]):
+        worth = pick(
+            lang, f"最高 {_money(hint['largest_award_cny'], lang)}", f"up to {_money(hint['largest_award_cny'], lang)}"
+        )
+    else:
+        worth = pick(lang, "非资金项目", "lines without a stated amount")
+    spec = KEYS[hint["key"]]
+    return {
+        "key": hint["key"],
+        "label": spec.label(lang),
+        "help": _help(spec, lang),
+        "worth": worth,
+        "lines": hint["benefits"],
+    }
+
+
+def _help(spec: Any, lang: str) -> str:
+    return str(getattr(spec, f"help_{lang}", "") or "")
+
+
+def _money(text: str | None, lang: str) -> str:
+    return money(Decimal(text), lang) if text is not None else "-"
+
+
+def _fact(key: str, value: Any, lang: str) -> str:
+    """A profile value (as the document carries it) in words."""
+    spec = KEYS[key]
+    if spec.type == "money":
+        return money(Decimal(value), lang)
+    if spec.type == "count":
+        return count(value, lang) + pick(lang, spec.unit_zh, f" {spec.unit_en}" if spec.unit_en else "")
+    if spec.type == "bool":
+        return pick(lang, "是" if value else "否", "yes" if value else "no")
+    if spec.type == "multi":
+        return pick(lang, "、", ", ").join(choice_label(key, v, lang) for v in value) or pick(lang, "无", "none")
+    if spec.type == "choice":
+        return choice_label(key, str(value), lang)
+    return str(value)
+
+
+class _Words:
+    """The report's fixed words in one language: ``t.title`` etc. in the templates."""
+
+    _WORDS: ClassVar[dict[str, tuple[str, str]]] = {
+        "title": ("政策申报评估报告", "Subsidy assessment"),
+        "prepared": ("评估日期", "Evaluation date"),
+        "policy": ("政策", "Policy"),
+        "issuer": ("发布单位", "Issued by"),
+        "in_force": ("政策有效期", "In force"),
+        "not_in_force": (
+            "评估日期不在政策有效期内;以下为有效期内的结果。",
+            "The evaluation date is outside the policy's period of validity; results show what applies while it "
+            "is in force.",
+        ),
+        "summary": ("概要", "Summary"),
+        "eligible_total": ("可申请资金合计最高", "Eligible cash, at most in all"),
+        "potential_total": ("可争取资金合计最高", "Potential cash, at most in all"),
+        "open_ended": ("另有未设上限的项目", "Plus lines with no upper bound"),
+        "lines_by_status": ("各状态项目数", "Lines by status"),
+        "firm": ("企业信息(按所提供)", "The firm, as described"),
+        "fact": ("项目", "Fact"),
+        "value": ("内容", "Value"),
+        "rules": ("所用规则", "Rules used"),
+        "sources": ("规则文件(措施及各地细则,按次序)", "Rules files (measures, then county layers, in order)"),
+        "overrides": ("假设条件(--set)", "What-if values (--set)"),
+        "district": ("所在地区(--district)", "District (--district)"),
+        "none": ("无", "none"),
+        "sha256": ("规则指纹 (SHA-256)", "Rules hash (SHA-256)"),
+        "tool": ("工具版本", "Tool version"),
+        "no_lines": ("无。", "None."),
+        "award": ("金额", "Award"),
+        "basis": ("计算依据", "Basis"),
+        "why": ("判断理由", "Why"),
+        "clause": ("政策原文", "The clause"),
+        "waits_on": ("尚缺信息", "Waits on"),
+        "questions": ("待回答的问题", "Open questions"),
+        "questions_intro": (
+            "回答以下问题可使结果更准确;按可能涉及的金额排序。",
+            "Answering these would settle more of the result; the answer worth most first.",
+        ),
+        "question": ("问题", "Question"),
+        "worth": ("可能涉及", "Could be worth"),
+        "lines": ("涉及项目", "Lines"),
+        "others": ("其他项目", "Other lines"),
+        "others_intro": (
+            "以下各项企业不能申请,或评估日期不在其有效期内。",
+            "The firm cannot receive these lines, or the evaluation date is outside their window.",
+        ),
+        "status": ("状态", "Status"),
+        "reason": ("理由", "Reason"),
+        "id": ("编号", "ID"),
+        "line": ("项目", "Line"),
+        "disclaimer_title": ("声明", "Disclaimer"),
+        "disclaimer": (
+            "本报告中的金额均为依据政策公开文本估算的上限,并非承诺;是否给予支持及具体金额,以政策主管部门的审核认定为准。评估仅依据企业提供的信息,信息有误或变化时结果随之改变。",
+            "Every amount in this report is an estimate of the maximum from the published text of the policy, not "
+            "a promise: the issuing department decides whether support is given and how much. The assessment "
+            "rests on the facts the firm gave; if they are wrong or change, so does the result.",
+        ),
+        "generated": ("由 subsidy-cli 生成", "Made with subsidy-cli"),
+    }
+
+    def __init__(self, lang: str) -> None:
+        self.lang = lang
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            return pick(self.lang, *self._WORDS[name])
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+
+
+def markdown_escape(value: Any) -> str:
+    """A value as literal Markdown text: HTML's own characters as entities (Markdown passes HTML through) and
+    Markdown's punctuation backslashed, line breaks as spaces (a table cell is one line)."""
+    if value is None:
+        return ""
+    text = str(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    text = re.sub(r"\s*[\r\n]+\s*", " ", text)
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _template(fmt: str) -> Any:
+    import jinja2
+
+    if fmt not in (*FORMATS, "summary"):
+        raise ValueError(f"unknown report format {fmt!r}")
+    loader = jinja2.PackageLoader("subsidy_cli.output", "templates")
+    if fmt != "md":
+        env = jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+    else:
+        env = jinja2.Environment(
+            loader=loader, autoescape=False, finalize=markdown_escape, undefined=jinja2.StrictUndefined
+        )
+    env.trim_blocks = env.lstrip_blocks = True
+    return env.get_template("summary.html.j2" if fmt == "summary" else f"report.{fmt}.j2")
+
+
+# -- the county summary page (batch --report) ---------------------------------------------------------------------
+
+
+@dataclass
+class BatchRun:
+    """What a batch run was given, for the summary page: the input's name, ``--as-of`` as given (None: each
+    row's date) and the rules files (measures first, then layers)."""
+
+    source: str
+    as_of: str | None = None
+    sources: list[str] = field(default_factory=list)
+
+
+def render_summary(catalog: Catalog, stats: Stats, lang: str, run: BatchRun) -> str:
+    """The county summary page of a batch run (a self-contained HTML page with inline SVG charts): eligible and
+    potential firms per line against the annual quota the policy sets (``quota`` in measures.toml), money at
+    stake per line and per district, firms by their first status, and the facts most often left unknown."""
+    from subsidy_cli.output import charts
+
+    t = _Words(lang)
+    unit = pick(lang, "万元", "CNY 10,000")
+    benefits = catalog.benefits
+    firms_at = {status: stats.status_firms.get(status, [0] * len(benefits)) for status in STATUSES}
+    lines: list[dict[str, Any]] = []
+    for index, benefit in enumerate(benefits):
+        eligible, potential = firms_at["eligible"][index], firms_at["potential"][index]
+        quota = benefit.quota
+        if not (eligible or potential or quota):
+            continue
+        lines.append(
+            {
+                "id": benefit.id,
+                "title": benefit.title(lang),
+                "eligible": eligible,
+                "potential": potential,
+                "quota": quota_words(benefit, lang),
+                "quota_count": quota.count if quota else None,
+                "quota_unit": pick(lang, quota.unit_zh, quota.unit_en) if quota else "",
+                "over": bool(quota and quota.bound == "exactly" and eligible > quota.count),
+                "clause": benefit.clause_text if quota else "",
+                "eligible_sum": stats.eligible_sums[index] if stats.eligible_sums else Decimal(0),
+                "potential_sum": stats.potential_sums[index] if stats.potential_sums else Decimal(0),
+            }
+        )
+    quoted = [line for line in lines if line["quota_count"]]
+    quota_chart = (
+        charts.quota_panels(
+            [
+                (
+                    f"{line['id']} {_short(line['title'], 10)}",
+                    line["eligible"],
+                    line["potential"],
+                    line["quota_count"],
+                    line["quota_unit"],
+                )
+                for line in quoted
+            ],
+            legend=(
+                status_word("eligible", lang),
+                status_word("potential", lang),
+                pick(lang, "年度名额", "annual quota"),
+            ),
+        )
+        if quoted
+        else ""
+    )
+    paid = [line for line in lines if line["eligible_sum"] or line["potential_sum"]]
+    money_chart = (
+        charts.barh(
+            [f"{line['id']} {_short(line['title'])}" for line in paid],
+            [
+                (status_word("eligible", lang), "eligible", [float(line["eligible_sum"]) / 10_000 for line in paid]),
+                (status_word("potential", lang), "potential", [float(line["potential_sum"]) / 10_000 for line in paid]),
+            ],
+            xlabel=pick(lang, f"最高金额合计({unit})", f"sum of maximum awards ({unit})"),
+        )
+        if paid
+        else ""
+    )
+    districts = _districts(stats, lang)
+    district_chart = (
+        charts.barh(
+            [d["label"] for d in districts],
+            [
+                (status_word("eligible", lang), "eligible", [float(d["eligible"]) / 10_000 for d in districts]),
+                (status_word("potential", lang), "potential", [float(d["potential"]) / 10_000 for d in districts]),
+            ],
+            xlabel=pick(lang, f"最高金额合计({unit})", f"sum of maximum awards ({unit})"),
+        )
+        if districts
+        else ""
+    )
+    scored = stats.rows - stats.invalid
+    by_status = [
+        {"status": status, "word": status_word(status, lang), "firms": stats.best.get(status, 0)} for status in STATUSES
+    ]
+    shares: list[dict[str, Any]] = [
+        *by_status,
+        {"status": "invalid", "word": pick(lang, "无效行", "invalid rows"), "firms": stats.invalid},
+    ]
+    status_chart = charts.barh(
+        [s["word"] for s in shares],
+        [(pick(lang, "企业数", "firms"), "other", [s["firms"] for s in shares])],
+        xlabel=pick(lang, "企业数", "firms"),
+    )
+    read = _keys_read(catalog)
+    missing = [(key, n) for key, n in stats.blank.most_common() if n and key in read][:10]
+    missing_rows: list[dict[str, Any]] = [
+        {"key": key, "label": KEYS[key].label(lang), "firms": n} for key, n in missing
+    ]
+    missing_chart = (
+        charts.barh(
+            [m["label"] for m in missing_rows],
+            [(pick(lang, "企业数", "firms"), "other", [m["firms"] for m in missing_rows])],
+            xlabel=pick(lang, "未填写该项的企业数", "firms leaving it blank"),
+        )
+        if missing_rows
+        else ""
+    )
+    context = {
+        "lang": lang,
+        "t": t,
+        "s": _SummaryWords(lang),
+        "run": run,
+        "catalog": catalog,
+        "policy_title": pick(lang, catalog.policy.title_zh, catalog.policy.title_en),
+        "rules_sha256": catalog.rules_sha256,
+        "tool_version": __version__,
+        "rows": stats.rows,
+        "scored": scored,
+        "invalid": stats.invalid,
+        "with_eligible": stats.best.get("eligible", 0),
+        "eligible_total": money(sum((Decimal(d["eligible"]) for d in districts), Decimal(0)), lang),
+        "potential_total": money(sum((Decimal(d["potential"]) for d in districts), Decimal(0)), lang),
+        "lines": [
+            {
+                **line,
+                "eligible_sum": money(line["eligible_sum"], lang),
+                "potential_sum": money(line["potential_sum"], lang),
+            }
+            for line in lines
+        ],
+        "districts": [
+            {**d, "eligible": money(d["eligible"], lang), "potential": money(d["potential"], lang)} for d in districts
+        ],
+        "shares": [{**s, "percent": f"{100 * s['firms'] / stats.rows:.1f}%" if stats.rows else "-"} for s in shares],
+        "missing": missing_rows,
+        "charts": {
+            "quota": quota_chart,
+            "money": money_chart,
+            "districts": district_chart,
+            "status": status_chart,
+            "missing": missing_chart,
+        },
+    }
+    return _template("summary").render(**context)
+
+
+def _short(title: str, limit: int = 14) -> str:
+    return title if len(title) <= limit else title[: limit - 1] + "…"
+
+
+def _districts(stats: Stats, lang: str) -> list[dict[str, Any]]:
+    """Per district (as the profile names them; blank cells apart), firms and the sums of their total maxima, in
+    the order of the district list."""
+    merged: dict[str, list[Any]] = {}
+    for text, (firms, eligible, potential) in stats.districts.items():
+        try:
+            slug = parse_value("district", text) if text.strip() else ""
+        except ValueError:  # not a district (such rows are invalid, so not counted): kept as typed
+            slug = text
+        found = merged.setdefault(slug, [0, Decimal(0), Decimal(0)])
+        found[0] += firms
+        found[1] += eligible
+        found[2] += potential
+    order = [*KEYS["district"].choices, ""]
+    rows = []
+    for slug in sorted(merged, key=lambda s: (order.index(s) if s in order else len(order), s)):
+        firms, eligible, potential = merged[slug]
+        label = choice_label("district", slug, lang) if slug else pick(lang, "未填写", "not given")
+        rows.append({"slug": slug, "label": label, "firms": firms, "eligible": eligible, "potential": potential})
+    return rows
+
+
+def _keys_read(catalog: Catalog) -> set[str]:
+    """The profile keys some line's conditions or amount read (the facts worth asking for)."""
+    from subsidy_cli.engine.compiled import Compiled
+
+    keys: set[str] = set()
+    for condition in Compiled(catalog, None).conditions:
+        keys.update(condition.keys())
+    for benefit in catalog.benefits:
+        keys.update(benefit.amount.keys())
+    return keys - {"name", "credit_code"}
+
+
+class _SummaryWords(_Words):
+    _WORDS: ClassVar[dict[str, tuple[str, str]]] = {
+        "title": ("批量评估汇总", "County summary"),
+        "source": ("输入文件", "Input"),
+        "as_of": ("评估日期", "Evaluation date"),
+        "as_of_rows": ("各行的申报日期(未填则为当天)", "each row's application date (else the day of the run)"),
+        "rows": ("读取行数", "Rows read"),
+        "scored": ("已评估企业", "Firms scored"),
+        "invalid": ("无效行", "Invalid rows"),
+        "with_eligible": ("有可申请项目的企业", "Firms with an eligible line"),
+        "eligible_total": ("可申请资金合计最高", "Eligible cash, at most in all"),
+        "potential_total": ("可争取资金合计最高", "Potential cash, at most in all"),
+        "quota": ("各项目企业数与年度名额", "Firms per line against the annual quota"),
+        "quota_intro": (
+            "每个项目可申请和可争取的企业数;有年度名额的项目以竖线标出名额(名额及原文见下表)。",
+            "Eligible and potential firms per line; where the policy sets an annual quota, a tick marks it "
+            "(the quota and its clause are in the table).",
+        ),
+        "line": ("项目", "Line"),
+        "eligible": ("可申请", "Eligible"),
+        "potential": ("可争取", "Potential"),
+        "quota_col": ("年度名额", "Annual quota"),
+        "clause": ("政策原文", "Clause"),
+        "over": ("超出名额", "over the quota"),
+        "money": ("各项目涉及金额", "Money at stake per line"),
+        "money_intro": (
+            "可申请和可争取企业的最高金额之和(非资金项目不计)。",
+            "The sum of the maximum awards of eligible and potential firms (lines without an amount do not count).",
+        ),
+        "sum_eligible": ("可申请金额合计", "Eligible, sum"),
+        "sum_potential": ("可争取金额合计", "Potential, sum"),
+        "districts": ("各地区涉及金额", "Money at stake per district"),
+        "districts_intro": (
+            "各地区企业可申请、可争取资金合计(按企业的资金合计,已计入各地细则的上限和不得同时享受的规定)。",
+            "Per district, the firms' eligible and potential cash totals (with the layers' caps and exclusions).",
+        ),
+        "district": ("地区", "District"),
+        "firms": ("企业数", "Firms"),
+        "status": ("企业状态分布", "Firms by status"),
+        "status_intro": (
+            "每家企业按其最好的项目状态计一次(顺序:",
+            "Each firm counted once, by the first status any of its lines has (in the order: ",
+        ),
+        "share": ("占比", "Share"),
+        "missing": ("最常缺少的信息", "Facts most often missing"),
+        "missing_intro": (
+            "各项目判断所需、而最多企业未填写的信息;补齐这些信息,结果会更确定。",
+            "The facts the lines read that most firms left blank; filling them in would settle more results.",
+        ),
+        "key": ("信息", "Fact"),
+        "no_data": ("无。", "None."),
+        "disclaimer": (
+            "金额均为依据政策公开文本估算的上限之和,并非承诺;是否给予支持及具体金额,以政策主管部门的审核认定为准。",
+            "Amounts are sums of maxima estimated from the published text of the policy, not promises: the "
+            "issuing department decides whether support is given and how much.",
+        ),
+    }
