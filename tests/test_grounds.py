@@ -104,3 +104,28 @@ def test_lines_open_to_any_firm_are_outside_the_totals() -> None:
         start=verdict.potential_cash_max * 0,
     )
     assert verdict.potential_cash_max == potential
+
+
+def test_show_and_explain_print_each_condition_with_its_ground(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from subsidy_cli.cli import app
+
+    env = {"COLUMNS": "200", "NO_COLOR": "1"}
+    shown = CliRunner().invoke(app, ["show", "16a", "--lang", "zh"], env=env)
+    assert shown.exit_code == 0
+    assert "原文:“对经江苏省及以上认定的首台(套)装备及关键零部件”" in shown.stdout
+    assert "解读:政策原文的支持范围未提注册地" in shown.stdout
+    assert "评估日期是申报日期" in shown.stdout
+    profile = tmp_path / "big.toml"
+    profile.write_text(
+        'name = "甲"\nentity_type = "enterprise"\nindependent_legal_person = true\ndistrict = "kunshan"\n'
+        'sme = false\nroles = ["manufacturer"]\ncloud_star_level = 5\n',
+        encoding="utf-8",
+    )
+    explained = CliRunner().invoke(
+        app, ["check", str(profile), "--explain", "--as-of", "2022-06-30", "--lang", "en"], env=env
+    )
+    assert explained.exit_code == 0
+    assert "to confirm" in explained.stdout
+    assert "a reading: the heading says SMEs" in explained.stdout

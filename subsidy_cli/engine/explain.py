@@ -120,8 +120,41 @@ def finding_words(finding: Finding, lang: str) -> str:
     return text
 
 
+def ground_words(cond: Condition, lang: str) -> str:
+    """What a condition stands on: the policy's own words (its ``basis``, quoted), or a reading and why; for
+    ``any``/``all`` without a ground of their own, those of their parts."""
+    if cond.basis is not None:
+        return pick(lang, f"原文:“{cond.basis}”", f"text: “{cond.basis}”")
+    if cond.reading_zh is not None:
+        return pick(lang, f"解读:{cond.reading_zh}", f"a reading: {cond.reading_en or cond.reading_zh}")
+    parts = [ground_words(c, lang) for c in cond.any or cond.all or []]
+    return pick(lang, ";", "; ").join(p for p in parts if p)
+
+
+def conditions_words(benefit: Benefit, scope: list[tuple[str, Condition]], lang: str) -> list[tuple[str, str, str]]:
+    """A line's conditions for ``show``: (group, the test in words, its ground), in the order they are judged:
+    the policy's scope rules (``scope``: their ids and tests; a line's own override in place), ``requires``,
+    ``qualifies`` and who the line is for (``relevant_to``: relevance, never a gate)."""
+    groups = {
+        "scope": pick(lang, "适用范围", "scope"),
+        "requires": pick(lang, "主体要求", "applicant"),
+        "qualifies": pick(lang, "奖励条件", "pays for"),
+        "relevant_to": pick(lang, "面向(仅用于判断是否值得争取)", "for (relevance only)"),
+    }
+    rows = []
+    for rule_id, test in scope:
+        cond = benefit.scope_override.get(rule_id, test)
+        rows.append((groups["scope"], describe_condition(cond, lang), ground_words(cond, lang)))
+    for group in ("requires", "qualifies", "relevant_to"):
+        for cond in getattr(benefit, group) or []:
+            rows.append((groups[group], describe_condition(cond, lang), ground_words(cond, lang)))
+    if benefit.relevant_to == []:
+        rows.append((groups["relevant_to"], pick(lang, "档案中没有能关联本条的信息", "nothing in a profile"), ""))
+    return rows
+
+
 def outcome_word(finding: Finding, lang: str) -> str:
-    if finding.to_confirm:
+    if finding.outcome is False and finding.condition.soft:
         return pick(lang, "待确认", "to confirm")
     return {
         True: pick(lang, "满足", "met"),

@@ -215,11 +215,14 @@ def _explain(console: Console, result: LineResult, profile: Profile, lang: str) 
         "qualifies": pick(lang, "奖励条件", "pays for"),
     }
     for finding in result.findings:
-        style = "yellow" if finding.to_confirm else styles[finding.outcome]
+        style = "yellow" if finding.outcome is False and finding.condition.soft else styles[finding.outcome]
         console.print(
             _t(console, f"  [{explain.outcome_word(finding, lang)}] ", style)
             + _t(console, f"{groups[finding.group]}: {explain.finding_words(finding, lang)}")
         )
+        ground = explain.ground_words(finding.condition, lang)
+        if ground:
+            console.print(_t(console, f"      {ground}", "dim"))
     for line in (pick(lang, benefit.note_zh or "", benefit.note_en or ""), explain.basis(benefit, profile, lang)):
         if line:
             console.print(_t(console, f"  {line}", "italic"))
@@ -279,6 +282,25 @@ def benefit_detail(
         for label, value in rows:
             grid.add_row(_t(console, label), _t(console, value))
         console.print(grid)
+        scope = [(rule.id, rule.test) for rule in catalog.policy.scope]
+        conditions = explain.conditions_words(benefit, scope, lang)
+        if conditions:
+            console.print(_t(console, pick(lang, "条件及其依据:", "Conditions and their grounds:"), "bold"))
+            for group, words, ground in conditions:
+                console.print(_t(console, f"  {group}: {words}"))
+                if ground:
+                    console.print(_t(console, f"      {ground}", "dim"))
+        console.print(
+            _t(
+                console,
+                pick(
+                    lang,
+                    "评估日期是申报日期(不是贷款或获评的日期)。",
+                    "The evaluation date is the application date, not the date of the loan or the title.",
+                ),
+                "dim",
+            )
+        )
         if rules is not None:
             _layers(console, rules, benefit, lang)
 
