@@ -473,11 +473,26 @@ def template(
     csv_header: Annotated[bool, typer.Option("--csv", help="An empty CSV with every profile key as a column.")] = (
         False
     ),
+    xlsx: Annotated[
+        bool, typer.Option("--xlsx", help="A workbook to collect firms in, with dropdowns and hints (needs -o).")
+    ] = False,
     lang: LangOption = None,
 ) -> None:
-    """Write a commented TOML profile to fill in (or, with --csv, an empty CSV of firms)."""
+    """Write a commented TOML profile to fill in (or, with --csv, an empty CSV of firms; with --xlsx, a workbook)."""
     from subsidy_cli.output.files import write_new_file
     from subsidy_cli.output.template import csv_template, profile_template
+
+    if xlsx or (output is not None and output.suffix.lower() == ".xlsx"):
+        from subsidy_cli.output.files import atomic_path, check_new_file
+        from subsidy_cli.output.template import workbook_template
+
+        if output is None:
+            raise SubsidyError("--xlsx writes a workbook: give its name with -o, e.g. -o firms.xlsx", EXIT_USAGE)
+        check_new_file(output)
+        with atomic_path(str(output)) as path:
+            workbook_template(path, _lang(lang))
+        sys.stderr.write(f"wrote {output}\n")
+        return
 
     text = csv_template(_lang(lang)) if csv_header else profile_template(_lang(lang))
     if output is None:

@@ -225,14 +225,26 @@ def _read_sheet(
     raw = sheet.iter_rows()
     first = list(itertools.islice(raw, HEADER_ROWS))
     best: tuple[int, int] | None = None  # (keys named, row index)
+    across = {  # cells of the first rows inside an area merged across columns (a group's or a title's label)
+        (r, c)
+        for (r0, c0), (r1, c1) in merged
+        if c1 > c0
+        for r in range(r0, min(r1, HEADER_ROWS) + 1)
+        for c in range(c0, c1 + 1)
+    }
     for index, row in enumerate(first):
         cells = [cell_text(value) for value in row]
         for r0, c0, r1 in down:  # a header cell merged down from a row above takes its text
             if r0 < index <= r1 and c0 < len(cells) and not cells[c0].strip():
                 cells[c0] = cell_text(first[r0][c0]) if c0 < len(first[r0]) else ""
-        keys = [header_key(cell) for cell in cells if cell.strip()]
-        if "name" in keys and (best is None or len(set(keys)) > best[0]):
-            best = (len(set(keys)), index)
+        for column, cell in enumerate(cells):  # a two-row header: a column labelled on the upper row only
+            if index and not cell.strip() and (index - 1, column) not in across and column < len(first[index - 1]):
+                above = cell_text(first[index - 1][column])
+                if header_key(above) is not None:
+                    cells[column] = above
+        named = {key for key in map(header_key, cells) if key is not None}
+        if "name" in named and (best is None or len(named) > best[0]):
+            best = (len(named), index)
             header_cells = cells
     if best is None:
         return None
@@ -499,6 +511,9 @@ def score_to_workbook(
         today=job.today,
     )
     district = _district_of(firms.header, fixed)
+    keys = firms.header.keys
+    name_at = keys.index("name") if "name" in keys else None
+    code_at = keys.index("credit_code") if "credit_code" in keys and "credit_code" not in fixed else None
     pending: deque[Block] = deque()
 
     def feed() -> Iterator[Block]:
@@ -524,6 +539,9 @@ def score_to_workbook(
                     raise RuntimeError(f"{len(rows)} rows gave {len(results)} results")
                 for row, result in zip(rows, results, strict=True):
                     shown_row = visible_row(row) if check else row
+                    for cell, index in ((1, name_at), (2, code_at)):  # as given: a workbook cell is never a formula
+                        if index is not None:
+                            result[cell] = shown_row[index].strip() if index < len(shown_row) else ""
                     if not book.add(shown_row, result, district(row)):
                         raise InputError(
                             Problem(
