@@ -534,10 +534,8 @@ def score_to_workbook(
                 text = out.getvalue().decode("utf-8")
                 out.seek(0)
                 out.truncate()
-                results = list(csv.reader(io.StringIO(text, newline="")))
-                if len(results) != len(rows):  # pragma: no cover - one output row per input row, always
-                    raise RuntimeError(f"{len(rows)} rows gave {len(results)} results")
-                for row, result in zip(rows, results, strict=True):
+                results = csv.reader(io.StringIO(text, newline=""))  # read as written: one list at a time
+                for row, result in zip(rows, results, strict=True):  # one output row per input row, always
                     shown_row = visible_row(row) if check else row
                     for cell, index in ((1, name_at), (2, code_at)):  # as given: a workbook cell is never a formula
                         if index is not None:

@@ -37,7 +37,7 @@ from subsidy_cli.words import pick
 
 MONEY_FORMAT = "¥#,##0.00"
 MAX_ROWS = 1_048_576  # a sheet's rows, the header's included
-_FLUSH_PATTERNS = 4_096  # distinct result patterns counted before they are added into the summary
+_FLUSH_PATTERNS = 1_024  # distinct result patterns counted before they are added into the summary
 FIXED = 5  # line, name, credit_code, row_status, row_errors: the first cells of a result row
 
 
@@ -104,7 +104,7 @@ class ResultsWorkbook:
         self.row_words = {"valid": pick(lang, "有效", "valid"), "invalid": pick(lang, "无效", "invalid")}
         self.row = 0
         self.rows = self.valid = 0
-        self.patterns: dict[tuple[str, ...], int] = {}
+        self.patterns: dict[str, int] = {}  # a row's statuses and maxima joined by \x1f -> rows that had them
         self.counts: list[dict[str, int]] = [{} for _ in self.ids]
         self.sums: list[dict[str, Decimal]] = [{} for _ in self.ids]
         self.districts: dict[str | None, _District] = {}
@@ -171,7 +171,7 @@ class ResultsWorkbook:
                 text(row, 7 + 2 * index, words.get(status) or status_words(status, self.lang))
                 if high:
                     sheet.write_number(row, 8 + 2 * index, float(high), self.money)
-            key = tuple(cells)
+            key = "\x1f".join(cells)
             self.patterns[key] = self.patterns.get(key, 0) + 1
             if len(self.patterns) > _FLUSH_PATTERNS:
                 self._flush()
@@ -190,7 +190,8 @@ class ResultsWorkbook:
 
     def _flush(self) -> None:
         """Add the counted result patterns into the per-line counts and sums."""
-        for cells, times in self.patterns.items():
+        for joined, times in self.patterns.items():
+            cells = joined.split("\x1f")
             for index in range(len(self.ids)):
                 status, high = cells[2 * index], cells[2 * index + 1]
                 counts = self.counts[index]
