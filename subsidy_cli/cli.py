@@ -245,6 +245,7 @@ def check(
     if workbook.is_workbook(profile):
         parsed = workbook.load_profile(profile, sheet, row, fixed)
     else:
+        workbook.check_sheet_options(profile, sheet, row)
         parsed = load_profile(profile, fixed)
     _show(assess_rules(parsed, rules, evaluation_date(parsed, date)), language, output_format, show_all, explain)
 
@@ -443,6 +444,7 @@ def batch(
     if workbook.is_workbook(source):
         firms: runner.FirmsInput = workbook.open_firms(source, sheet, ignore_unknown_columns, output, fixed)
     else:
+        workbook.check_sheet_options(source, sheet)
         firms = runner.open_firms(source, encoding, ignore_unknown_columns, output)
     with firms:
         if isinstance(firms, workbook.WorkbookFirms):

@@ -277,6 +277,10 @@ def test_unreadable_workbooks(tmp_path: Path) -> None:
     assert code == 2 and "fake.xlsx: cannot be read as a workbook" in err
     code, _, err = run("batch", tmp_path / "missing.xlsx")
     assert code == 2 and "missing.xlsx: does not exist" in err
+    code, _, err = run("batch", FIRMS, "--sheet", "2")
+    assert code == 2 and "firms.csv: --sheet is for workbooks (.xlsx .xls .ods); leave out --sheet" in err
+    code, _, err = run("check", ROOT / "samples" / "kunshan-parts-sme.toml", "--row", "2")
+    assert code == 2 and "--row is for workbooks" in err
     code, _, err = run("batch", FIRMS, "-o", tmp_path / "x.xlsx", "--format", "csv")
     assert code == 2 and "names a workbook but --format is csv" in err
     assert not (tmp_path / "x.xlsx").exists()

@@ -401,6 +401,15 @@ def open_firms(
                          header_line=opened.header_line)  # fmt: skip
 
 
+def check_sheet_options(source: str, sheet: str | None, row: int | None = None) -> None:
+    """Raise ``InputError`` (exit 2) for ``--sheet`` or ``--row`` given with an input that is not a workbook."""
+    for option, value in (("--sheet", sheet), ("--row", row)):
+        if value is not None:
+            raise InputError(
+                Problem(f"{option} is for workbooks (.xlsx .xls .ods)", file=source, hint=f"leave out {option}")
+            )
+
+
 # -- one firm, for check -----------------------------------------------------------------------------------------
 
 
