@@ -90,6 +90,7 @@ class BatchFormat(StrEnum):
 
     csv = "csv"
     jsonl = "jsonl"
+    xlsx = "xlsx"
 
 
 class Lang(StrEnum):
@@ -116,6 +117,12 @@ AsOfRulesOption = Annotated[
 DistrictOption = Annotated[
     str | None,
     typer.Option("--district", help="Show the values for firms registered in this district (with layers)."),
+]
+SheetOption = Annotated[
+    str | None,
+    typer.Option(
+        "--sheet", help="A workbook's sheet, by name or number (default: the first with a header row naming the firm)."
+    ),
 ]
 LangOption = Annotated[
     Lang | None,
@@ -179,7 +186,11 @@ def _root(
 @app.command()
 def check(
     profile: Annotated[
-        str | None, typer.Argument(help="Profile file (.toml or .json); '-' reads stdin. Optional with --interactive.")
+        str | None,
+        typer.Argument(
+            help="Profile file (.toml or .json), or a workbook (.xlsx) with one firm or --row; '-' reads stdin. "
+            "Optional with --interactive."
+        ),
     ] = None,
     as_of: Annotated[
         str | None,
@@ -207,6 +218,10 @@ def check(
         Path | None,
         typer.Option("--save", help="With --interactive: save the answers to this TOML file.", dir_okay=False),
     ] = None,
+    sheet: SheetOption = None,
+    row: Annotated[
+        int | None, typer.Option("--row", min=1, help="A workbook's row to judge (the row number Excel shows).")
+    ] = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
     overlay: OverlayOption = None,
@@ -225,7 +240,13 @@ def check(
         _interview(profile, fixed, date, rules, language, save, output_format, show_all, explain)
         return
     assert profile is not None
-    parsed = load_profile(profile, fixed)
+    from subsidy_cli.batch import workbook
+
+    if workbook.is_workbook(profile):
+        parsed = workbook.load_profile(profile, sheet, row, fixed)
+    else:
+        workbook.check_sheet_options(profile, sheet, row)
+        parsed = load_profile(profile, fixed)
     _show(assess_rules(parsed, rules, evaluation_date(parsed, date)), language, output_format, show_all, explain)
 
 
@@ -389,7 +410,9 @@ def validate(
 
 @app.command()
 def diff(
-    firms: Annotated[str, typer.Argument(metavar="FIRMS", help="A CSV of firms, or one profile (.toml/.json).")],
+    firms: Annotated[
+        str, typer.Argument(metavar="FIRMS", help="A CSV or workbook (.xlsx) of firms, or one profile (.toml/.json).")
+    ],
     against: Annotated[
         list[Path] | None, typer.Option("--against", help="Layers of the second rule set (repeatable).", dir_okay=False)
     ] = None,
@@ -398,6 +421,7 @@ def diff(
     ] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluation date (default: each firm's).")] = None,
     encoding: Annotated[str | None, typer.Option("--encoding", help="The CSV's encoding (default: detect).")] = None,
+    sheet: SheetOption = None,
     measures: MeasuresOption = None,
     overlay: OverlayOption = None,
 ) -> None:
@@ -411,7 +435,7 @@ def diff(
     date = sources.option_date(as_of)
     first = sources.rules(measures, overlay or [], EXIT_USAGE)
     second = sources.rules(against_measures, against or [], EXIT_USAGE)
-    changes = FirmsDiff(firms, first, second, date, encoding)
+    changes = FirmsDiff(firms, first, second, date, encoding, sheet)
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(changes.header)
     writer.writerows(changes)
@@ -435,11 +459,17 @@ def schema(
 
 @app.command()
 def batch(
-    source: Annotated[str, typer.Argument(metavar="FIRMS.CSV", help="CSV of firms, one per row; '-' reads stdin.")],
-    output: Annotated[str | None, typer.Option("-o", "--output", help="Write here (default: stdout).")] = None,
-    output_format: Annotated[BatchFormat, typer.Option("--format", help="csv (one row per firm) or jsonl.")] = (
-        BatchFormat.csv
-    ),
+    source: Annotated[
+        str,
+        typer.Argument(metavar="FIRMS", help="CSV or workbook (.xlsx .xls .ods) of firms; '-' reads stdin."),
+    ],
+    output: Annotated[
+        str | None, typer.Option("-o", "--output", help="Write here (default: stdout); a .xlsx name writes a workbook.")
+    ] = None,
+    output_format: Annotated[
+        BatchFormat | None,
+        typer.Option("--format", help="csv (one row per firm), jsonl or xlsx (default: -o's extension, else csv)."),
+    ] = None,
     long: Annotated[bool, typer.Option("--long", help="CSV with one row per firm and line.")] = False,
     excel: Annotated[bool, typer.Option("--excel", help="Write UTF-8 with a BOM, so Excel reads it.")] = False,
     encoding: Annotated[str | None, typer.Option("--encoding", help="The input's encoding (default: detect).")] = None,
@@ -460,14 +490,16 @@ def batch(
         str | None,
         typer.Option("--report", help="Also write a county summary page with charts (HTML) here.", dir_okay=False),
     ] = None,
+    sheet: SheetOption = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
     overlay: OverlayOption = None,
 ) -> None:
-    """Score a CSV of firms: one output row per input row, in order. Exit 1 when some rows are invalid."""
-    from subsidy_cli.batch import runner, sources
+    """Score a CSV or workbook of firms: one output row per input row, in order. Exit 1 when some rows are invalid."""
+    from subsidy_cli.batch import runner, sources, workbook
     from subsidy_cli.output import render
 
+    chosen = workbook.output_format(output_format.value if output_format else None, output, long)
     date = sources.option_date(as_of)
     fixed = sources.overrides(overrides or [], EXIT_USAGE)
     rules = sources.rules(measures, overlay or [], EXIT_USAGE)
@@ -476,24 +508,27 @@ def batch(
         from subsidy_cli.output.report import check_summary_path
 
         check_summary_path(report_path, source, output)
-    with runner.open_firms(source, encoding, ignore_unknown_columns, output) as firms:
-        how = "detected" if firms.detected else "as given"
-        sys.stderr.write(f"reading {firms.name} as {firms.encoding} ({how})\n")
+    if workbook.is_workbook(source):
+        firms: runner.FirmsInput = workbook.open_firms(source, sheet, ignore_unknown_columns, output, fixed)
+    else:
+        workbook.check_sheet_options(source, sheet)
+        firms = runner.open_firms(source, encoding, ignore_unknown_columns, output)
+    with firms:
+        if isinstance(firms, workbook.WorkbookFirms):
+            sys.stderr.write(f"reading {firms.name}, sheet {firms.sheet!r} (header on row {firms.header_line})\n")
+        else:
+            how = "detected" if firms.detected else "as given"
+            sys.stderr.write(f"reading {firms.name} as {firms.encoding} ({how})\n")
         if firms.header.unknown:
             sys.stderr.write(f"ignoring column(s): {', '.join(firms.header.unknown)}\n")
-        result = runner.score_firms(
-            firms,
-            rules,
-            output,
-            output_format=output_format.value,
-            long=long,
-            excel=excel,
-            jobs=jobs,
-            as_of=date,
-            overrides=fixed,
-            lang=language,
-            progress=render.batch_progress,
-        )
+        options: dict[str, Any] = {"jobs": jobs, "as_of": date, "overrides": fixed, "lang": language}
+        if chosen == "xlsx":
+            result = workbook.score_to_workbook(firms, rules, output, progress=render.batch_progress, **options)
+        else:
+            result = runner.score_firms(
+                firms, rules, output, output_format=chosen, long=long, excel=excel, progress=render.batch_progress,
+                **options,
+            )  # fmt: skip
     render.batch_summary(render.make_console(stderr=True), result.catalog, result.stats, result.seconds, language)
     if report_path is not None:
         from subsidy_cli.output import report as documents
@@ -513,11 +548,26 @@ def template(
     csv_header: Annotated[bool, typer.Option("--csv", help="An empty CSV with every profile key as a column.")] = (
         False
     ),
+    xlsx: Annotated[
+        bool, typer.Option("--xlsx", help="A workbook to collect firms in, with dropdowns and hints (needs -o).")
+    ] = False,
     lang: LangOption = None,
 ) -> None:
-    """Write a commented TOML profile to fill in (or, with --csv, an empty CSV of firms)."""
+    """Write a commented TOML profile to fill in (or, with --csv, an empty CSV of firms; with --xlsx, a workbook)."""
     from subsidy_cli.output.files import write_new_file
     from subsidy_cli.output.template import csv_template, profile_template
+
+    if xlsx or (output is not None and output.suffix.lower() == ".xlsx"):
+        from subsidy_cli.output.files import atomic_path, check_new_file
+        from subsidy_cli.output.template import workbook_template
+
+        if output is None:
+            raise SubsidyError("--xlsx writes a workbook: give its name with -o, e.g. -o firms.xlsx", EXIT_USAGE)
+        check_new_file(output)
+        with atomic_path(str(output)) as path:
+            workbook_template(path, _lang(lang))
+        sys.stderr.write(f"wrote {output}\n")
+        return
 
     text = csv_template(_lang(lang)) if csv_header else profile_template(_lang(lang))
     if output is None:

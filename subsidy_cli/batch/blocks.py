@@ -60,6 +60,15 @@ class Block:
     first_line: int
 
 
+@dataclass(frozen=True)
+class RowBlock(Block):
+    """Rows already split into cells (a workbook's, see ``workbook.py``), with the line each is on; ``data`` is
+    empty. A ``BadRow`` among them keeps its cells and says why the row is invalid."""
+
+    lines: tuple[int, ...] = ()
+    rows: tuple[list[str], ...] = ()
+
+
 def line_breaks(data: bytes) -> int:
     """Lines ended in ``data``, counted as the csv module counts them (CR LF, LF and lone CR each end one)."""
     return data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
@@ -189,6 +198,8 @@ def decode(data: bytes, encoding: str) -> str:
 def read_block(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool]:
     """A block's rows with the line each starts on, and whether it had bytes the encoding cannot read.
     A row the csv module cannot split comes as a BadRow, and reading goes on with the next line."""
+    if isinstance(block, RowBlock):  # a workbook's rows: split already
+        return list(block.lines), list(block.rows), False
     before = decode_errors()
     text = decode(block.data, encoding if block.first_line == 1 else _rows_encoding(encoding))
     bad_bytes = decode_errors() > before

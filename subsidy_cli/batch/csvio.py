@@ -112,7 +112,8 @@ def detect_encoding(prefix: bytes, complete: bool, name: str) -> str:
             Problem(
                 "is an Excel workbook (.xlsx), not CSV",
                 file=name,
-                hint="in Excel or WPS use Save As > 'CSV UTF-8' (or 'CSV'), then pass that file",
+                hint="pass it by a name ending in .xlsx (workbooks are read from files, not stdin), "
+                "or in Excel or WPS use Save As > 'CSV UTF-8'",
             )
         )
     if prefix.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):

@@ -25,6 +25,7 @@ from subsidy_cli.batch.job import Job
 from subsidy_cli.batch.rowscore import Scored
 from subsidy_cli.batch.run import ChunkWriter
 from subsidy_cli.batch.sources import is_profile_file
+from subsidy_cli.batch.workbook import is_workbook, open_sheet
 from subsidy_cli.engine.compare import DIFF_COLUMNS, Change, compare, pair_of
 from subsidy_cli.errors import EXIT_DATA, EXIT_OK, Problem
 from subsidy_cli.output.summary import Stats
@@ -38,7 +39,8 @@ AUDIT_COLUMNS = ("rules_a_sha256", "rules_b_sha256", "tool_version")
 
 
 class FirmsDiff:
-    """The rows of a diff of ``firms`` (a ``.toml``/``.json`` profile, else a CSV of firms; ``-``: stdin) under
+    """The rows of a diff of ``firms`` (a ``.toml``/``.json`` profile, a workbook (``sheet``: which sheet, see
+    ``workbook.open_sheet``), else a CSV of firms; ``-``: stdin) under
     ``first`` and ``second``, each row ending with the audit trail (both rules' SHA-256 and the tool version).
 
     Nothing is read until the rows are iterated. Iterating raises ``ProfileError`` (exit 1) for a profile
@@ -55,8 +57,10 @@ class FirmsDiff:
         second: Rules,
         as_of: dt.date | None = None,
         encoding: str | None = None,
+        sheet: str | None = None,
     ) -> None:
         self.firms = firms
+        self.sheet = sheet
         self.first = first
         self.second = second
         self.as_of = as_of
@@ -81,6 +85,12 @@ class FirmsDiff:
         if is_profile_file(self.firms):
             profile = load_profile(self.firms)
             yield from self._changes("", profile.name, profile)
+            return
+        if is_workbook(self.firms):  # a workbook's rows, as text cells; a row with problems as a BadRow
+            with open_sheet(self.firms, self.sheet) as sheet:
+                cells = (_row(line, cells, problems) for line, cells, problems in sheet.rows)
+                while chunk := list(itertools.islice(cells, _CHUNK)):
+                    yield from self._chunk(sheet.header, chunk)
             return
         source = open_input(self.firms, self.encoding)
         try:
@@ -127,6 +137,11 @@ class FirmsDiff:
 
     def _one(self, header: Header, line: int, row: list[str]) -> Iterator[list[str]]:
         """The diff rows of one CSV row, judged on its own."""
+        if isinstance(row, BadRow) and row:  # a workbook's row whose cells cannot be taken as typed
+            self.invalid += 1
+            name = row[header.keys.index("name")] if "name" in header.keys else ""
+            yield [*map(neutralise, [str(line), name, "", "invalid", "invalid", "", "", row.error]), *self._audit]
+            return
         data = {key: cell for key, cell in zip(header.keys, row, strict=False) if key is not None}
         try:
             profile = build_profile(data, f"line {line}")
@@ -142,6 +157,15 @@ class FirmsDiff:
         """One row per line whose status or maximum differs between the two rule sets."""
         for change in compare(profile, self.first, self.second, self.as_of):
             yield [*map(neutralise, change.cells(line, name)), *self._audit]
+
+
+def _row(line: int, cells: list[str], problems: list[str]) -> tuple[int, list[str]]:
+    """A workbook's row as the CSV reader gives one: a row with problems as a BadRow keeping its cells."""
+    if not problems:
+        return line, cells
+    bad = BadRow("; ".join(problems))
+    bad.extend(cells)
+    return line, bad
 
 
 def _unplaced(problem: Problem) -> str:

@@ -151,7 +151,10 @@ class ChunkWriter:
         stats = Stats.empty(len(self.benefits))
         stats.rows = len(rows)
         width = self.width
-        whole = rows if set(map(len, rows)) <= {width} else [row for row in rows if len(row) == width]
+        if set(map(len, rows)) <= {width} and BadRow not in set(map(type, rows)):
+            whole = rows
+        else:  # a BadRow of a workbook keeps its cells, so has the width: it is not scored either
+            whole = [row for row in rows if len(row) == width and not isinstance(row, BadRow)]
         scored = self.score(whole, check_bytes, stats)
         jsonl = self.job.output_format == "jsonl"
         audit = self.audit

@@ -58,3 +58,154 @@ def csv_template(lang: str) -> str:
         [spec.label_zh if lang == "zh" else spec.name for spec in KEYS.values()]
     )
     return buffer.getvalue()
+
+
+_XLSX_ROWS = 1_048_575  # the rows a sheet has below its header
+_TYPE_WORDS = {
+    "text": ("文本", "text"),
+    "money": ("金额(元)", "money (CNY)"),
+    "count": ("整数", "whole number"),
+    "bool": ("是/否", "yes/no"),
+    "date": ("日期", "date"),
+    "choice": ("选一项", "one of a list"),
+    "multi": ("可多选", "several of a list"),
+}
+
+
+def dropdown_values(key: str, lang: str) -> list[str]:
+    """What a template's dropdown offers for an enumerated key: each choice's label in ``lang`` where that label
+    reads back as the choice (else its id, e.g. a label holding 、, which separates list items); yes/no words
+    for a yes/no key."""
+    from subsidy_cli.profile.keys import parse_value
+
+    spec = KEYS[key]
+    if spec.type == "bool":
+        return ["是", "否"] if lang == "zh" else ["yes", "no"]
+    values = []
+    for choice in spec.choices:
+        label = choice_label(key, choice, lang)
+        try:
+            read = parse_value(key, label)
+        except ValueError:
+            read = None
+        values.append(label if read in (choice, [choice]) else choice)
+    return values
+
+
+def _hint(key: str, lang: str) -> tuple[str, str]:
+    """The input hint of a column: its title and the forms it accepts (Excel shows both when a cell is selected)."""
+    spec = KEYS[key]
+    title = spec.label(lang)[:32]
+    forms = {
+        "money": pick(
+            lang,
+            "填数字即为元,如 5000000;也可写文字 500万、500万元、0.5亿。",
+            "A number is yuan, e.g. 5000000; or type text such as 500万 or 0.5亿.",
+        ),
+        "date": pick(lang, "日期单元格,或写 2022-06-30、2022/6/30。", "A date cell, or type 2022-06-30 or 2022/6/30."),
+        "count": pick(lang, "整数,如 620。", "A whole number, e.g. 620."),
+        "bool": pick(lang, "从下拉列表选 是 或 否。", "Pick yes or no from the list."),
+        "choice": pick(lang, "从下拉列表选一项。", "Pick one from the list."),
+        "multi": pick(
+            lang,
+            "从列表选一项;多项请用 ; 分隔输入,如 manufacturer;service_provider;没有则填 无。",
+            "Pick one from the list; type several separated by ; (e.g. manufacturer;service_provider), or none.",
+        ),
+        "text": "",
+    }[spec.type]
+    if key == "credit_code":
+        forms = pick(
+            lang,
+            "18 位代码。本列已设为文本格式,请勿改为数字格式(数字只保留 15 位)。",
+            "18 characters. The column is formatted as text: keep it so (a number keeps only 15 digits).",
+        )
+    return title, forms
+
+
+def workbook_template(path: str, lang: str) -> None:
+    """Write a data-collection workbook at ``path`` (a new file name; see ``output.files``): a sheet whose header row
+    is every profile key's label in ``lang``, with dropdowns for the enumerated keys, input hints for money, dates
+    and counts, the credit-code column formatted as text and the date column as dates; a sheet explaining each
+    column; and a hidden sheet holding the dropdowns' lists. A filled copy reads back through ``subsidy batch``."""
+    import xlsxwriter
+    from xlsxwriter.utility import xl_col_to_name
+
+    book = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False})
+    firms = book.add_worksheet(pick(lang, "企业名单", "Firms"))
+    explain = book.add_worksheet(pick(lang, "填写说明", "Columns"))
+    lists = book.add_worksheet("Lists")
+    head = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
+    text = book.add_format({"num_format": "@"})
+    date = book.add_format({"num_format": "yyyy-mm-dd"})
+    wrap = book.add_format({"text_wrap": True, "valign": "top"})
+    list_column = 0
+    for column, spec in enumerate(KEYS.values()):
+        key = spec.name
+        firms.write_string(0, column, spec.label(lang), head)
+        width = max(12, min(40, len(spec.label(lang)) * (2 if lang == "zh" else 1) + 2))
+        formats = {"credit_code": text, "application_date": date}
+        firms.set_column(column, column, 22 if key == "credit_code" else width, formats.get(key))
+        title, forms = _hint(key, lang)
+        message = f"{pick(lang, spec.help_zh, spec.help_en)}{pick(lang, '。', '. ')}{forms}".strip()
+        rule: dict[str, object] = {"input_title": title, "input_message": message[:255]}
+        if spec.type in ("choice", "multi", "bool"):
+            values = dropdown_values(key, lang)
+            lists.write_string(0, list_column, key)
+            for row, value in enumerate(values, 1):
+                lists.write_string(row, list_column, value)
+            letter = xl_col_to_name(list_column)
+            rule.update(
+                validate="list",
+                source=f"=Lists!${letter}$2:${letter}${len(values) + 1}",
+                error_type="warning" if spec.type == "choice" else "information",
+                error_title=title,
+                error_message=pick(
+                    lang,
+                    "不在列表中。可填写的值见“填写说明”。",
+                    "Not in the list; see the Columns sheet for what is accepted.",
+                ),
+            )
+            if spec.type == "multi":
+                rule["show_error"] = False  # several items separated by ; are not in the list, and are right
+            list_column += 1
+        else:
+            rule["validate"] = "any"
+        firms.data_validation(1, column, _XLSX_ROWS, column, rule)
+    firms.freeze_panes(1, 1)
+    firms.set_row(0, 36)
+    lists.hide()
+    headers = [
+        pick(lang, "列", "Column"),
+        pick(lang, "键", "Key"),
+        pick(lang, "类型", "Type"),
+        pick(lang, "说明", "Meaning"),
+        pick(lang, "可填写", "Accepted"),
+    ]
+    for column, (name, width) in enumerate(zip(headers, (28, 30, 14, 40, 80), strict=True)):
+        explain.write_string(0, column, name, head)
+        explain.set_column(column, column, width)
+    for row, spec in enumerate(KEYS.values(), 1):
+        accepted = _hint(spec.name, lang)[1]
+        if spec.choices:
+            choices = "; ".join(f"{c} ({choice_label(spec.name, c, lang)})" for c in spec.choices)
+            accepted = f"{accepted} {choices}".strip()
+        cells = [
+            spec.label(lang),
+            spec.name,
+            pick(lang, *_TYPE_WORDS[spec.type]),
+            pick(lang, spec.help_zh, spec.help_en),
+        ]
+        for column, value in enumerate([*cells, accepted]):
+            explain.write_string(row, column, value, wrap)
+    note = len(KEYS) + 2
+    explain.write_string(
+        note,
+        0,
+        pick(
+            lang,
+            "不知道的项留空:留空表示“未知”,不是“否”。填好后运行:subsidy batch 本文件.xlsx -o 结果.xlsx",
+            "Leave a cell empty when you do not know: empty means unknown, never 'no'. "
+            "Then run: subsidy batch THIS_FILE.xlsx -o results.xlsx",
+        ),
+    )
+    book.close()
