@@ -3,7 +3,6 @@ messages for broken files (tests/broken_measures/*.toml, each starting with ``# 
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from subsidy_cli.engine.explain import CN_NUMERALS
 from subsidy_cli.rules import catalog as catalog_module
 from subsidy_cli.rules.catalog import CatalogError
 from subsidy_cli.rules.layers import load_measures as load
+from subsidy_cli.rules.textcheck import clause_numbers, clause_problems
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICY_TEXT = (ROOT / "subsidy_cli" / "data" / "policy-simplified.txt").read_text(encoding="utf-8")
@@ -115,52 +115,31 @@ def test_the_clause_belongs_to_the_measure() -> None:
             assert heads[benefit.measure - 1] < at < heads[benefit.measure], benefit.id
 
 
-_UNIT = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "%": Decimal("0.01")}
-_CN_DIGIT = {"三": "3", "四": "4", "五": "5"}
-
-
-def clause_numbers(text: str) -> set[Decimal]:
-    """Every number written in a clause, scaled by the unit after it (万, 亿, %); 三星级 counts as 3."""
-    text = re.sub(r"([三四五])星级", lambda m: _CN_DIGIT[m.group(1)] + "星级", text)
-    found: set[Decimal] = set()
-    for match in re.finditer(r"(\d+(?:\.\d+)?)\s*([万亿%]?)", text):
-        number = Decimal(match.group(1))
-        found.add(number)
-        if match.group(2):
-            found.add(number * _UNIT[match.group(2)])
-    return found
-
-
 @pytest.mark.parametrize("benefit", CATALOG.benefits, ids=lambda b: b.id)
-def test_every_number_is_written_in_the_clause(benefit: catalog_module.Benefit) -> None:
-    written = clause_numbers(benefit.clause_text)
-    for number in benefit.numbers():
-        if number == 0:
-            continue  # "> 0" only tests that the firm has the thing
-        assert number in written, f"{benefit.id}: {number} is not written in its clause"
+def test_every_number_and_comparison_word_is_written_in_the_clause(benefit: catalog_module.Benefit) -> None:
+    """超 → gt (strictly more); 不低于 → a floor or minimum rate; 最高/不超过/不高于 → a cap; every amount, rate,
+    threshold and quota written in the clause (``subsidy validate`` runs the same check)."""
+    assert clause_problems(benefit) == []
 
 
-@pytest.mark.parametrize("benefit", CATALOG.benefits, ids=lambda b: b.id)
-def test_comparison_words_match_the_clause(benefit: catalog_module.Benefit) -> None:
-    """超 → gt (strictly more); 不低于 → a floor or minimum rate; 最高/不超过/不高于 → a cap."""
-    text = benefit.clause_text
-    for cond in benefit.qualifies:
-        for number in cond.numbers():
-            if number == 0:
-                continue
-            if cond.gt is not None:
-                assert re.search(rf"超{_written(number)}", text), f"{benefit.id}: gt {number} without 超"
-    amount = benefit.amount
-    if getattr(amount, "floor", None) is not None or getattr(amount, "rate_min", None) is not None:
-        assert "不低于" in text, f"{benefit.id}: a floor without 不低于"
-    if getattr(amount, "cap", None) is not None or getattr(amount, "rate_max", None) is not None:
-        assert re.search("最高|不超过|不高于", text), f"{benefit.id}: a cap without 最高/不超过/不高于"
+def test_clause_numbers_read_units() -> None:
+    assert clause_numbers("最高50万元") >= {Decimal(50), Decimal(500_000)}
+    assert Decimal("0.01") in clause_numbers("项目贷款额的1%")
+    assert Decimal(3) in clause_numbers("省三星级")
 
 
-def _written(number: Decimal) -> str:
-    if number >= 10_000 and number % 10_000 == 0:
-        return f"{int(number / 10_000)}万"
-    return str(int(number))
+def test_validate_names_a_number_that_departs_from_the_clause(tmp_path: Path) -> None:
+    from subsidy_cli.batch.sources import check_rules_files
+
+    edited = tmp_path / "measures.toml"
+    text = (ROOT / "measures.toml").read_text(encoding="utf-8")
+    edited.write_text(text.replace("cap = 500000 }", "cap = 600000 }", 1), encoding="utf-8")
+    report = check_rules_files([edited])
+    assert [p.message for p in report.problems] == ["600000 is not written in its clause"]
+    assert report.problems[0].where == "benefit 2a"
+    layered = check_rules_files([ROOT / "samples" / "overlays" / "zhangjiagang-2022.toml"])
+    assert not layered.problems
+    assert any("benefit 1a: amount.cap = 3000000 is not written in its clause" in line for line in layered.ok)
 
 
 def test_amount_rules_of_the_text() -> None:

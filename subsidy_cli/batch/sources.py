@@ -129,15 +129,17 @@ def check_rules_files(files: Sequence[Path], measures: Path | None = None) -> Ru
     A file holding ``[policy]`` (or ``schema_version``) is a measures file and is checked alone; the others are
     layers, checked together in the order given over the first measures file given (else ``measures``, else
     the one shipped). Problems are collected, not raised: one file's slips do not hide the next file's."""
-    from subsidy_cli.rules.catalog import read_data
+    from subsidy_cli.rules.catalog import read_data, rule_problem
     from subsidy_cli.rules.layers import load_rules
+    from subsidy_cli.rules.textcheck import clause_problems
 
     report = RulesCheck()
     measures_files: list[Path] = []
     layer_files: list[Path] = []
+    texts: dict[Path, str] = {}
     for path in files:
         try:
-            data, _ = read_data(path, kind="rules")
+            data, texts[path] = read_data(path, kind="rules")
         except SubsidyError as exc:
             report.problems += exc.problems
             continue
@@ -151,6 +153,17 @@ def check_rules_files(files: Sequence[Path], measures: Path | None = None) -> Ru
         except SubsidyError as exc:
             report.problems += exc.problems
             continue
+        if not layers:  # the numbers and comparison words of each line against its clause
+            mismatches = [
+                rule_problem(message, str(base), texts.get(base, "") if base else "", benefit.id, key)
+                for benefit in loaded.first().benefits
+                for key, message in clause_problems(benefit)
+            ]
+            if mismatches:
+                report.problems += mismatches
+                continue
+        else:
+            report.ok += _departures(loaded)
         what = (
             f"{len(layers)} layer(s) over {loaded.sources[0]}"
             if layers
@@ -159,6 +172,31 @@ def check_rules_files(files: Sequence[Path], measures: Path | None = None) -> Ru
         names = ", ".join(str(p) for p in named)
         report.ok.append(f"{names}: ok ({what}; rules_sha256 {loaded.sha256[:12]})")
     return report
+
+
+def _departures(rules: Rules) -> list[str]:
+    """Each number a layer sets that the line's clause does not write (an amount, rate or threshold), with the
+    source the layer gives for it: a county's deliberate change, named."""
+    from decimal import Decimal
+
+    from subsidy_cli.rules.textcheck import clause_numbers
+
+    lines = {benefit.id: benefit for benefit in rules.first().benefits}
+    notes = []
+    for (owner, path), settings in rules.settings.items():
+        benefit = lines.get(owner)
+        for setting in settings:
+            value = setting.value
+            numeric = isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+            if setting.order == 0 or benefit is None or not numeric:
+                continue  # the measures file's own values are checked with it; county lines carry their source
+            if value and Decimal(str(value)) not in clause_numbers(benefit.clause_text):
+                key = ".".join(map(str, path))
+                notes.append(
+                    f"{setting.layer}: benefit {owner}: {key} = {value} is not written in its clause "
+                    f"(a change the layer makes on purpose; source: {setting.source})"
+                )
+    return notes
 
 
 def _usage(problem: Problem | str) -> SubsidyError:
