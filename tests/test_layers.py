@@ -383,3 +383,25 @@ def test_listings_show_the_values_in_force_on_a_date_for_a_district() -> None:
     code, out, _ = run("show", "1b", "--overlay", str(ZJG), "--as-of", "2022-06-30", "--district", "zhangjiagang")
     assert code == 0 and "at most ¥3,000,000 per enterprise a year" in out
     assert run("show", "1b", "--district", "kunshn")[0] == 2
+
+
+def test_the_packaged_suzhou_2022_layer_applies_by_name_and_the_zhangjiagang_sample_builds_on_it() -> None:
+    from subsidy_cli.library import Evaluator
+    from subsidy_cli.rules.layers import packaged_layers
+
+    assert "suzhou-2022" in packaged_layers()
+    firm = {"name": "甲", "entity_type": "enterprise", "independent_legal_person": True, "district": "wujiang",
+            "roles": ["manufacturer"], "retrofit_loan_cny": "5亿", "retrofit_loan_via_platform": True}
+    city = Evaluator(overlays=["suzhou-2022"])
+    amount = {  # the 1a maximum on a date
+        day: next(r["max_award_cny"] for r in city.evaluate(firm, as_of=day)["results"] if r["benefit"] == "1a")
+        for day in ("2021-12-31", "2022-01-01")
+    }
+    assert amount == {"2021-12-31": "2000000.00", "2022-01-01": "3000000.00"}
+    plain = Evaluator().evaluate(firm, as_of="2022-06-30")
+    assert next(r["max_award_cny"] for r in plain["results"] if r["benefit"] == "1a") == "2000000.00"  # the 2020 text
+    county = Evaluator(overlays=["samples/overlays/zhangjiagang-2022.toml"])
+    names = [Path(s).name for s in county.rules.sources]
+    assert names == ["measures.toml", "suzhou-2022.toml", "zhangjiagang-2022.toml"]
+    again = Evaluator(overlays=["suzhou-2022", "samples/overlays/zhangjiagang-2022.toml"])
+    assert again.rules.sha256 == county.rules.sha256  # a layer built on is applied once

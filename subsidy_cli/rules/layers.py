@@ -156,8 +156,56 @@ def rules_hash(documents: list[dict[str, Any]]) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+PACKAGED_LAYERS = Path(__file__).resolve().parent.parent / "layers"
+"""Layers shipped with the package, applied by name (``--overlay suzhou-2022``): later implementing facts, each
+dated and cited, over the 2020 text of ``measures.toml``."""
+
+
+def layer_path(name: str | Path) -> Path:
+    """The file of a layer: a path as given, or the name of a layer shipped with the package (``suzhou-2022``)
+    when no such file exists and the name has no folder or suffix."""
+    path = Path(name)
+    packaged = PACKAGED_LAYERS / f"{path.name}.toml"
+    if not path.exists() and path.name == str(name) and not path.suffix and packaged.is_file():
+        return packaged
+    return path
+
+
+def packaged_layers() -> list[str]:
+    """The names of the layers shipped with the package."""
+    return sorted(p.stem for p in PACKAGED_LAYERS.glob("*.toml"))
+
+
+def _with_bases(overlays: list[Path]) -> list[Path]:
+    """The layers in the order they apply: each after the layers it builds on (``[layer] builds_on``), each once."""
+    ordered: list[Path] = []
+
+    def add(path: Path, seen: tuple[Path, ...]) -> None:
+        resolved = path.resolve()
+        if any(p.resolve() == resolved for p in ordered) or resolved in seen:
+            return
+        try:
+            data, _ = read_data(path, kind="layer")
+        except CatalogError:
+            ordered.append(path)  # its problems are reported when it is read again below
+            return
+        info = data.get("layer")
+        bases = info.get("builds_on", []) if isinstance(info, dict) else []
+        for base in bases if isinstance(bases, list) else []:
+            if isinstance(base, str):
+                given = Path(base)
+                relative = path.parent / given
+                add(relative if not given.is_absolute() and relative.exists() else layer_path(base), (*seen, resolved))
+        ordered.append(path)
+
+    for overlay in overlays:
+        add(layer_path(overlay), ())
+    return ordered
+
+
 def load_rules(measures: Path | None = None, overlays: list[Path] | None = None) -> Rules:
-    """The measures file (default: the shipped one) and the layers over it, validated; CatalogError if not."""
+    """The measures file (default: the shipped one) and the layers over it (paths, or names of layers shipped
+    with the package; each after the layers it builds on), validated; CatalogError if not."""
     path = measures or default_path()
     raw_data, text = read_data(path)
     documents = [raw_data]
@@ -182,9 +230,10 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     exclusive: list[Exclusive] = []
     sources = [str(path)]
     line_sources: dict[str, tuple[str, str]] = {}
+    overlays = _with_bases(list(overlays or []))
     if overlays:
         from subsidy_cli.rules.overlay import apply_layer
-    for overlay in overlays or []:
+    for overlay in overlays:
         layer_data, _ = read_data(overlay, kind="layer")
         documents.append(layer_data)
         sources.append(str(overlay))

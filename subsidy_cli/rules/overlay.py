@@ -67,12 +67,15 @@ class Change:
 
 @dataclass(frozen=True, kw_only=True)
 class LayerInfo:
-    """The ``[layer]`` table: the layer's name, and the source of every value that does not name its own."""
+    """The ``[layer]`` table: the layer's name, the source of every value that does not name its own, and the
+    layers it builds on (``builds_on``: names of layers shipped with the package, e.g. ``suzhou-2022``, or paths
+    relative to this file), applied before it."""
 
     __pydantic_config__: ClassVar[dict[str, object]] = CONFIG
 
     name: Text
     source: Text | None = None
+    builds_on: list[Text] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
