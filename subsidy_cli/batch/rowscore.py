@@ -39,7 +39,7 @@ from subsidy_cli.engine.evaluate import Amount, compare, compute
 from subsidy_cli.engine.status import Status, Tri, bounded_total, line_caps, settle, shows_amount
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.creditcode import is_valid
-from subsidy_cli.profile.keys import KEYS, parse_value, value_problem
+from subsidy_cli.profile.keys import KEYS, parse_value, unknown_text, value_problem
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.version import __version__
 from subsidy_cli.words import cny
@@ -375,7 +375,7 @@ class RowScorer:
     def value(self, key: str, text: str, check_bytes: bool) -> tuple[Any, str | None]:
         """(value, None) with value None for a blank cell, or (None, problem)."""
         stripped = text.strip()
-        if not stripped:
+        if not stripped or unknown_text(key, stripped):  # blank, or "-", "/", "无", "N/A"...: unknown
             return None, None
         if check_bytes and has_undecodable(stripped):
             return None, _BAD_BYTES

@@ -10,7 +10,16 @@ from typing import Any
 
 from subsidy_cli import tomlfile
 from subsidy_cli.errors import Problem
-from subsidy_cli.profile.keys import KEYS, Profile, ProfileError, build_profile, near, parse_value, value_problem
+from subsidy_cli.profile.keys import (
+    KEYS,
+    Profile,
+    ProfileError,
+    build_profile,
+    near,
+    parse_value,
+    unknown_text,
+    value_problem,
+)
 
 
 def read_profile_data(source: str) -> tuple[dict[str, Any], str]:
@@ -82,7 +91,7 @@ def build_overrides(pairs: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, text in parse_overrides(pairs).items():
-        if not text.strip():
+        if unknown_text(key, text):  # blank, or "-", "/", "无", "N/A"...: unknown
             values[key] = None
             continue
         try:
