@@ -414,6 +414,8 @@ def batch(
         sys.stderr.write(f"reading {firms.name} as {firms.encoding} ({how})\n")
         if firms.header.unknown:
             sys.stderr.write(f"ignoring column(s): {', '.join(firms.header.unknown)}\n")
+        for note in firms.header.notes.lines():  # the delimiter read, columns with no heading
+            sys.stderr.write(f"{note}\n")
         result = runner.score_firms(
             firms,
             rules,
@@ -427,6 +429,8 @@ def batch(
             lang=language,
             progress=render.batch_progress,
         )
+        notes = firms.header.notes  # rows of no value, counted as the input was read
+        result.stats.skipped, result.stats.skipped_lines = notes.blank_rows, list(notes.blank_lines)
     render.batch_summary(render.make_console(stderr=True), result.catalog, result.stats, result.seconds, language)
     if result.exit_code:
         raise typer.Exit(result.exit_code)

@@ -13,7 +13,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -141,6 +141,121 @@ def detect_encoding(prefix: bytes, complete: bool, name: str) -> str:
         ) from None
 
 
+DELIMITERS = {",": "commas", "\t": "tabs", ";": "semicolons", "；": "full-width semicolons", "，": "full-width commas"}
+_NOTED_LINES = 20  # line numbers of skipped rows kept for messages (the count is always whole)
+
+
+@dataclass
+class InputNotes:
+    """What reading a CSV found that its reader should be told: the delimiter read (``DELIMITERS``), rows
+    holding no value that were skipped (their count, and the first lines), and columns with no heading.
+
+    Filled in as the input is read, so complete once every row has been read."""
+
+    delimiter: str = ","
+    blank_rows: int = 0
+    blank_lines: list[int] = field(default_factory=list)
+    unnamed_columns: list[int] = field(default_factory=list)  # 1-based positions of empty header cells
+
+    def skipped(self, lines: Iterable[int]) -> None:
+        """Count rows skipped as blank, starting on these lines."""
+        for line in lines:
+            self.blank_rows += 1
+            if len(self.blank_lines) < _NOTED_LINES:
+                self.blank_lines.append(line)
+
+    def lines(self) -> list[str]:
+        """What the header told, in words, one line each (empty when there is nothing to tell); the blank rows
+        are for the summary at the end."""
+        found = []
+        if self.delimiter != ",":
+            found.append(f"the columns are separated by {DELIMITERS[self.delimiter]}; read as such")
+        if self.unnamed_columns:
+            where = ", ".join(map(str, self.unnamed_columns))
+            found.append(f"ignoring {len(self.unnamed_columns)} column(s) with no heading (column {where})")
+        return found
+
+
+# The notes of inputs opened and not yet given a header, by name (``map_header`` hands them to the Header)
+_OPENED: dict[str, InputNotes] = {}
+
+
+class _Source(io.BufferedReader):
+    """The buffered byte stream of an input, carrying the notes its reading fills in."""
+
+    notes: InputNotes
+
+
+def notes_of(stream: object) -> InputNotes | None:
+    """The notes an input's byte stream carries (None for a stream ``open_raw`` did not make)."""
+    return getattr(stream, "notes", None)
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter of a CSV whose text starts with ``text``: the one of ``DELIMITERS`` that splits the first
+    row into the most known headings (a comma unless another does better)."""
+    best, score = ",", -1
+    for delimiter in DELIMITERS:
+        try:
+            row = next(csv.reader(io.StringIO(text[:65536], newline=""), delimiter=delimiter, strict=False), [])
+        except csv.Error:
+            continue
+        known = sum(1 for cell in row if header_key(cell) is not None)
+        if known > score:
+            best, score = delimiter, known
+    return best
+
+
+class _Resplit(io.RawIOBase):
+    """Rows split at another delimiter (tab, semicolon, full-width comma), given back as comma-separated CSV
+    in the same encoding: every row on as many lines as it was, so line numbers hold."""
+
+    def __init__(self, source: BinaryIO, encoding: str, delimiter: str, name: str) -> None:
+        self._source = source
+        self._text = io.TextIOWrapper(source, encoding=encoding, errors="surrogateescape", newline="")
+        self._reader = csv.reader(self._text, delimiter=delimiter, strict=False)
+        self._encoder = codecs.getincrementalencoder(encoding)(errors="surrogateescape")
+        self._out = io.StringIO()
+        self._writer = csv.writer(self._out, lineterminator="\r\n")
+        self._pending = memoryview(b"")
+        self._name = name
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed:
+            self._text.close()
+        super().close()
+
+    def _fill(self) -> None:
+        for _ in range(256):
+            try:
+                row = next(self._reader)
+            except StopIteration:
+                self._done = True
+                break
+            except csv.Error as exc:
+                raise InputError(
+                    Problem(f"cannot be read as CSV: {exc}", file=self._name, line=self._reader.line_num)
+                ) from None
+            self._writer.writerow(row)
+        data = self._encoder.encode(self._out.getvalue(), final=self._done)
+        self._out.seek(0)
+        self._out.truncate()
+        self._pending = memoryview(data)
+
+    # BufferedReader only ever passes a bytearray or memoryview (typeshed: any Buffer, which has no slice assignment)
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending and not self._done:
+            self._fill()
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
 @dataclass
 class CsvInput:
     """An open CSV input: its text stream and the encoding used."""
@@ -211,7 +326,15 @@ def open_raw(source: str, encoding: str | None = None) -> RawInput:
     else:
         chosen = detect_encoding(prefix, complete=len(prefix) < SNIFF_BYTES, name=name)
         detected = True
-    buffered = io.BufferedReader(_Replay(prefix, raw), buffer_size=1 << 16)
+    notes = InputNotes()
+    with contextlib.suppress(LookupError, UnicodeError):
+        notes.delimiter = detect_delimiter(prefix.decode(chosen, errors="replace").lstrip("\ufeff"))
+    stream: io.RawIOBase = _Replay(prefix, raw)
+    if notes.delimiter != ",":
+        stream = _Resplit(io.BufferedReader(stream, buffer_size=1 << 16), chosen, notes.delimiter, name)
+    buffered = _Source(stream, buffer_size=1 << 16)
+    buffered.notes = notes
+    _OPENED[name] = notes
     return RawInput(name, buffered, chosen, detected)
 
 
@@ -234,9 +357,15 @@ class BadRow(list[str]):
         self.error = error
 
 
-def read_rows(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
+def is_blank_row(row: list[str]) -> bool:
+    """Whether a row holds no value at all (only delimiters, spaces or nothing): skipped, not a firm."""
+    return not isinstance(row, BadRow) and not any(cell.strip() for cell in row)
+
+
+def read_rows(stream: TextIO, notes: InputNotes | None = None) -> Iterator[tuple[int, list[str]]]:
     """Rows with the physical line each starts on (a quoted cell may span lines). A row the reader cannot
-    split comes as a BadRow, and reading goes on with the next line."""
+    split comes as a BadRow, and reading goes on with the next line. Rows holding no value after the first
+    (the header) are skipped, and counted into ``notes`` when given."""
     reader = csv.reader(stream, strict=False)
     previous = 0
     while True:
@@ -246,16 +375,23 @@ def read_rows(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             row = BadRow(f"cannot be read as CSV: {exc}")
-        yield previous + 1, row
+        if previous and is_blank_row(row):
+            if notes is not None:
+                notes.skipped([previous + 1])
+        else:
+            yield previous + 1, row
         previous = reader.line_num
 
 
 def header_key(cell: str) -> str | None:
-    """The profile key a header names: the key itself, or its Chinese or English label."""
-    text = normalise_text(cell).lstrip("\ufeff")
-    if text in _HEADER_NAMES:
-        return _HEADER_NAMES[text]
-    return _HEADER_NAMES.get(text.lower())
+    """The profile key a header names: the key itself, or its Chinese or English label (spaces and line
+    breaks inside the cell do not count)."""
+    text = normalise_text(cell).lstrip("\ufeff").strip()
+    found = _HEADER_NAMES.get(text) or _HEADER_NAMES.get(text.lower())
+    if found is None and re.search(r"\s", text):
+        squeezed = re.sub(r"\s+", " ", text)
+        found = _HEADER_NAMES.get(squeezed.lower()) or _HEADER_NAMES.get(re.sub(r"\s+", "", text))
+    return found
 
 
 def _header_names() -> dict[str, str]:
@@ -280,20 +416,32 @@ class Header:
     cells: tuple[str, ...]
     keys: tuple[str | None, ...]
     unknown: tuple[str, ...]
+    notes: InputNotes = field(default_factory=InputNotes, compare=False)  # what reading the input found
+
+    @property
+    def unnamed(self) -> tuple[int, ...]:
+        """The 0-based positions of columns with no heading (ignored; a value under one is an error)."""
+        return tuple(i for i, cell in enumerate(self.cells) if not cell.strip())
 
 
 def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
-    """Which profile key each header cell names (the key, or its Chinese or English label).
+    """Which profile key each header cell names (the key, or its Chinese or English label; spaces and line
+    breaks inside a cell do not count). Empty header cells are columns with no heading, ignored.
 
     Raises ``InputError`` with one ``Problem`` each for two columns holding one key, unknown columns (unless
     ``ignore_unknown``; with a did-you-mean) and a missing name column.
     """
+    notes = _OPENED.pop(source, None) or InputNotes()
     cells = [visible(cell) for cell in cells]
     keys: list[str | None] = []
     unknown: list[str] = []
     seen: dict[str, str] = {}
     problems: list[Problem] = []
+    notes.unnamed_columns = [i + 1 for i, cell in enumerate(cells) if not cell.strip()]
     for cell in cells:
+        if not cell.strip():
+            keys.append(None)
+            continue
         key = header_key(cell)
         if key is None:
             unknown.append(cell)
@@ -313,7 +461,7 @@ def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
         problems.append(Problem("no name column (name / 企业名称)", file=source, hint="every firm needs its name"))
     if problems:
         raise InputError(problems)
-    return Header(tuple(cells), tuple(keys), tuple(unknown))
+    return Header(tuple(cells), tuple(keys), tuple(unknown), notes)
 
 
 def _same_mode(temporary: str, target: Path) -> None:

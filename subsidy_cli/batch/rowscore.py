@@ -306,6 +306,7 @@ class RowScorer:
         self.code_index = header.keys.index("credit_code") if "credit_code" in header.keys else None
         self.check_name = "name" not in overrides
         self.check_code = self.code_index is not None and "credit_code" not in overrides
+        self.unnamed = header.unnamed  # columns with no heading: a value under one would be lost, so it is an error
         # clusters of keys read together by one condition, with their columns (None: not in the file, or set)
         self.multi = [
             (keys, [header.keys.index(k) if k in header.keys and k not in overrides else None for k in keys], entries)
@@ -468,6 +469,9 @@ class RowScorer:
             suspects.update(i for i, name in enumerate(names) if not name or (check_bytes and has_undecodable(name)))
         if self.check_code:
             suspects.update(i for i, code in enumerate(codes) if code and not is_valid(code))
+        for index in self.unnamed:
+            if any(map(str.strip, columns[index])):
+                suspects.update(i for i, text in enumerate(columns[index]) if text.strip())
         groups, parsed.parts = self._groups(masks)
         for i in sorted(suspects):
             problems = self._problems(rows[i], check_bytes)
@@ -490,6 +494,9 @@ class RowScorer:
         """Every problem of one row's cells, as 'heading: problem'."""
         problems = []
         for index, key in enumerate(self.job.header.keys):
+            if index in self.unnamed and row[index].strip():
+                problems.append(f"column {index + 1} has no heading but holds {row[index].strip()[:40]!r}; name it")
+                continue
             if key is None or key in self.job.overrides:
                 continue
             heading, text = self.job.header.cells[index], row[index]
