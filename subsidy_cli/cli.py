@@ -225,7 +225,10 @@ def check(
         _interview(profile, fixed, date, rules, language, save, output_format, show_all, explain)
         return
     assert profile is not None
-    parsed = load_profile(profile, fixed)
+    notes: list[str] = []
+    parsed = load_profile(profile, fixed, notes)
+    for note in notes:  # the encoding, when not plain UTF-8
+        sys.stderr.write(f"{note}\n")
     _show(assess_rules(parsed, rules, evaluation_date(parsed, date)), language, output_format, show_all, explain)
 
 

@@ -82,7 +82,7 @@ def _usable(number: Decimal, value: object, what: str) -> Decimal:
 
 def _short(value: object) -> str:
     """A value as messages name it, shortened when long (a message stays one line)."""
-    shown = repr(value)
+    shown = str(value) if isinstance(value, Decimal) else repr(value)
     return shown if len(shown) <= 40 else shown[:30] + "…" + shown[-6:]
 
 
