@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from subsidy_cli.batch.csvio import BadRow, InputError, decode_errors, is_blank_row, notes_of
+from subsidy_cli.batch.csvio import InputError, decode_errors, is_blank_row, notes_of, rows_with_lines
 from subsidy_cli.errors import Problem
 
 BLOCK_BYTES = 1 << 20
@@ -251,17 +251,9 @@ def _read(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool
             return list(range(first, first + len(rows))), rows, bad_bytes
     except csv.Error:
         pass
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     lines: list[int] = []
     rows = []
-    previous = 0
-    while True:
-        try:
-            row: list[str] = next(reader)
-        except StopIteration:
-            return lines, rows, bad_bytes
-        except csv.Error as exc:
-            row = BadRow(f"cannot be read as CSV: {exc}")
-        lines.append(first + previous)
+    for line, row in rows_with_lines(io.StringIO(text, newline="")):
+        lines.append(first + line - 1)
         rows.append(row)
-        previous = reader.line_num
+    return lines, rows, bad_bytes

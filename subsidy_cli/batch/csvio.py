@@ -357,16 +357,19 @@ class BadRow(list[str]):
         self.error = error
 
 
-def is_blank_row(row: list[str]) -> bool:
-    """Whether a row holds no value at all (only delimiters, spaces or nothing): skipped, not a firm."""
-    return not isinstance(row, BadRow) and not any(cell.strip() for cell in row)
+def rows_with_lines(stream: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """The rows of CSV text (lines with their line breaks, as a text file opened with ``newline=""`` gives
+    them) with the line each starts on, as the csv module reads them, except that a row which looks like a
+    quote that never closed swallowing the rows after it (``_swallows_rows``) is read again line by line. A
+    row the csv module cannot split comes as a BadRow, and reading goes on with the next line."""
+    taken: list[str] = []
 
+    def take() -> Iterator[str]:
+        for physical in stream:
+            taken.append(physical)
+            yield physical
 
-def read_rows(stream: TextIO, notes: InputNotes | None = None) -> Iterator[tuple[int, list[str]]]:
-    """Rows with the physical line each starts on (a quoted cell may span lines). A row the reader cannot
-    split comes as a BadRow, and reading goes on with the next line. Rows holding no value after the first
-    (the header) are skipped, and counted into ``notes`` when given."""
-    reader = csv.reader(stream, strict=False)
+    reader = csv.reader(take(), strict=False)
     previous = 0
     while True:
         try:
@@ -375,12 +378,75 @@ def read_rows(stream: TextIO, notes: InputNotes | None = None) -> Iterator[tuple
             return
         except csv.Error as exc:
             row = BadRow(f"cannot be read as CSV: {exc}")
-        if previous and is_blank_row(row):
-            if notes is not None:
-                notes.skipped([previous + 1])
+        if (reader.line_num - previous > 1 or not isinstance(row, BadRow)) and _swallows_rows(row):
+            joined = [_BREAK_END.sub("", physical) for physical in taken[: reader.line_num - previous]]
+            for offset, cells in enumerate(_line_by_line(joined)):
+                yield previous + 1 + offset, cells
         else:
             yield previous + 1, row
+        del taken[: reader.line_num - previous]
         previous = reader.line_num
+
+
+_BREAK_END = re.compile("(?:\r\n|\r|\n)\\Z")
+_BREAK_TEXT = re.compile("\r\n|\r|\n")
+
+
+def _swallows_rows(row: list[str]) -> bool:
+    """Whether a row that spans lines looks like a quote that never closed swallowing the rows after it: a
+    row the csv module gave up on, or a cell whose first line, or two of whose lines, hold two commas or more
+    (a firm's cells; a real multi-line cell, such as an address, seldom does)."""
+    if isinstance(row, BadRow):
+        return True
+    for cell in row:
+        if "\n" in cell or "\r" in cell:
+            parts = _BREAK_TEXT.split(cell)
+            if parts[0].count(",") >= 2 or sum(part.count(",") >= 2 for part in parts) >= 2:
+                return True
+    return False
+
+
+def _line_by_line(physical: list[str]) -> list[list[str]]:
+    """Lines that a stray quote joined, read again one row a line: on a line with an odd number of quotes the
+    first quote is text (the cell keeps it, and the cell's parser then names it)."""
+    rows: list[list[str]] = []
+    for line in physical:
+        if line.count('"') % 2:
+            opened = line.index('"')
+            line = line[:opened] + _STRAY + line[opened + 1 :]
+            try:
+                cells = next(csv.reader([line], strict=False), [])
+            except csv.Error as exc:
+                rows.append(BadRow(f"cannot be read as CSV: {exc}"))
+                continue
+            rows.append([cell.replace(_STRAY, '"') for cell in cells])
+        else:
+            try:
+                rows.append(next(csv.reader([line], strict=False), []))
+            except csv.Error as exc:
+                rows.append(BadRow(f"cannot be read as CSV: {exc}"))
+    return rows
+
+
+_STRAY = "\ue000"  # stands for a stray quote while a line is read again
+
+
+def is_blank_row(row: list[str]) -> bool:
+    """Whether a row holds no value at all (only delimiters, spaces or nothing): skipped, not a firm."""
+    return not isinstance(row, BadRow) and not any(cell.strip() for cell in row)
+
+
+def read_rows(stream: TextIO, notes: InputNotes | None = None) -> Iterator[tuple[int, list[str]]]:
+    """Rows with the physical line each starts on (a quoted cell may span lines). A row the reader cannot
+    split comes as a BadRow, and reading goes on with the next line; a quote that never closes does not
+    swallow the rows after it (see ``rows_with_lines``). Rows holding no value after the first (the
+    header) are skipped, and counted into ``notes`` when given."""
+    for line, row in rows_with_lines(stream):
+        if line > 1 and is_blank_row(row):
+            if notes is not None:
+                notes.skipped([line])
+        else:
+            yield line, row
 
 
 def header_key(cell: str) -> str | None:

@@ -467,6 +467,8 @@ class RowScorer:
             suspects.update(i for i, m in enumerate(masks) if m >= bad)
         if self.check_name and ("" in names or check_bytes):
             suspects.update(i for i, name in enumerate(names) if not name or (check_bytes and has_undecodable(name)))
+        if self.check_name and ('"' in "".join(name[:1] for name in names) or max(map(len, names)) > 500):
+            suspects.update(i for i, name in enumerate(names) if name[:1] == '"' or len(name) > 500)  # see keys._text
         if self.check_code:
             suspects.update(i for i, code in enumerate(codes) if code and not is_valid(code))
         for index in self.unnamed:

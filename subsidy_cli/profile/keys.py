@@ -251,12 +251,23 @@ def _credit(value: object) -> str:
     return validate_credit_code(value if value.isascii() else normalise_text(value))
 
 
+_NAME_LIMIT = 500  # characters: longer is no firm's name but rows run together
+
+
 def _text(value: object) -> str:
+    """A name: text, not empty, not longer than any name, not opening a quote it never closes."""
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not text")
     text = normalise_text(value) if value.isascii() else value.strip()
     if not text:
         raise ValueError("is empty")
+    if len(text) > _NAME_LIMIT:
+        raise ValueError(f"{text[:20]!r}... is {len(text):,} characters long; no name is longer than {_NAME_LIMIT}")
+    if text.startswith('"') and text.count('"') % 2:
+        raise ValueError(
+            f"{text[:40]!r} opens a quote that is never closed (in a CSV it would join the lines after it into "
+            "this cell; they are read as rows of their own); remove the quote"
+        )
     return text
 
 
