@@ -247,7 +247,8 @@ def _read(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     try:
         rows = list(reader)
-        if reader.line_num == len(rows):  # one line a row: the common case
+        # one line a row: the common case (unless a quote opened on the last line runs to the end)
+        if reader.line_num == len(rows) and not (rows and any("\n" in c or "\r" in c for c in rows[-1])):
             return list(range(first, first + len(rows))), rows, bad_bytes
     except csv.Error:
         pass

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from subsidy_cli.batch.csvio import has_undecodable
+from subsidy_cli.batch.csvio import has_undecodable, safe_cell
 from subsidy_cli.batch.job import Job
 from subsidy_cli.engine.compiled import Compiled, leaves
 from subsidy_cli.engine.evaluate import Amount, compare, compute
@@ -480,6 +480,8 @@ class RowScorer:
             if problems:
                 parsed.problems[i] = problems
                 groups[i] = None
+            elif self.check_code and codes[i] and not is_valid(codes[i]):  # '913..., ="913...", or a placeholder:
+                codes[i] = safe_cell(codes[i])  # written as typed, made safe (the fast path writes codes as they are)
         parsed.groups = groups
         return parsed
 

@@ -248,7 +248,7 @@ _DISTRICT_NAMES_SHORT = ["张家港", "常熟", "太仓", "昆山", "吴江", "�
 def _credit(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not text; a credit code has 18 characters")
-    return validate_credit_code(value if value.isascii() else normalise_text(value))
+    return validate_credit_code(value if value.isascii() else normalise_text(value))  # see creditcode
 
 
 _NAME_LIMIT = 500  # characters: longer is no firm's name but rows run together
@@ -412,7 +412,8 @@ def value_problem(value: object, exc: ValueError) -> str:
     """A parser's message, naming the value as typed unless the message already does."""
     message = str(exc)
     shown = repr(value)
-    return message if shown in message or isinstance(value, dict | list) else f"{shown}: {message}"
+    quiet = getattr(exc, "quiet", False)  # the message names the value its own way (e.g. masked)
+    return message if quiet or shown in message or isinstance(value, dict | list) else f"{shown}: {message}"
 
 
 _PARSE: dict[str, Callable[[object], Any]] = {key: spec.parse for key, spec in KEYS.items()}
