@@ -130,8 +130,10 @@ def detect_encoding(prefix: bytes, complete: bool, name: str) -> str:
         pass
     try:
         codecs.getincrementaldecoder("gb18030")().decode(prefix, final=complete)
+        _one_encoding(prefix, name)
         return "gb18030"
     except UnicodeDecodeError:
+        _one_encoding(prefix, name)  # rows of UTF-8 among GBK ones are not valid GB18030 either
         raise InputError(
             Problem(
                 "is neither UTF-8 nor GB18030 text",
@@ -254,6 +256,46 @@ class _Resplit(io.RawIOBase):
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
+
+
+_UTF8_CHINESE = re.compile(rb"[\xe0-\xef][\x80-\xbf]{2}")
+
+
+def _one_encoding(prefix: bytes, name: str) -> None:
+    """Raise InputError when text that is not UTF-8 (so to be read as GB18030) also holds whole lines of UTF-8
+    Chinese, which GB18030 would turn into other characters without a word: rows appended from another
+    program. The lines of each kind are named."""
+    utf8: list[int] = []
+    other: list[int] = []
+    lines = prefix.split(b"\n")
+    if len(prefix) >= SNIFF_BYTES:
+        lines = lines[:-1]  # the last line may be cut
+    for number, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            if _UTF8_CHINESE.search(line):
+                utf8.append(number)
+    if utf8 and other:
+        raise InputError(
+            Problem(
+                f"mixes encodings: line {_some(utf8)} in UTF-8, line {_some(other)} in GB18030/GBK; read as one "
+                "encoding, one kind would become other characters",
+                file=name,
+                hint="open it in Excel or WPS and save it again as 'CSV UTF-8', or fix the rows pasted in from "
+                "another file",
+            )
+        )
+
+
+def _some(numbers: list[int]) -> str:
+    """Line numbers for a message: the first few, and how many more."""
+    shown = ", ".join(map(str, numbers[:5]))
+    return shown + (f" (and {len(numbers) - 5} more)" if len(numbers) > 5 else "")
 
 
 @dataclass
