@@ -248,7 +248,9 @@ def _read(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool
     try:
         rows = list(reader)
         # one line a row: the common case (unless a quote opened on the last line runs to the end)
-        if reader.line_num == len(rows) and not (rows and any("\n" in c or "\r" in c for c in rows[-1])):
+        last = text[max(text.rfind("\n"), text.rfind("\r")) + 1 :]  # a last line with no break
+        broken = bool(rows) and any("\n" in c or "\r" in c for c in rows[-1])
+        if reader.line_num == len(rows) and not last.count('"') % 2 and not broken:
             return list(range(first, first + len(rows))), rows, bad_bytes
     except csv.Error:
         pass

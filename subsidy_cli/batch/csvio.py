@@ -420,17 +420,21 @@ def rows_with_lines(stream: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             row = BadRow(f"cannot be read as CSV: {exc}")
-        if (reader.line_num - previous > 1 or not isinstance(row, BadRow)) and _swallows_rows(row):
-            joined = [_BREAK_END.sub("", physical) for physical in taken[: reader.line_num - previous]]
+        span = reader.line_num - previous
+        # a quote that ran to the end of the text (no line break after it), e.g. on a last line without one
+        unclosed = not LINE_END.search(taken[span - 1]) and sum(line.count('"') for line in taken[:span]) % 2 == 1
+        whole = not isinstance(row, BadRow)
+        if (whole and unclosed) or ((span > 1 or whole) and _swallows_rows(row)):
+            joined = [LINE_END.sub("", physical) for physical in taken[:span]]
             for offset, cells in enumerate(_line_by_line(joined)):
                 yield previous + 1 + offset, cells
         else:
             yield previous + 1, row
-        del taken[: reader.line_num - previous]
+        del taken[:span]
         previous = reader.line_num
 
 
-_BREAK_END = re.compile("(?:\r\n|\r|\n)\\Z")
+LINE_END = re.compile("(?:\r\n|\r|\n)\\Z")  # the line break that ends a line
 _BREAK_TEXT = re.compile("\r\n|\r|\n")
 
 

@@ -411,7 +411,7 @@ def parser_for(key: str) -> Callable[[object], Any]:
 def value_problem(value: object, exc: ValueError) -> str:
     """A parser's message, naming the value as typed unless the message already does."""
     message = str(exc)
-    shown = repr(value)
+    shown = str(value) if isinstance(value, Decimal) else repr(value)  # a JSON number as written, not Decimal('..')
     quiet = getattr(exc, "quiet", False)  # the message names the value its own way (e.g. masked)
     return message if quiet or shown in message or isinstance(value, dict | list) else f"{shown}: {message}"
 
