@@ -362,7 +362,8 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
     scored = stats.rows - stats.invalid
     skipped_zh = skipped_en = ""
     if stats.skipped:
-        where = ", ".join(map(str, stats.skipped_lines)) + (", ..." if stats.skipped > len(stats.skipped_lines) else "")
+        shown = stats.skipped_lines[:5]
+        where = ", ".join(map(str, shown)) + (", ..." if stats.skipped > len(shown) else "")
         skipped_zh = f",跳过空行 {stats.skipped} 行(第 {where} 行)"
         skipped_en = f", {stats.skipped:,} blank skipped (line {where})"
     console.print(
