@@ -215,7 +215,7 @@ class _Resplit(io.RawIOBase):
     def __init__(self, source: BinaryIO, encoding: str, delimiter: str, name: str) -> None:
         self._source = source
         self._text = io.TextIOWrapper(source, encoding=encoding, errors="surrogateescape", newline="")
-        self._reader = csv.reader(self._text, delimiter=delimiter, strict=False)
+        self._rows = rows_with_lines(self._text, delimiter)  # a stray quote swallows no row here either
         self._encoder = codecs.getincrementalencoder(encoding)(errors="surrogateescape")
         self._out = io.StringIO()
         self._writer = csv.writer(self._out, lineterminator="\r\n")
@@ -233,15 +233,13 @@ class _Resplit(io.RawIOBase):
 
     def _fill(self) -> None:
         for _ in range(256):
-            try:
-                row = next(self._reader)
-            except StopIteration:
+            found = next(self._rows, None)
+            if found is None:
                 self._done = True
                 break
-            except csv.Error as exc:
-                raise InputError(
-                    Problem(f"cannot be read as CSV: {exc}", file=self._name, line=self._reader.line_num)
-                ) from None
+            line, row = found
+            if isinstance(row, BadRow):  # its lines cannot be written again as they were read
+                raise InputError(Problem(row.error, file=self._name, line=line))
             self._writer.writerow(row)
         data = self._encoder.encode(self._out.getvalue(), final=self._done)
         self._out.seek(0)
@@ -399,7 +397,7 @@ class BadRow(list[str]):
         self.error = error
 
 
-def rows_with_lines(stream: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+def rows_with_lines(stream: Iterable[str], delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
     """The rows of CSV text (lines with their line breaks, as a text file opened with ``newline=""`` gives
     them) with the line each starts on, as the csv module reads them, except that a row which looks like a
     quote that never closed swallowing the rows after it (``_swallows_rows``) is read again line by line. A
@@ -411,7 +409,7 @@ def rows_with_lines(stream: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
             taken.append(physical)
             yield physical
 
-    reader = csv.reader(take(), strict=False)
+    reader = csv.reader(take(), delimiter=delimiter, strict=False)
     previous = 0
     while True:
         try:
@@ -424,9 +422,9 @@ def rows_with_lines(stream: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
         # a quote that ran to the end of the text (no line break after it), e.g. on a last line without one
         unclosed = not LINE_END.search(taken[span - 1]) and sum(line.count('"') for line in taken[:span]) % 2 == 1
         whole = not isinstance(row, BadRow)
-        if (whole and unclosed) or ((span > 1 or whole) and _swallows_rows(row)):
+        if (whole and unclosed) or ((span > 1 or whole) and _swallows_rows(row, delimiter)):
             joined = [LINE_END.sub("", physical) for physical in taken[:span]]
-            for offset, cells in enumerate(_line_by_line(joined)):
+            for offset, cells in enumerate(_line_by_line(joined, delimiter)):
                 yield previous + 1 + offset, cells
         else:
             yield previous + 1, row
@@ -438,7 +436,7 @@ LINE_END = re.compile("(?:\r\n|\r|\n)\\Z")  # the line break that ends a line
 _BREAK_TEXT = re.compile("\r\n|\r|\n")
 
 
-def _swallows_rows(row: list[str]) -> bool:
+def _swallows_rows(row: list[str], delimiter: str = ",") -> bool:
     """Whether a row that spans lines looks like a quote that never closed swallowing the rows after it: a
     row the csv module gave up on, or a cell whose first line, or two of whose lines, hold two commas or more
     (a firm's cells; a real multi-line cell, such as an address, seldom does)."""
@@ -447,12 +445,12 @@ def _swallows_rows(row: list[str]) -> bool:
     for cell in row:
         if "\n" in cell or "\r" in cell:
             parts = _BREAK_TEXT.split(cell)
-            if parts[0].count(",") >= 2 or sum(part.count(",") >= 2 for part in parts) >= 2:
+            if parts[0].count(delimiter) >= 2 or sum(part.count(delimiter) >= 2 for part in parts) >= 2:
                 return True
     return False
 
 
-def _line_by_line(physical: list[str]) -> list[list[str]]:
+def _line_by_line(physical: list[str], delimiter: str = ",") -> list[list[str]]:
     """Lines that a stray quote joined, read again one row a line: on a line with an odd number of quotes the
     first quote is text (the cell keeps it, and the cell's parser then names it)."""
     rows: list[list[str]] = []
@@ -461,14 +459,14 @@ def _line_by_line(physical: list[str]) -> list[list[str]]:
             opened = line.index('"')
             line = line[:opened] + _STRAY + line[opened + 1 :]
             try:
-                cells = next(csv.reader([line], strict=False), [])
+                cells = next(csv.reader([line], delimiter=delimiter, strict=False), [])
             except csv.Error as exc:
                 rows.append(BadRow(f"cannot be read as CSV: {exc}"))
                 continue
             rows.append([cell.replace(_STRAY, '"') for cell in cells])
         else:
             try:
-                rows.append(next(csv.reader([line], strict=False), []))
+                rows.append(next(csv.reader([line], delimiter=delimiter, strict=False), []))
             except csv.Error as exc:
                 rows.append(BadRow(f"cannot be read as CSV: {exc}"))
     return rows
