@@ -218,11 +218,14 @@ def test_a_name_that_cannot_be_a_name_is_an_invalid_row(tmp_path: Path, cell: st
     assert message in rows[0]["row_errors"]
 
 
-@pytest.mark.parametrize("jobs", ["1", "2"])
-def test_a_stray_quote_swallows_no_firm(tmp_path: Path, jobs: str) -> None:
+@pytest.mark.parametrize(("jobs", "delimiter"), [("1", ","), ("2", ","), ("1", "\t"), ("2", ";")])
+def test_a_stray_quote_swallows_no_firm(tmp_path: Path, jobs: str, delimiter: str) -> None:
     """A name opening with a quote made the csv reader join the rows after it into one cell (two firms became
     one valid row; in a large file thousands of firms vanished): every line is now a row of its own."""
-    lines = ["name,credit_code,district,retrofit_loan_cny"] + [f"公司{i},,昆山市,{i}万" for i in range(3000)]
+    cells = [["name", "credit_code", "district", "retrofit_loan_cny"]] + [
+        [f"公司{i}", "", "昆山市", f"{i}万"] for i in range(3000)
+    ]
+    lines = [delimiter.join(row) for row in cells]
     lines[1001] = '"' + lines[1001]
     lines[2999] = '"' + lines[2999]
     path = write(tmp_path / "in.csv", "\n".join(lines) + "\n")
