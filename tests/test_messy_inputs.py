@@ -9,6 +9,8 @@ import codecs
 import csv
 import io
 import json
+import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -497,3 +499,16 @@ def test_every_firm_a_person_would_count_appears_once_in_order(
             assert row["row_status"] == "invalid" and "opens a quote that is never closed" in row["row_errors"]
     assert f"{len(counted):,} rows read" in err
     assert code == (1 if any(row["row_status"] == "invalid" for row in rows) else 0)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_a_profile_from_a_named_pipe_is_read_like_a_file(tmp_path: Path) -> None:
+    """`subsidy check <(...)` hands a pipe, which is no regular file: it was reported as missing."""
+    fifo = tmp_path / "firm.toml"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=fifo.write_text, args=('name = "x"\ndistrict = "昆山市"\n',))
+    writer.start()
+    code, out, err = run("check", str(fifo), "--format", "json", "--as-of", "2022-06-30")
+    writer.join(timeout=10)
+    assert code == 0, err
+    assert json.loads(out)["profile"] == {"name": "x", "district": "kunshan"}
