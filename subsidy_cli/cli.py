@@ -246,7 +246,10 @@ def check(
         parsed = workbook.load_profile(profile, sheet, row, fixed)
     else:
         workbook.check_sheet_options(profile, sheet, row)
-        parsed = load_profile(profile, fixed)
+        notes: list[str] = []
+        parsed = load_profile(profile, fixed, notes)
+        for note in notes:  # the encoding, when not plain UTF-8
+            sys.stderr.write(f"{note}\n")
     _show(assess_rules(parsed, rules, evaluation_date(parsed, date)), language, output_format, show_all, explain)
 
 
@@ -521,6 +524,8 @@ def batch(
             sys.stderr.write(f"reading {firms.name} as {firms.encoding} ({how})\n")
         if firms.header.unknown:
             sys.stderr.write(f"ignoring column(s): {', '.join(firms.header.unknown)}\n")
+        for note in firms.header.notes.lines():  # the delimiter read, columns with no heading
+            sys.stderr.write(f"{note}\n")
         options: dict[str, Any] = {"jobs": jobs, "as_of": date, "overrides": fixed, "lang": language}
         if chosen == "xlsx":
             result = workbook.score_to_workbook(firms, rules, output, progress=render.batch_progress, **options)
@@ -529,6 +534,8 @@ def batch(
                 firms, rules, output, output_format=chosen, long=long, excel=excel, progress=render.batch_progress,
                 **options,
             )  # fmt: skip
+        notes = firms.header.notes  # rows of no value, counted as the input was read
+        result.stats.skipped, result.stats.skipped_lines = notes.blank_rows, list(notes.blank_lines)
     render.batch_summary(render.make_console(stderr=True), result.catalog, result.stats, result.seconds, language)
     if report_path is not None:
         from subsidy_cli.output import report as documents

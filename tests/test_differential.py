@@ -58,7 +58,7 @@ SUZHOU = [d for d in DISTRICTS if d != "outside_suzhou"]
 # --- firms -------------------------------------------------------------------------------------------------------
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
-BOOLS = {True: ["true", "yes", "是", "1", "Y", "有"], False: ["false", "no", "否", "0", "N", "无"]}
+BOOLS = {True: ["true", "yes", "是", "1", "Y", "有"], False: ["false", "no", "否", "0", "N", "没有"]}
 SEPARATORS = [";", "；", ",", "，", "、", "|"]
 DISTRICT_WORDS = {d: [d, DISTRICT_ZH[d]] for d in DISTRICTS}
 DISTRICT_WORDS["kunshan"].append("昆山")

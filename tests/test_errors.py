@@ -234,7 +234,7 @@ def test_arguments_are_checked_by_the_library() -> None:
     assert caught.value.exit_code == EXIT_USAGE and caught.value.problems[0].where == "--as-of"
     with pytest.raises(SubsidyError) as caught:
         sources.option_district("atlantis")
-    assert caught.value.lines()[0].startswith("--district: 'atlantis' is not one of: zhangjiagang")
+    assert caught.value.lines()[0].startswith("--district: 'atlantis' is not one of: 张家港市、常熟市")
     with pytest.raises(SubsidyError) as caught:
         sources.select_benefits(sources.rules(None).first(), "16d")
     assert caught.value.lines() == ["no benefit line or measure '16d'; did you mean 16c or 16b or 16a?"]

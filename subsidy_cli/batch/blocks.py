@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from subsidy_cli.batch.csvio import BadRow, InputError, decode_errors
+from subsidy_cli.batch.csvio import InputError, decode_errors, is_blank_row, notes_of, rows_with_lines
 from subsidy_cli.errors import Problem
 
 BLOCK_BYTES = 1 << 20
@@ -58,6 +58,7 @@ class Block:
 
     data: bytes
     first_line: int
+    blank: tuple[int, ...] | None = None  # the lines of its rows of no value (None: not looked for yet)
 
 
 @dataclass(frozen=True)
@@ -135,8 +136,44 @@ def _cut_by_reading(data: bytes, start: int, encoding: str) -> int:
     return _after_lines(data, start, ends[-2])
 
 
+# Characters a row of no value is made of, besides its line break (``_may_have_blank_rows``)
+_BLANK_BYTES = b' \t,"'
+
+
+def _may_have_blank_rows(data: bytes) -> bool:
+    """Whether ``data`` may hold a row of no value: with the characters such a row is made of taken out, an
+    empty line is left (a fast test on the bytes, a few ms a MB; ``blank_rows`` is the exact one)."""
+    kept = data.translate(None, _BLANK_BYTES)
+    if kept[:1] in (b"\r", b"\n") or b"\n\n" in kept or b"\n\r" in kept or b"\r\r" in kept:
+        return True
+    if b"\r" in kept and kept.count(b"\r\n") != data.count(b"\r\n"):  # a line ended by CR, then one of blanks
+        return True
+    tail = data[max(data.rfind(b"\n"), data.rfind(b"\r")) + 1 :]  # a last line with no line break
+    return bool(tail) and not tail.strip(_BLANK_BYTES)
+
+
+def blank_rows(block: Block, encoding: str) -> list[int]:
+    """The lines on which the block's rows of no value start (see ``csvio.is_blank_row``); they are skipped,
+    not firms. The header (line 1) never counts."""
+    if not _may_have_blank_rows(block.data):
+        return []
+    lines, rows, _ = _read(block, encoding)
+    return [line for line, row in zip(lines, rows, strict=True) if line > 1 and is_blank_row(row)]
+
+
 def blocks(raw: BinaryIO, encoding: str, first_line: int = 1, size: int | None = None) -> Iterator[Block]:
-    """A stream, from its start, as blocks of whole rows of about ``size`` bytes (default BLOCK_BYTES)."""
+    """A stream, from its start, as blocks of whole rows of about ``size`` bytes (default BLOCK_BYTES). When
+    the stream carries notes (``csvio.open_raw`` made it), the blank rows of each block are counted there as it
+    is handed on (``read_block`` skips them)."""
+    notes = notes_of(raw)
+    for block in _blocks(raw, encoding, first_line, size):
+        blank = blank_rows(block, encoding)
+        if notes is not None:
+            notes.skipped(blank)
+        yield Block(block.data, block.first_line, tuple(blank))
+
+
+def _blocks(raw: BinaryIO, encoding: str, first_line: int, size: int | None) -> Iterator[Block]:
     size = size or BLOCK_BYTES
     pending = b""
     line = first_line
@@ -197,9 +234,23 @@ def decode(data: bytes, encoding: str) -> str:
 
 def read_block(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool]:
     """A block's rows with the line each starts on, and whether it had bytes the encoding cannot read.
-    A row the csv module cannot split comes as a BadRow, and reading goes on with the next line."""
+    A row the csv module cannot split comes as a BadRow, and reading goes on with the next line. Rows of no
+    value (only delimiters or spaces) are left out: ``blocks`` counts them."""
     if isinstance(block, RowBlock):  # a workbook's rows: split already
         return list(block.lines), list(block.rows), False
+    lines, rows, bad_bytes = _read(block, encoding)
+    blank = block.blank
+    if blank is None and _may_have_blank_rows(block.data):
+        blank = tuple(line for line, row in zip(lines, rows, strict=True) if line > 1 and is_blank_row(row))
+    if blank:
+        skip = set(blank)
+        kept = [i for i, line in enumerate(lines) if line not in skip]
+        lines, rows = [lines[i] for i in kept], [rows[i] for i in kept]
+    return lines, rows, bad_bytes
+
+
+def _read(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool]:
+    """A block's rows, all of them, with the line each starts on (see ``read_block``)."""
     before = decode_errors()
     text = decode(block.data, encoding if block.first_line == 1 else _rows_encoding(encoding))
     bad_bytes = decode_errors() > before
@@ -207,21 +258,16 @@ def read_block(block: Block, encoding: str) -> tuple[list[int], list[list[str]],
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     try:
         rows = list(reader)
-        if reader.line_num == len(rows):  # one line a row: the common case
+        # one line a row: the common case (unless a quote opened on the last line runs to the end)
+        last = text[max(text.rfind("\n"), text.rfind("\r")) + 1 :]  # a last line with no break
+        broken = bool(rows) and any("\n" in c or "\r" in c for c in rows[-1])
+        if reader.line_num == len(rows) and not last.count('"') % 2 and not broken:
             return list(range(first, first + len(rows))), rows, bad_bytes
     except csv.Error:
         pass
-    reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     lines: list[int] = []
     rows = []
-    previous = 0
-    while True:
-        try:
-            row: list[str] = next(reader)
-        except StopIteration:
-            return lines, rows, bad_bytes
-        except csv.Error as exc:
-            row = BadRow(f"cannot be read as CSV: {exc}")
-        lines.append(first + previous)
+    for line, row in rows_with_lines(io.StringIO(text, newline="")):
+        lines.append(first + line - 1)
         rows.append(row)
-        previous = reader.line_num
+    return lines, rows, bad_bytes

@@ -13,7 +13,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, TextIO
 
@@ -131,8 +131,10 @@ def detect_encoding(prefix: bytes, complete: bool, name: str) -> str:
         pass
     try:
         codecs.getincrementaldecoder("gb18030")().decode(prefix, final=complete)
+        _one_encoding(prefix, name)
         return "gb18030"
     except UnicodeDecodeError:
+        _one_encoding(prefix, name)  # rows of UTF-8 among GBK ones are not valid GB18030 either
         raise InputError(
             Problem(
                 "is neither UTF-8 nor GB18030 text",
@@ -140,6 +142,159 @@ def detect_encoding(prefix: bytes, complete: bool, name: str) -> str:
                 hint="if you know its encoding, pass it, e.g. --encoding big5",
             )
         ) from None
+
+
+DELIMITERS = {",": "commas", "\t": "tabs", ";": "semicolons", "；": "full-width semicolons", "，": "full-width commas"}
+_NOTED_LINES = 20  # line numbers of skipped rows kept for messages (the count is always whole)
+
+
+@dataclass
+class InputNotes:
+    """What reading a CSV found that its reader should be told: the delimiter read (``DELIMITERS``), rows
+    holding no value that were skipped (their count, and the first lines), and columns with no heading.
+
+    Filled in as the input is read, so complete once every row has been read."""
+
+    delimiter: str = ","
+    blank_rows: int = 0
+    blank_lines: list[int] = field(default_factory=list)
+    unnamed_columns: list[int] = field(default_factory=list)  # 1-based positions of empty header cells
+
+    def skipped(self, lines: Iterable[int]) -> None:
+        """Count rows skipped as blank, starting on these lines."""
+        for line in lines:
+            self.blank_rows += 1
+            if len(self.blank_lines) < _NOTED_LINES:
+                self.blank_lines.append(line)
+
+    def lines(self) -> list[str]:
+        """What the header told, in words, one line each (empty when there is nothing to tell); the blank rows
+        are for the summary at the end."""
+        found = []
+        if self.delimiter != ",":
+            found.append(f"the columns are separated by {DELIMITERS[self.delimiter]}; read as such")
+        if self.unnamed_columns:
+            where = ", ".join(map(str, self.unnamed_columns))
+            found.append(f"ignoring {len(self.unnamed_columns)} column(s) with no heading (column {where})")
+        return found
+
+
+# The notes of inputs opened and not yet given a header, by name (``map_header`` hands them to the Header)
+_OPENED: dict[str, InputNotes] = {}
+
+
+class _Source(io.BufferedReader):
+    """The buffered byte stream of an input, carrying the notes its reading fills in."""
+
+    notes: InputNotes
+
+
+def notes_of(stream: object) -> InputNotes | None:
+    """The notes an input's byte stream carries (None for a stream ``open_raw`` did not make)."""
+    return getattr(stream, "notes", None)
+
+
+def detect_delimiter(text: str) -> str:
+    """The delimiter of a CSV whose text starts with ``text``: the one of ``DELIMITERS`` that splits the first
+    row into the most known headings (a comma unless another does better)."""
+    best, score = ",", -1
+    for delimiter in DELIMITERS:
+        try:
+            row = next(csv.reader(io.StringIO(text[:65536], newline=""), delimiter=delimiter, strict=False), [])
+        except csv.Error:
+            continue
+        known = sum(1 for cell in row if header_key(cell) is not None)
+        if known > score:
+            best, score = delimiter, known
+    return best
+
+
+class _Resplit(io.RawIOBase):
+    """Rows split at another delimiter (tab, semicolon, full-width comma), given back as comma-separated CSV
+    in the same encoding: every row on as many lines as it was, so line numbers hold."""
+
+    def __init__(self, source: BinaryIO, encoding: str, delimiter: str, name: str) -> None:
+        self._source = source
+        self._text = io.TextIOWrapper(source, encoding=encoding, errors="surrogateescape", newline="")
+        self._rows = rows_with_lines(self._text, delimiter)  # a stray quote swallows no row here either
+        self._encoder = codecs.getincrementalencoder(encoding)(errors="surrogateescape")
+        self._out = io.StringIO()
+        self._writer = csv.writer(self._out, lineterminator="\r\n")
+        self._pending = memoryview(b"")
+        self._name = name
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        if not self.closed:
+            self._text.close()
+        super().close()
+
+    def _fill(self) -> None:
+        for _ in range(256):
+            found = next(self._rows, None)
+            if found is None:
+                self._done = True
+                break
+            line, row = found
+            if isinstance(row, BadRow):  # its lines cannot be written again as they were read
+                raise InputError(Problem(row.error, file=self._name, line=line))
+            self._writer.writerow(row)
+        data = self._encoder.encode(self._out.getvalue(), final=self._done)
+        self._out.seek(0)
+        self._out.truncate()
+        self._pending = memoryview(data)
+
+    # BufferedReader only ever passes a bytearray or memoryview (typeshed: any Buffer, which has no slice assignment)
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending and not self._done:
+            self._fill()
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+_UTF8_CHINESE = re.compile(rb"[\xe0-\xef][\x80-\xbf]{2}")
+
+
+def _one_encoding(prefix: bytes, name: str) -> None:
+    """Raise InputError when text that is not UTF-8 (so to be read as GB18030) also holds whole lines of UTF-8
+    Chinese, which GB18030 would turn into other characters without a word: rows appended from another
+    program. The lines of each kind are named."""
+    utf8: list[int] = []
+    other: list[int] = []
+    lines = prefix.split(b"\n")
+    if len(prefix) >= SNIFF_BYTES:
+        lines = lines[:-1]  # the last line may be cut
+    for number, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            other.append(number)
+        else:
+            if _UTF8_CHINESE.search(line):
+                utf8.append(number)
+    if utf8 and other:
+        raise InputError(
+            Problem(
+                f"mixes encodings: line {_some(utf8)} in UTF-8, line {_some(other)} in GB18030/GBK; read as one "
+                "encoding, one kind would become other characters",
+                file=name,
+                hint="open it in Excel or WPS and save it again as 'CSV UTF-8', or fix the rows pasted in from "
+                "another file",
+            )
+        )
+
+
+def _some(numbers: list[int]) -> str:
+    """Line numbers for a message: the first few, and how many more."""
+    shown = ", ".join(map(str, numbers[:5]))
+    return shown + (f" (and {len(numbers) - 5} more)" if len(numbers) > 5 else "")
 
 
 @dataclass
@@ -212,7 +367,15 @@ def open_raw(source: str, encoding: str | None = None) -> RawInput:
     else:
         chosen = detect_encoding(prefix, complete=len(prefix) < SNIFF_BYTES, name=name)
         detected = True
-    buffered = io.BufferedReader(_Replay(prefix, raw), buffer_size=1 << 16)
+    notes = InputNotes()
+    with contextlib.suppress(LookupError, UnicodeError):
+        notes.delimiter = detect_delimiter(prefix.decode(chosen, errors="replace").lstrip("\ufeff"))
+    stream: io.RawIOBase = _Replay(prefix, raw)
+    if notes.delimiter != ",":
+        stream = _Resplit(io.BufferedReader(stream, buffer_size=1 << 16), chosen, notes.delimiter, name)
+    buffered = _Source(stream, buffer_size=1 << 16)
+    buffered.notes = notes
+    _OPENED[name] = notes
     return RawInput(name, buffered, chosen, detected)
 
 
@@ -235,10 +398,19 @@ class BadRow(list[str]):
         self.error = error
 
 
-def read_rows(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
-    """Rows with the physical line each starts on (a quoted cell may span lines). A row the reader cannot
-    split comes as a BadRow, and reading goes on with the next line."""
-    reader = csv.reader(stream, strict=False)
+def rows_with_lines(stream: Iterable[str], delimiter: str = ",") -> Iterator[tuple[int, list[str]]]:
+    """The rows of CSV text (lines with their line breaks, as a text file opened with ``newline=""`` gives
+    them) with the line each starts on, as the csv module reads them, except that a row which looks like a
+    quote that never closed swallowing the rows after it (``_swallows_rows``) is read again line by line. A
+    row the csv module cannot split comes as a BadRow, and reading goes on with the next line."""
+    taken: list[str] = []
+
+    def take() -> Iterator[str]:
+        for physical in stream:
+            taken.append(physical)
+            yield physical
+
+    reader = csv.reader(take(), delimiter=delimiter, strict=False)
     previous = 0
     while True:
         try:
@@ -247,16 +419,90 @@ def read_rows(stream: TextIO) -> Iterator[tuple[int, list[str]]]:
             return
         except csv.Error as exc:
             row = BadRow(f"cannot be read as CSV: {exc}")
-        yield previous + 1, row
+        span = reader.line_num - previous
+        # a quote that ran to the end of the text (no line break after it), e.g. on a last line without one
+        unclosed = not LINE_END.search(taken[span - 1]) and sum(line.count('"') for line in taken[:span]) % 2 == 1
+        whole = not isinstance(row, BadRow)
+        if (whole and unclosed) or ((span > 1 or whole) and _swallows_rows(row, delimiter)):
+            joined = [LINE_END.sub("", physical) for physical in taken[:span]]
+            for offset, cells in enumerate(_line_by_line(joined, delimiter)):
+                yield previous + 1 + offset, cells
+        else:
+            yield previous + 1, row
+        del taken[:span]
         previous = reader.line_num
 
 
+LINE_END = re.compile("(?:\r\n|\r|\n)\\Z")  # the line break that ends a line
+_BREAK_TEXT = re.compile("\r\n|\r|\n")
+
+
+def _swallows_rows(row: list[str], delimiter: str = ",") -> bool:
+    """Whether a row that spans lines looks like a quote that never closed swallowing the rows after it: a
+    row the csv module gave up on, or a cell whose first line, or two of whose lines, hold two commas or more
+    (a firm's cells; a real multi-line cell, such as an address, seldom does)."""
+    if isinstance(row, BadRow):
+        return True
+    for cell in row:
+        if "\n" in cell or "\r" in cell:
+            parts = _BREAK_TEXT.split(cell)
+            if parts[0].count(delimiter) >= 2 or sum(part.count(delimiter) >= 2 for part in parts) >= 2:
+                return True
+    return False
+
+
+def _line_by_line(physical: list[str], delimiter: str = ",") -> list[list[str]]:
+    """Lines that a stray quote joined, read again one row a line: on a line with an odd number of quotes the
+    first quote is text (the cell keeps it, and the cell's parser then names it)."""
+    rows: list[list[str]] = []
+    for line in physical:
+        if line.count('"') % 2:
+            opened = line.index('"')
+            line = line[:opened] + _STRAY + line[opened + 1 :]
+            try:
+                cells = next(csv.reader([line], delimiter=delimiter, strict=False), [])
+            except csv.Error as exc:
+                rows.append(BadRow(f"cannot be read as CSV: {exc}"))
+                continue
+            rows.append([cell.replace(_STRAY, '"') for cell in cells])
+        else:
+            try:
+                rows.append(next(csv.reader([line], delimiter=delimiter, strict=False), []))
+            except csv.Error as exc:
+                rows.append(BadRow(f"cannot be read as CSV: {exc}"))
+    return rows
+
+
+_STRAY = "\ue000"  # stands for a stray quote while a line is read again
+
+
+def is_blank_row(row: list[str]) -> bool:
+    """Whether a row holds no value at all (only delimiters, spaces or nothing): skipped, not a firm."""
+    return not isinstance(row, BadRow) and not any(cell.strip() for cell in row)
+
+
+def read_rows(stream: TextIO, notes: InputNotes | None = None) -> Iterator[tuple[int, list[str]]]:
+    """Rows with the physical line each starts on (a quoted cell may span lines). A row the reader cannot
+    split comes as a BadRow, and reading goes on with the next line; a quote that never closes does not
+    swallow the rows after it (see ``rows_with_lines``). Rows holding no value after the first (the
+    header) are skipped, and counted into ``notes`` when given."""
+    for line, row in rows_with_lines(stream):
+        if line > 1 and is_blank_row(row):
+            if notes is not None:
+                notes.skipped([line])
+        else:
+            yield line, row
+
+
 def header_key(cell: str) -> str | None:
-    """The profile key a header names: the key itself, or its Chinese or English label."""
-    text = normalise_text(cell).lstrip("\ufeff")
-    if text in _HEADER_NAMES:
-        return _HEADER_NAMES[text]
-    return _HEADER_NAMES.get(text.lower())
+    """The profile key a header names: the key itself, or its Chinese or English label (spaces and line
+    breaks inside the cell do not count)."""
+    text = normalise_text(cell).lstrip("\ufeff").strip()
+    found = _HEADER_NAMES.get(text) or _HEADER_NAMES.get(text.lower())
+    if found is None and re.search(r"\s", text):
+        squeezed = re.sub(r"\s+", " ", text)
+        found = _HEADER_NAMES.get(squeezed.lower()) or _HEADER_NAMES.get(re.sub(r"\s+", "", text))
+    return found
 
 
 def _header_names() -> dict[str, str]:
@@ -281,20 +527,32 @@ class Header:
     cells: tuple[str, ...]
     keys: tuple[str | None, ...]
     unknown: tuple[str, ...]
+    notes: InputNotes = field(default_factory=InputNotes, compare=False)  # what reading the input found
+
+    @property
+    def unnamed(self) -> tuple[int, ...]:
+        """The 0-based positions of columns with no heading (ignored; a value under one is an error)."""
+        return tuple(i for i, cell in enumerate(self.cells) if not cell.strip())
 
 
 def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
-    """Which profile key each header cell names (the key, or its Chinese or English label).
+    """Which profile key each header cell names (the key, or its Chinese or English label; spaces and line
+    breaks inside a cell do not count). Empty header cells are columns with no heading, ignored.
 
     Raises ``InputError`` with one ``Problem`` each for two columns holding one key, unknown columns (unless
     ``ignore_unknown``; with a did-you-mean) and a missing name column.
     """
+    notes = _OPENED.pop(source, None) or InputNotes()
     cells = [visible(cell) for cell in cells]
     keys: list[str | None] = []
     unknown: list[str] = []
     seen: dict[str, str] = {}
     problems: list[Problem] = []
+    notes.unnamed_columns = [i + 1 for i, cell in enumerate(cells) if not cell.strip()]
     for cell in cells:
+        if not cell.strip():
+            keys.append(None)
+            continue
         key = header_key(cell)
         if key is None:
             unknown.append(cell)
@@ -314,7 +572,7 @@ def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
         problems.append(Problem("no name column (name / 企业名称)", file=source, hint="every firm needs its name"))
     if problems:
         raise InputError(problems)
-    return Header(tuple(cells), tuple(keys), tuple(unknown))
+    return Header(tuple(cells), tuple(keys), tuple(unknown), notes)
 
 
 def _same_mode(temporary: str, target: Path) -> None:

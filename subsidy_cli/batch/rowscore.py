@@ -32,14 +32,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
-from subsidy_cli.batch.csvio import has_undecodable
+from subsidy_cli.batch.csvio import has_undecodable, safe_cell
 from subsidy_cli.batch.job import Job
 from subsidy_cli.engine.compiled import Compiled, leaves
 from subsidy_cli.engine.evaluate import Amount, compare, compute
 from subsidy_cli.engine.status import Status, Tri, bounded_total, line_caps, settle, shows_amount
 from subsidy_cli.output.summary import Stats, best_status
 from subsidy_cli.profile.creditcode import is_valid
-from subsidy_cli.profile.keys import KEYS, parse_value, value_problem
+from subsidy_cli.profile.keys import KEYS, parse_value, unknown_text, value_problem
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.version import __version__
 from subsidy_cli.words import cny
@@ -351,6 +351,7 @@ class RowScorer:
         self.code_index = header.keys.index("credit_code") if "credit_code" in header.keys else None
         self.check_name = "name" not in overrides
         self.check_code = self.code_index is not None and "credit_code" not in overrides
+        self.unnamed = header.unnamed  # columns with no heading: a value under one would be lost, so it is an error
         # clusters of keys read together by one condition, with their columns (None: not in the file, or set)
         self.multi = [
             (keys, [header.keys.index(k) if k in header.keys and k not in overrides else None for k in keys], entries)
@@ -440,7 +441,7 @@ class RowScorer:
     def value(self, key: str, text: str, check_bytes: bool) -> tuple[Any, str | None]:
         """(value, None) with value None for a blank cell, or (None, problem)."""
         stripped = text.strip()
-        if not stripped:
+        if not stripped or unknown_text(key, stripped):  # blank, or "-", "/", "无", "N/A"...: unknown
             return None, None
         if check_bytes and has_undecodable(stripped):
             return None, _BAD_BYTES
@@ -531,14 +532,21 @@ class RowScorer:
             suspects.update(i for i, m in enumerate(masks) if m >= bad)
         if self.check_name and ("" in names or check_bytes):
             suspects.update(i for i, name in enumerate(names) if not name or (check_bytes and has_undecodable(name)))
+        if self.check_name and ('"' in "".join(name[:1] for name in names) or max(map(len, names)) > 500):
+            suspects.update(i for i, name in enumerate(names) if name[:1] == '"' or len(name) > 500)  # see keys._text
         if self.check_code:
             suspects.update(i for i, code in enumerate(codes) if code and not is_valid(code))
+        for index in self.unnamed:
+            if any(map(str.strip, columns[index])):
+                suspects.update(i for i, text in enumerate(columns[index]) if text.strip())
         groups, parsed.parts = self._groups(masks)
         for i in sorted(suspects):
             problems = self._problems(rows[i], check_bytes)
             if problems:
                 parsed.problems[i] = problems
                 groups[i] = None
+            elif self.check_code and codes[i] and not is_valid(codes[i]):  # '913..., ="913...", or a placeholder:
+                codes[i] = safe_cell(codes[i])  # written as typed, made safe (the fast path writes codes as they are)
         parsed.groups = groups
         return parsed
 
@@ -555,6 +563,9 @@ class RowScorer:
         """Every problem of one row's cells, as 'heading: problem'."""
         problems = []
         for index, key in enumerate(self.job.header.keys):
+            if index in self.unnamed and row[index].strip():
+                problems.append(f"column {index + 1} has no heading but holds {row[index].strip()[:40]!r}; name it")
+                continue
             if key is None or key in self.job.overrides:
                 continue
             heading, text = self.job.header.cells[index], row[index]

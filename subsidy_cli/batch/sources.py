@@ -35,7 +35,8 @@ def check_profile_argument(profile: str | None, interactive: bool, save: Path | 
         raise _usage("give a profile file (or '-' for stdin), or use --interactive")
     if save is not None and not interactive:
         raise _usage("--save saves the answers of an interview; use it with --interactive")
-    if profile is not None and profile != "-" and not Path(profile).is_file():
+    if profile is not None and profile != "-" and (Path(profile).is_dir() or not Path(profile).exists()):
+        # a FIFO or a process substitution (<(...)) is read like a file
         what = "is a folder" if Path(profile).is_dir() else "does not exist"
         raise _usage(Problem(what, file=profile, hint="give a .toml or .json profile file, or '-' for stdin"))
     if interactive and profile == "-":

@@ -379,7 +379,7 @@ def _row_blocks(rows: Iterator[tuple[int, list[str], list[str]]], size: int = BL
                 bad.extend(row)
                 row = bad
             cells.append(row)
-        yield RowBlock(b"", chunk[0][0], tuple(line for line, _, _ in chunk), tuple(cells))
+        yield RowBlock(b"", chunk[0][0], lines=tuple(line for line, _, _ in chunk), rows=tuple(cells))
 
 
 def open_firms(

@@ -385,13 +385,20 @@ def batch_progress(total_bytes: int | None = None) -> Iterator[Callable[[int, in
 def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds: float, lang: str) -> None:
     """Rows read, scored and invalid, the time taken, and per line the eligible firms and their awards."""
     scored = stats.rows - stats.invalid
+    skipped_zh = skipped_en = ""
+    if stats.skipped:
+        shown = stats.skipped_lines[:5]
+        where = ", ".join(map(str, shown)) + (", ..." if stats.skipped > len(shown) else "")
+        skipped_zh = f",跳过空行 {stats.skipped} 行(第 {where} 行)"
+        skipped_en = f", {stats.skipped:,} blank skipped (line {where})"
     console.print(
         _t(
             console,
             pick(
                 lang,
-                f"读取 {stats.rows} 行,已评估 {scored} 行,无效 {stats.invalid} 行,用时 {seconds:.1f} 秒",
-                f"{stats.rows:,} rows read, {scored:,} scored, {stats.invalid:,} invalid in {seconds:.1f} s",
+                f"读取 {stats.rows} 行,已评估 {scored} 行,无效 {stats.invalid} 行{skipped_zh},用时 {seconds:.1f} 秒",
+                f"{stats.rows:,} rows read, {scored:,} scored, {stats.invalid:,} invalid{skipped_en}"
+                f" in {seconds:.1f} s",
             ),
             "bold",
         )

@@ -28,8 +28,10 @@ class Stats:
     whose row leaves it unknown (a blank cell, or no such column).
     """
 
-    rows: int = 0
+    rows: int = 0  # firms read: every row but the header and rows of no value
     invalid: int = 0
+    skipped: int = 0  # rows of no value (only delimiters or spaces), not firms
+    skipped_lines: list[int] = field(default_factory=list)  # the first lines of those
     input_bytes: int = 0  # of the rows read (for progress)
     eligible_firms: list[int] = field(default_factory=list)
     eligible_sums: list[Decimal] = field(default_factory=list)
@@ -61,6 +63,8 @@ class Stats:
     def merge(self, other: Stats) -> None:
         self.rows += other.rows
         self.invalid += other.invalid
+        self.skipped += other.skipped
+        self.skipped_lines += other.skipped_lines[: max(0, 20 - len(self.skipped_lines))]
         self.input_bytes += other.input_bytes
         lines = len(other.eligible_firms)
         if not self.eligible_firms:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from decimal import Decimal
@@ -10,15 +11,72 @@ from typing import Any
 
 from subsidy_cli import tomlfile
 from subsidy_cli.errors import Problem
-from subsidy_cli.profile.keys import KEYS, Profile, ProfileError, build_profile, near, parse_value, value_problem
+from subsidy_cli.profile.keys import (
+    KEYS,
+    Profile,
+    ProfileError,
+    build_profile,
+    near,
+    parse_value,
+    unknown_text,
+    value_problem,
+)
 
 
-def read_profile_data(source: str) -> tuple[dict[str, Any], str]:
-    """Raw key/values from PROFILE (``-`` is stdin); the second value names the source for messages."""
+class _Repeated(ValueError):
+    """A JSON object that gives one key twice."""
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict, refusing a key given twice (the later would silently win)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found:
+            raise _Repeated(key)
+        found[key] = value
+    return found
+
+
+def _whole(text: str) -> int | Decimal:
+    """A JSON integer; one too long for ``int`` stays a Decimal, which the parsers refuse as too large."""
+    return int(text) if len(text) <= 30 else Decimal(text)
+
+
+def decode_profile(raw: bytes, name: str) -> tuple[str, str | None]:
+    """A profile file's text, read as batch reads CSVs: a UTF-16 byte-order mark (Windows PowerShell's
+    ``Out-File``, Notepad's 'Unicode') means UTF-16; a UTF-8 one is dropped; then strict UTF-8; then strict
+    GB18030 (ANSI on Chinese Windows). The second value names the encoding when it was not plain UTF-8 (for a
+    note). Raises ``TomlProblems`` (one line, saying how to save the file) for anything else."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "UTF-16 (with a byte-order mark)"
+        except UnicodeDecodeError:
+            pass
+    elif raw.startswith(codecs.BOM_UTF8):
+        try:
+            return raw[3:].decode("utf-8"), "UTF-8 (with a byte-order mark)"
+        except UnicodeDecodeError:
+            pass
+    else:
+        try:
+            return raw.decode("utf-8"), None
+        except UnicodeDecodeError:
+            if b"\x00" not in raw:
+                try:
+                    return raw.decode("gb18030"), "GB18030"
+                except UnicodeDecodeError:
+                    pass
+    return tomlfile.decode(raw, name), None  # raises the problem that says how to save the file
+
+
+def read_profile_data(source: str, notes: list[str] | None = None) -> tuple[dict[str, Any], str]:
+    """Raw key/values from PROFILE (``-`` is stdin); the second value names the source for messages. The text
+    may be UTF-8 (with or without a byte-order mark), UTF-16 with one, or GB18030 (``decode_profile``); when it
+    is not plain UTF-8, a line saying so is added to ``notes``. A JSON object giving a key twice is refused."""
     if source == "-":
         raw = sys.stdin.buffer.read()
         name = "<stdin>"
-        is_json = raw.lstrip()[:1] in (b"{", b"[")
+        is_json: bool | None = None
     else:
         path = Path(source)
         try:
@@ -32,14 +90,26 @@ def read_profile_data(source: str) -> tuple[dict[str, Any], str]:
         except OSError as exc:
             raise ProfileError(source, [Problem(f"cannot be read: {exc.strerror or exc}", file=source)]) from None
         name = source
-        is_json = path.suffix.lower() == ".json" or (path.suffix.lower() != ".toml" and raw.lstrip()[:1] == b"{")
+        suffix = path.suffix.lower()
+        is_json = True if suffix == ".json" else False if suffix == ".toml" else None  # None: by the text
     try:
-        text = tomlfile.decode(raw, name)
-        data: Any = json.loads(text, parse_float=Decimal) if is_json else tomlfile.loads(text, name)
+        text, encoding = decode_profile(raw, name)
+        if is_json is None:
+            is_json = text.lstrip()[:1] in ("{", "[")
+        if encoding is not None and notes is not None:
+            notes.append(f"{name}: read as {encoding}")
+        data: Any = (
+            json.loads(text, parse_float=Decimal, parse_int=_whole, object_pairs_hook=_once)
+            if is_json
+            else tomlfile.loads(text, name)
+        )
     except tomlfile.TomlProblems as exc:
         raise ProfileError(name, exc.problems) from None
     except json.JSONDecodeError as exc:
         problem = Problem(f"invalid JSON: {exc.msg} (column {exc.colno})", file=name, line=exc.lineno)
+        raise ProfileError(name, [problem]) from None
+    except _Repeated as exc:
+        problem = Problem("is given twice in one object; keep one", file=name, where=str(exc)[:60])
         raise ProfileError(name, [problem]) from None
     if not isinstance(data, dict):
         raise ProfileError(name, [Problem('must hold one object of key/values, e.g. {"name": "..."}', file=name)])
@@ -66,9 +136,10 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def load_profile(source: str, overrides: dict[str, Any] | None = None) -> Profile:
-    """A profile file with ``--set`` values (already parsed; None makes a key unknown) laid over it."""
-    data, name = read_profile_data(source)
+def load_profile(source: str, overrides: dict[str, Any] | None = None, notes: list[str] | None = None) -> Profile:
+    """A profile file with ``--set`` values (already parsed; None makes a key unknown) laid over it; ``notes``
+    gets a line when the file's encoding was not plain UTF-8 (see ``read_profile_data``)."""
+    data, name = read_profile_data(source, notes)
     for key, value in (overrides or {}).items():
         if value is None:
             data.pop(key, None)
@@ -82,7 +153,7 @@ def build_overrides(pairs: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, text in parse_overrides(pairs).items():
-        if not text.strip():
+        if unknown_text(key, text):  # blank, or "-", "/", "无", "N/A"...: unknown
             values[key] = None
             continue
         try:

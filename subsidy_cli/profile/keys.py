@@ -21,7 +21,16 @@ from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 from subsidy_cli.errors import Problem, SubsidyError
 from subsidy_cli.profile.creditcode import validate_credit_code
-from subsidy_cli.profile.values import normalise_text, parse_bool, parse_count, parse_date, parse_list, parse_money
+from subsidy_cli.profile.districts import accepted_forms, ambiguity, lookup_district
+from subsidy_cli.profile.values import (
+    is_placeholder,
+    normalise_text,
+    parse_bool,
+    parse_count,
+    parse_date,
+    parse_list,
+    parse_money,
+)
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, TypeAdapter
@@ -42,26 +51,6 @@ DISTRICT_ZH: dict[str, str] = {
     "outside_suzhou": "苏州市外",
 }
 SUZHOU_DISTRICTS = [d for d in DISTRICT_ZH if d != "outside_suzhou"]
-_DISTRICT_ALIASES = {
-    "张家港": "zhangjiagang",
-    "常熟": "changshu",
-    "太仓": "taicang",
-    "昆山": "kunshan",
-    "吴江": "wujiang",
-    "吴中": "wuzhong",
-    "相城": "xiangcheng",
-    "姑苏": "gusu",
-    "园区": "sip",
-    "工业园区": "sip",
-    "高新区": "snd",
-    "虎丘区": "snd",
-    "新区": "snd",
-    "市外": "outside_suzhou",
-    "苏州以外": "outside_suzhou",
-    "outside": "outside_suzhou",
-    "suzhou industrial park": "sip",
-    "suzhou new district": "snd",
-}
 _ENTITY_ALIASES = {v: k for k, v in ENTITY_ZH.items()}
 
 ROLES: dict[str, tuple[str, str]] = {
@@ -164,8 +153,12 @@ class KeySpec:
         return self.label_zh if lang == "zh" else self.label_en
 
     def validate(self, value: object) -> Any:
-        """The field validator: empty text or None is unknown (``None``); anything else goes to ``parse``."""
+        """The field validator: empty text, a placeholder (``-``, ``/``, ``无``, ``N/A``...: see
+        ``values.is_placeholder``; in a list ``无`` is the empty list) or None is unknown (``None``); anything
+        else goes to ``parse``. A name is never a placeholder."""
         if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if self.name != "name" and is_placeholder(value, listing=self.type == "multi"):
             return None
         return self.parse(value)
 
@@ -232,18 +225,49 @@ def _multi(options: dict[str, tuple[str, str]]) -> Callable[[object], list[str]]
     return parse
 
 
+def _district(value: object) -> str:
+    """A district slug from a slug, a Chinese name as people write it (prefixes, combined, historical and zone
+    names; see ``profile.districts``) or a division code."""
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not one of: {', '.join(DISTRICT_ZH)}")
+    found = lookup_district(value)
+    if found is not None:
+        return found
+    why = ambiguity(value)
+    if why:
+        raise ValueError(f"{value!r} names no single district: {why}")
+    shown = value if len(value) <= 40 else value[:30] + "…"
+    zh = near(normalise_text(value), [*DISTRICT_ZH.values(), *_DISTRICT_NAMES_SHORT])
+    hint = zh or near(normalise_text(value).lower(), list(DISTRICT_ZH))
+    raise ValueError(f"{shown!r} is not one of: {accepted_forms()}{hint}")
+
+
+_DISTRICT_NAMES_SHORT = ["张家港", "常熟", "太仓", "昆山", "吴江", "吴中", "相城", "姑苏", "工业园区", "高新区", "虎丘区"]
+
+
 def _credit(value: object) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not text; a credit code has 18 characters")
-    return validate_credit_code(value if value.isascii() else normalise_text(value))
+    return validate_credit_code(value if value.isascii() else normalise_text(value))  # see creditcode
+
+
+_NAME_LIMIT = 500  # characters: longer is no firm's name but rows run together
 
 
 def _text(value: object) -> str:
+    """A name: text, not empty, not longer than any name, not opening a quote it never closes."""
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not text")
     text = normalise_text(value) if value.isascii() else value.strip()
     if not text:
         raise ValueError("is empty")
+    if len(text) > _NAME_LIMIT:
+        raise ValueError(f"{text[:20]!r}... is {len(text):,} characters long; no name is longer than {_NAME_LIMIT}")
+    if text.startswith('"') and text.count('"') % 2:
+        raise ValueError(
+            f"{text[:40]!r} opens a quote that is never closed (in a CSV it would join the lines after it into "
+            "this cell; they are read as rows of their own); remove the quote"
+        )
     return text
 
 
@@ -304,7 +328,7 @@ class Profile:
     credit_code: Annotated[str | None, _key("text", "统一社会信用代码", "Credit code", "18 位统一社会信用代码", "18-character unified social credit code", _credit, schema=_CREDIT_SCHEMA)] = None
     entity_type: Annotated[str | None, _key("choice", "主体类型", "Entity type", "企业、社会组织或事业单位", "enterprise, social organisation or public institution", _choice(_ENTITY_OPTIONS, _ENTITY_ALIASES), _ENTITY_OPTIONS)] = None
     independent_legal_person: Annotated[bool | None, _key("bool", "具有独立法人资格", "Independent legal person", "分支机构不具有独立法人资格", "a branch office is not one")] = None
-    district: Annotated[str | None, _key("choice", "注册地", "District", "在苏州哪个县级市(区)注册", "where in Suzhou it is registered", _choice(_DISTRICT_OPTIONS, _DISTRICT_ALIASES), _DISTRICT_OPTIONS)] = None
+    district: Annotated[str | None, _key("choice", "注册地", "District", "在苏州哪个县级市(区)注册", "where in Suzhou it is registered", _district, _DISTRICT_OPTIONS)] = None
     sme: Annotated[bool | None, _key("bool", "中小企业", "SME", "是否属于中小企业", "a small or medium-sized enterprise")] = None
     roles: Annotated[list[str] | None, _key("multi", "主体角色", "Roles", "属于哪类组织(可多选)", "what kind of organisation it is (several allowed)", _multi(ROLES), ROLES)] = None
     recognitions: Annotated[list[str] | None, _key("multi", "已获认定", "Recognitions", "已获得的称号或认定(可多选)", "titles and recognitions it holds (several allowed)", _multi(RECOGNITIONS), RECOGNITIONS)] = None
@@ -372,6 +396,14 @@ class ProfileError(SubsidyError):
         super().__init__(problems)
 
 
+def unknown_text(key: str, text: str) -> bool:
+    """Whether ``text`` typed for ``key`` means unknown: blank, or a placeholder (not for the name; in a list
+    ``无`` is the empty list)."""
+    if not text.strip():
+        return True
+    return key != "name" and is_placeholder(text, listing=KEYS[key].type == "multi")
+
+
 def parser_for(key: str) -> Callable[[object], Any]:
     """The function that parses one value of ``key`` (raises ValueError with a message for people)."""
     return KEYS[key].parse
@@ -380,8 +412,9 @@ def parser_for(key: str) -> Callable[[object], Any]:
 def value_problem(value: object, exc: ValueError) -> str:
     """A parser's message, naming the value as typed unless the message already does."""
     message = str(exc)
-    shown = repr(value)
-    return message if shown in message or isinstance(value, dict | list) else f"{shown}: {message}"
+    shown = str(value) if isinstance(value, Decimal) else repr(value)  # a JSON number as written, not Decimal('..')
+    quiet = getattr(exc, "quiet", False)  # the message names the value its own way (e.g. masked)
+    return message if quiet or shown in message or isinstance(value, dict | list) else f"{shown}: {message}"
 
 
 _PARSE: dict[str, Callable[[object], Any]] = {key: spec.parse for key, spec in KEYS.items()}
