@@ -10,7 +10,6 @@ mid-run however loaded the machine is; waits poll with deadlines.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import select
 import signal
@@ -26,7 +25,8 @@ import pytest
 
 from subsidy_cli.output import files
 
-pytestmark = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="signals, and /proc to find the workers")
+fcntl = pytest.importorskip("fcntl", reason="POSIX signals and file locks")
+needs_proc = pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="/proc, to find the worker processes")
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRMS = ROOT / "samples" / "firms.csv"
@@ -172,6 +172,7 @@ def mid_run(run: Run, jobs: int) -> set[tuple[int, int]]:
     return workers
 
 
+@needs_proc
 @pytest.mark.parametrize("jobs", [1, 2])
 @pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP"])
 def test_a_handled_signal_stops_every_process_and_leaves_no_file(
@@ -191,6 +192,7 @@ def test_a_handled_signal_stops_every_process_and_leaves_no_file(
     assert list(run.spools.iterdir()) == []
 
 
+@needs_proc
 @pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP"])
 def test_a_signal_to_the_whole_process_group_is_handled_alike(start: Callable[..., Run], name: str) -> None:
     """As a terminal's Ctrl-C or hang-up, or a service manager, sends it: to the workers too."""
@@ -206,6 +208,7 @@ def test_a_signal_to_the_whole_process_group_is_handled_alike(start: Callable[..
     assert list(run.spools.iterdir()) == []
 
 
+@needs_proc
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_after_sigkill_workers_end_and_the_next_run_removes_the_partial_file(
     start: Callable[..., Run], jobs: int
@@ -228,6 +231,7 @@ def test_after_sigkill_workers_end_and_the_next_run_removes_the_partial_file(
     assert run.partial() == [] and run.out.is_file()
 
 
+@needs_proc
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_reader_that_stops_early_ends_the_run_with_141(tmp_path: Path, firms: bytes, jobs: int) -> None:
     """`subsidy batch firms.csv --jobs 2 | head`: the run ends, its workers too, nothing is left in $TMPDIR."""
