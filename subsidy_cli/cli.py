@@ -2,11 +2,12 @@
 
 Errors are handled in one place, ``_Commands.invoke``: a ``SubsidyError`` from any layer prints one
 ``error: ...`` line per problem on stderr and exits with its exit code; a closed output pipe exits 141,
-Ctrl-C 130 and anything else 70 (an internal error: ``SUBSIDY_DEBUG=1`` shows the traceback).
+Ctrl-C 130 (a batch run also stops cleanly on SIGTERM, 143, and SIGHUP, 129) and anything else 70 (an
+internal error: ``SUBSIDY_DEBUG=1`` shows the traceback).
 
 Exit codes: 0 done (whatever the statuses); 1 invalid profile or rules file (batch: some rows invalid);
-2 usage error or unreadable input; 70 internal error (a bug: please report it); 130 interrupted;
-141 the reader of the output went away.
+2 usage error or unreadable input; 70 internal error (a bug: please report it); 130 interrupted
+(batch: 143 by SIGTERM, 129 by SIGHUP); 141 the reader of the output went away.
 """
 
 from __future__ import annotations
@@ -46,8 +47,11 @@ class _Commands(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
             _pipe_closed()
-        except KeyboardInterrupt:
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as exc:  # Ctrl-C; or a batch run's SIGINT, SIGTERM, SIGHUP, which says so
+            if str(exc):
+                with contextlib.suppress(OSError):  # after a hang-up the terminal may be gone
+                    sys.stderr.write(f"{exc}\n")
+            raise typer.Exit(getattr(exc, "exit_code", EXIT_INTERRUPTED)) from None
         except Exception as exc:
             if os.environ.get("SUBSIDY_DEBUG"):
                 raise
@@ -62,7 +66,7 @@ app = typer.Typer(
     cls=_Commands,
     help="Eligibility and awards under Suzhou's 《关于推进制造业智能化改造和数字化转型的若干措施》 (2021-2023).\n\n"
     "Exit codes: 0 done; 1 invalid profile or rules file (batch: some rows invalid); 2 usage error or "
-    "unreadable input; 70 internal error; 130 interrupted.",
+    "unreadable input; 70 internal error; 130 interrupted (batch: 143 SIGTERM, 129 SIGHUP); 141 output closed.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,

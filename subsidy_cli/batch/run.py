@@ -20,7 +20,9 @@ import os
 import queue
 import shutil
 import signal
-import tempfile
+import sys
+import threading
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, cast
 
@@ -30,6 +32,7 @@ from subsidy_cli.batch.job import Job
 from subsidy_cli.batch.rowscore import Memo, RowScorer, Scored, lookup
 from subsidy_cli.engine.assess import evaluation_date
 from subsidy_cli.engine.compiled import Judge
+from subsidy_cli.output.files import spool_folder
 from subsidy_cli.output.formats import Documents
 from subsidy_cli.output.summary import Stats, best_status
 from subsidy_cli.profile.keys import KEYS, Profile
@@ -41,6 +44,8 @@ FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
 TOTAL_COLUMNS = ("eligible_cash_max_cny", "potential_cash_max_cny")
 AUDIT_COLUMNS = ("rules_sha256", "tool_version")  # which rules scored the row, for the audit trail
 LONG_COLUMNS = (*FIXED_COLUMNS, "benefit", "status", "max_award_cny", "min_award_cny", *AUDIT_COLUMNS)
+# the signals that stop a run (SIGHUP is missing on Windows)
+_STOPS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
 
 
 def wide_columns(catalog: Catalog) -> list[str]:
@@ -262,13 +267,22 @@ def _quiet_gc() -> Iterator[None]:
         gc.unfreeze()
 
 
-def _serve(job: Job, tasks: Any, results: Any) -> None:
+def _serve(job: Job, tasks: Any, results: Any, folder: str) -> None:
     """A worker process: score (number, block, spool) tasks until a None, writing each block's output to its
-    spool file, which the main process copies into the output in the kernel (os.sendfile): sending
-    megabytes back through a pipe costs more than the scoring. Reports (number, stats, error)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle: it stops us
+    spool file in ``folder``, which the main process copies into the output in the kernel (os.sendfile):
+    sending megabytes back through a pipe costs more than the scoring. Reports (number, stats, error).
+
+    Signals are the main process's to handle (it stops the workers, with SIGTERM); a worker whose main process
+    is gone (killed by SIGKILL, which cannot be handled) removes the spool folder and ends, told by the
+    system (Linux) or by its own look at its parent every half second."""
+    watch = _Orphan(folder)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and hang-ups are the main process's: it stops us
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, watch.stop)  # from the main process, or from the system as the parent died
+    watch.start()
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # held while we were started
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # held while we were started
     writer = ChunkWriter(job)
     gc.freeze()  # a worker process lives for this run only
     gc.set_threshold(50_000, 50, 100)
@@ -282,6 +296,51 @@ def _serve(job: Job, tasks: Any, results: Any) -> None:
             results.put((number, None, RuntimeError(f"{type(exc).__name__}: {exc}")))
         else:
             results.put((number, stats, None))
+
+
+class _Orphan:
+    """A worker's watch on its parent (the main process, or the server that forked it for the main process, which
+    ends with it). When the parent is gone, the worker removes the spool folder and ends: its output is
+    wanted by nobody, and it must not hold the output pipe open (``subsidy batch ... --jobs 2 | gzip`` would
+    never end)."""
+
+    def __init__(self, folder: str) -> None:
+        import multiprocessing
+
+        self.folder = folder
+        self.parent_pid = os.getppid()
+        self.parent = multiprocessing.parent_process()  # None unless started by multiprocessing
+
+    def start(self) -> None:
+        """Ask the system for SIGTERM when the parent dies (Linux), and look every half second anyway."""
+        if sys.platform.startswith("linux"):
+            with contextlib.suppress(Exception):
+                import ctypes
+
+                pr_set_pdeathsig = 1
+                ctypes.CDLL(None).prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0)
+        threading.Thread(target=self._look, name="parent-watch", daemon=True).start()
+
+    def gone(self) -> bool:
+        """Whether the parent has ended (this process was handed to another, or its sentinel closed)."""
+        if os.getppid() != self.parent_pid:
+            return True
+        return self.parent is not None and not self.parent.is_alive()
+
+    def stop(self, signum: int, frame: object) -> None:
+        """SIGTERM: from the main process, which removes the spool folder itself; or as the parent died."""
+        if self.gone():
+            shutil.rmtree(self.folder, ignore_errors=True)
+        os._exit(128 + signum)
+
+    def _look(self) -> None:
+        while not self.gone():
+            time.sleep(0.5)
+        if sys.platform != "win32":  # stop in the main thread, which then writes no more spool files
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(2)
+        shutil.rmtree(self.folder, ignore_errors=True)
+        os._exit(1)
 
 
 def _append(out: BinaryIO, path: str) -> None:
@@ -325,7 +384,10 @@ def score_stream(job: Job, blocks: Iterable[Block], jobs: int, out: BinaryIO) ->
                 yield scorer.run_block(block, out)
         return
     ChunkWriter(job)  # fail here, before any process starts
-    with tempfile.TemporaryDirectory(prefix="subsidy-batch-") as folder, _Workers(job, jobs) as workers:
+    with contextlib.ExitStack() as stack:
+        with signals_held():  # a stop in the middle of mkdtemp would leave the folder unknown
+            folder = stack.enter_context(spool_folder())
+        workers = stack.enter_context(_Workers(job, jobs, folder))
         numbered = enumerate(blocks)
         sent = written = 0
         while True:
@@ -346,19 +408,20 @@ class _Workers:
     """Worker processes that score blocks (a pool of our own: multiprocessing.Pool can start new workers
     while it is being stopped, and those then hang on forever)."""
 
-    def __init__(self, job: Job, count: int) -> None:
+    def __init__(self, job: Job, count: int, folder: str) -> None:
         import multiprocessing
 
         context = multiprocessing.get_context()
         self.tasks, self.results = context.Queue(), context.Queue()
         self.processes = [
-            context.Process(target=_serve, args=(job, self.tasks, self.results), daemon=True) for _ in range(count)
+            context.Process(target=_serve, args=(job, self.tasks, self.results, folder), daemon=True)
+            for _ in range(count)
         ]
         self.done: dict[int, Stats] = {}
 
     def __enter__(self) -> _Workers:
         try:
-            with _sigint_held():  # a Ctrl-C mid-start would leave a started worker unknown to us
+            with signals_held():  # a Ctrl-C (or SIGTERM, SIGHUP) mid-start would leave a started worker unknown to us
                 for process in self.processes:
                     process.start()
         except BaseException:  # the held Ctrl-C arrives here: stop what started
@@ -399,15 +462,33 @@ class _Workers:
             process.join()
 
 
+_holding = [0]  # how deep the run is in signals_held blocks (signal handlers run in the main thread)
+_held: list[int] = []  # signals a handler held back (hold_back), raised again when the hold ends
+
+
 @contextlib.contextmanager
-def _sigint_held() -> Iterator[None]:
-    """Hold SIGINT back (where the platform can) until the block ends; a worker started inside inherits the
-    hold and lets go once it ignores SIGINT."""
-    if not hasattr(signal, "pthread_sigmask"):
-        yield
-        return
-    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+def signals_held() -> Iterator[None]:
+    """Hold SIGINT, SIGTERM and SIGHUP back until the block ends: for steps that a stop in their middle would
+    leave unknown to the code that undoes them (a temporary file made but its name not yet returned, a worker
+    started but not yet recorded). Where the platform can, they are blocked (a worker started inside inherits
+    the block and lets go once it has its own handlers); a handler that runs all the same (the signal came
+    through another thread) asks ``hold_back`` and is run again when the block ends."""
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS) if hasattr(signal, "pthread_sigmask") else None
+    _holding[0] += 1
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        _holding[0] -= 1
+        if mask is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        while not _holding[0] and _held:
+            signal.raise_signal(_held.pop(0))
+
+
+def hold_back(signum: int) -> bool:
+    """For a signal handler: inside ``signals_held`` keep the signal to be raised again when the hold ends and
+    say True (the handler then returns); else False."""
+    if _holding[0]:
+        _held.append(signum)
+        return True
+    return False

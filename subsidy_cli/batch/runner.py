@@ -12,7 +12,9 @@ count what was found.
     result.stats.invalid, result.exit_code
 
 or in one call: ``runner.run_batch("samples/firms.csv", "results.csv", as_of="2022-06-30")``.
-Every problem is a ``SubsidyError`` (``InputError`` for the input or output, exit 2).
+Every problem is a ``SubsidyError`` (``InputError`` for the input or output, exit 2). A run stopped by
+SIGINT, SIGTERM or SIGHUP raises ``Interrupted`` once its worker processes are stopped and its temporary
+files removed.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ import csv
 import datetime as dt
 import itertools
 import os
+import signal
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager
@@ -34,8 +38,9 @@ from subsidy_cli.batch import sources
 from subsidy_cli.batch.blocks import Block, blocks, check_encoding, line_breaks, split_first_row
 from subsidy_cli.batch.csvio import Header, InputError, RawInput, atomic_output, map_header, open_raw, same_file
 from subsidy_cli.batch.job import Job, OutputFormat
-from subsidy_cli.batch.run import header_row, score_stream
+from subsidy_cli.batch.run import header_row, hold_back, score_stream, signals_held
 from subsidy_cli.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, Problem
+from subsidy_cli.output.files import hold, remove_abandoned_partials
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.rules.layers import Rules
@@ -141,7 +146,10 @@ def score_firms(
 
     The rows are read as they are scored, so a ``FirmsInput`` is scored once. Raises ``InputError`` (exit 2)
     for an output that cannot be written or input that cannot be decoded; a bad row never stops the run: it
-    is written as invalid and counted.
+    is written as invalid and counted. Called in the main thread, it stops on SIGINT, SIGTERM and SIGHUP (those
+    whose handling the caller has not changed from Python's default) and raises ``Interrupted``, after the
+    workers have ended and the temporary files are removed; ``.partial`` files that killed runs left beside
+    ``output`` are removed first.
     """
     catalog = rules.first()
     job = Job(
@@ -158,7 +166,15 @@ def score_firms(
     )
     stats = Stats()
     shown = progress(firms.size) if progress else contextlib.nullcontext(_no_progress)
-    with atomic_output(output, excel) as out, shown as report:
+    target = output if output != "-" else None  # a file, else stdout
+    if target is not None:
+        remove_abandoned_partials(target)
+    with _stopped_by_signals(target), contextlib.ExitStack() as stack:
+        with signals_held():  # a stop in the middle of making the .partial file would leave it unknown
+            out = stack.enter_context(atomic_output(output, excel))
+            if target is not None:
+                hold(out)  # marks the .partial file as in use, until this process ends
+        report = stack.enter_context(shown)
         if output_format == "csv":
             csv.writer(out, lineterminator="\r\n").writerow(header_row(catalog, long))
         out.flush()
@@ -166,6 +182,49 @@ def score_firms(
             stats.merge(chunk_stats)
             report(stats.rows, firms._header_bytes + stats.input_bytes)
     return BatchResult(stats, catalog, time.perf_counter() - firms._opened)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by a signal: SIGINT (Ctrl-C), SIGTERM or SIGHUP. ``exit_code`` is 128 + the signal's number
+    (130, 143, 129), as a shell reports a process the signal ended; the text is one line for people."""
+
+    def __init__(self, signum: int, output: str | None) -> None:
+        self.signum = signum
+        self.exit_code = 128 + signum
+        left = f"{output} was not written" if output else "the output is incomplete"
+        super().__init__(f"interrupted by {signal.Signals(signum).name}: {left}")
+
+
+@contextlib.contextmanager
+def _stopped_by_signals(output: str | None) -> Iterator[None]:
+    """Inside the block, SIGINT, SIGTERM and SIGHUP raise ``Interrupted`` (once: a second signal while the run
+    cleans up is ignored), so that what the block made is undone on the way out; the handlers are put back
+    afterwards. Only signals left at Python's default are taken (``nohup`` ignores SIGHUP: it stays ignored),
+    and only in the main thread, where Python runs signal handlers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    defaults = {"SIGINT": signal.default_int_handler, "SIGTERM": signal.SIG_DFL, "SIGHUP": signal.SIG_DFL}
+    taken = {
+        number: signal.getsignal(number)
+        for number in (getattr(signal, name) for name in defaults if hasattr(signal, name))
+        if signal.getsignal(number) is defaults[signal.Signals(number).name]
+    }
+    stopping: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        if not stopping and not hold_back(signum):
+            stopping.append(signum)
+            raise Interrupted(signum, output)
+
+    try:
+        for number in taken:
+            signal.signal(number, stop)
+        yield
+    finally:
+        stopping.append(0)  # the run is over, finished or not: too late to stop it
+        for number, previous in taken.items():
+            signal.signal(number, previous)
 
 
 def run_batch(
