@@ -70,7 +70,7 @@ def test_manufacturer_sme_with_a_loan() -> None:
 
 
 def test_platform_operator() -> None:
-    answers = ["SIP Platform", "1", "yes", "9", "3", "no", "", "", "", "6", "620", "48000", ""]
+    answers = ["SIP Platform", "1", "yes", "9", "3", "no", "6", "", "", "", "620", "48000", ""]
     code, out, err = interview(answers, "--format", "json")
     assert code == 0, err
     order = asked(err)
@@ -80,10 +80,10 @@ def test_platform_operator() -> None:
         "district",
         "roles",
         "sme",
-        "retrofit_loan_cny",  # a firm that holds a platform loan is an industrial enterprise (1a, 1b)
+        "recognitions",  # a title such as a demonstration workshop proves an industrial enterprise (1a, 1b, 5)
+        "retrofit_loan_cny",  # so does a platform loan
         "retrofit_loan_via_platform",
         "flexible_talents_approved",
-        "recognitions",
         "platform_served_enterprises",
         "platform_connected_devices",
         "cloud_star_level",
@@ -94,7 +94,7 @@ def test_platform_operator() -> None:
 
 
 def test_security_provider() -> None:
-    answers = ["Security Co", "1", "yes", "10", "7", "yes", "", "", "", "15", "", "18", "800万", "600万", ""]
+    answers = ["Security Co", "1", "yes", "10", "7", "yes", "15", "", "", "", "", "18", "800万", "600万", ""]
     code, out, err = interview(answers, "--format", "json")
     assert code == 0, err
     assert asked(err) == [
@@ -103,10 +103,10 @@ def test_security_provider() -> None:
         "district",
         "roles",
         "sme",
+        "recognitions",
         "retrofit_loan_cny",
         "retrofit_loan_via_platform",
         "flexible_talents_approved",
-        "recognitions",
         "first_set_unit_price_cny",
         "security_served_enterprises",
         "security_annual_revenue_cny",

@@ -228,3 +228,31 @@ def test_a_name_left_empty_is_a_missing_name(name: object) -> None:
         ("sme", "'maybe' is not yes or no; write true/false, yes/no, 是/否 or 1/0"),
         ("name", "is required; give the enterprise's name"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "read"),
+    [
+        ("entity_type", "有限责任公司", "enterprise"),
+        ("entity_type", "股份有限公司", "enterprise"),
+        ("entity_type", "民办非企业单位", "social_organization"),
+        ("roles", "制造企业", ["manufacturer"]),
+        ("roles", "制造业、装备制造商", ["manufacturer", "equipment_maker"]),
+        ("roles", "科研院所/高校/重点实验室/创新中心", ["research_institution"]),  # a label holds no list separator
+        ("roles", "行业协会", ["industry_association"]),
+        ("recognitions", "首台套", ["first_set_equipment"]),
+        ("recognitions", "首台（套）;首版次", ["first_set_equipment", "first_version_software"]),
+    ],
+)
+def test_values_as_people_write_them(key: str, typed: str, read: object) -> None:
+    assert getattr(build_profile({"name": "甲", key: typed}), key) == read
+
+
+def test_an_unknown_value_lists_the_accepted_labels_and_a_near_one() -> None:
+    with pytest.raises(ProfileError) as caught:
+        build_profile({"name": "甲", "roles": "软件公司"})
+    message = caught.value.lines()[0]
+    assert "software_vendor (工业软件或工业APP开发商)" in message and "did you mean" in message
+    with pytest.raises(ProfileError) as ambiguous:  # 高校 could research (15a) or train (19): asked, not guessed
+        build_profile({"name": "甲", "roles": "高校"})
+    assert "research_institution" in ambiguous.value.lines()[0]

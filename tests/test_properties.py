@@ -115,7 +115,7 @@ def test_knowing_more_never_turns_a_no_into_a_yes_of_unknown(data: dict[str, obj
             allowed = {
                 "ineligible": {"ineligible"},
                 "eligible": {"eligible"},
-                "potential": {"potential", "ineligible"},
+                "potential": {"potential", "ineligible", "to_confirm"},  # a reading learnt false
                 "to_confirm": {"to_confirm"},
                 "open": {"open", "potential", "to_confirm"},  # what ties the line to the firm was unknown
                 "needs_info": set(STATUSES),

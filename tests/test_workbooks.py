@@ -463,4 +463,4 @@ def test_dropdown_values_read_back() -> None:
                 )
                 assert read == expected, (key, lang)
     assert "昆山市" in dropdown_values("district", "zh")
-    assert "research_institution" in dropdown_values("roles", "zh")  # its label holds 、, a list separator
+    assert "科研院所/高校/重点实验室/创新中心" in dropdown_values("roles", "zh")  # every label reads back now

@@ -10,7 +10,7 @@ from typing import Any
 
 from subsidy_cli.engine.evaluate import Check
 from subsidy_cli.engine.results import Constraint, Finding, LineResult
-from subsidy_cli.profile.keys import KEYS, Profile, choice_label
+from subsidy_cli.profile.keys import KEYS, SUZHOU_DISTRICTS, Profile, choice_label
 from subsidy_cli.rules.amounts import AmountRule, Per, Percent, PerUnit, Tiers, UpTo
 from subsidy_cli.rules.catalog import Benefit
 from subsidy_cli.rules.conditions import Condition
@@ -321,6 +321,8 @@ def describe_condition(cond: Condition, lang: str) -> str:
             return label if cond.is_ else pick(lang, f"非{label}", f"not {label}")
         return f"{label} = {choice_label(cond.key, str(cond.is_), lang)}"
     if op == "in":
+        if cond.key == "district" and set(cond.in_ or []) == set(SUZHOU_DISTRICTS):
+            return pick(lang, "在苏州市十个县级市(区)之一注册", "registered in one of Suzhou's ten county-level areas")
         others = [c for c in spec.choices if c not in (cond.in_ or [])]
         if len(others) == 1 and len(spec.choices) > 3:
             other = choice_label(cond.key, others[0], lang)

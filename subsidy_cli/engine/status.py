@@ -12,9 +12,9 @@ Statuses, in the order a line is settled:
 - ``ineligible``: a scope or ``requires`` condition that the text states (its ``basis``) is false (wrong
   organisation, ...), or the line is for others than applicants (localities, financiers, individuals);
 - ``needs_info``: nothing is false but a scope, ``requires`` or ``qualifies`` condition is unknown;
+- ``to_confirm``: the line rests on a reading of ambiguous text that is false for the firm, or on a fact the
+  profile cannot record: only the issuing department can settle it (whatever title the firm still lacks);
 - ``potential``: the firm is among those the line is for, but a ``qualifies`` condition is not (yet) met;
-- ``to_confirm``: every recorded condition holds, but the line rests on a reading of ambiguous text that is
-  false for the firm, or on a fact the profile cannot record: only the issuing department can settle it;
 - ``eligible``: every condition holds;
 - ``expired``: the date is outside the line's window (``status_if_in_force`` keeps the judgement); before the
   window it reads "not yet in force".
@@ -70,14 +70,12 @@ def settle(
         judged = "open"
     elif open_to != "applicants" or gate is False:
         judged = "ineligible"
-    elif gate is None:
+    elif gate is None or met is None:
         judged = "needs_info"
+    elif confirm:  # a reading or an unrecorded fact decides: only the department can, whatever else is missing
+        judged = "to_confirm" if relevant else "open"
     elif met is False:
         judged = "potential" if relevant else "open"
-    elif met is None:
-        judged = "needs_info"
-    elif confirm:
-        judged = "to_confirm" if relevant else "open"
     else:
         judged = "eligible"
     return (judged if in_window else "expired"), judged

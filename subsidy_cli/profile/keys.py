@@ -22,6 +22,7 @@ from pydantic_core import SchemaValidator, ValidationError, core_schema
 from subsidy_cli.errors import Problem, SubsidyError
 from subsidy_cli.profile.creditcode import validate_credit_code
 from subsidy_cli.profile.districts import accepted_forms, ambiguity, lookup_district
+from subsidy_cli.profile.synonyms import SYNONYMS
 from subsidy_cli.profile.values import (
     is_placeholder,
     normalise_text,
@@ -62,11 +63,11 @@ ROLES: dict[str, tuple[str, str]] = {
     "software_vendor": ("工业软件或工业APP开发商", "industrial software or APP vendor"),
     "security_provider": ("工业互联网安全服务机构", "industrial-internet security service provider"),
     "research_institution": (
-        "科研院所、高校、重点实验室或创新中心",
+        "科研院所/高校/重点实验室/创新中心",
         "research institute, university, lab or innovation centre",
     ),
     "training_institution": ("高校或技工院校", "university or technical school"),
-    "industry_association": ("行业组织或联盟(协会、学会)", "industry organisation or alliance"),
+    "industry_association": ("行业组织或联盟(协会/学会)", "industry organisation or alliance"),
 }
 RECOGNITIONS: dict[str, tuple[str, str]] = {
     "provincial_demo_workshop": ("省级智能制造示范车间", "provincial smart-manufacturing demonstration workshop"),
@@ -191,6 +192,11 @@ def near(value: str, options: list[str]) -> str:
 
 
 def _choice(options: dict[str, Any], aliases: dict[str, Any] | None = None) -> Callable[[object], str]:
+    """The parser of a choice key: its slugs, its Chinese labels, and ``aliases`` (the field's usual words,
+    ``profile.synonyms``), after NFKC; ValueError naming the accepted forms, with a did-you-mean over them."""
+    labels = {v[0] if isinstance(v, tuple) else v: k for k, v in options.items()}
+    words = {**labels, **(aliases or {})}
+
     def parse(value: object) -> str:
         if not isinstance(value, str):
             raise ValueError(f"{value!r} is not one of: {', '.join(options)}")
@@ -200,18 +206,22 @@ def _choice(options: dict[str, Any], aliases: dict[str, Any] | None = None) -> C
         key = text.lower().replace("-", "_").replace(" ", "_")
         if key in options:
             return key
-        for table in (aliases or {}), {v[0] if isinstance(v, tuple) else v: k for k, v in options.items()}:
-            if text in table:
-                return str(table[text])
-            if text.lower() in table:
-                return str(table[text.lower()])
-        raise ValueError(f"{value!r} is not one of: {', '.join(options)}{near(key, list(options))}")
+        for candidate in (text, text.lower()):
+            if candidate in words:
+                return str(words[candidate])
+        guess = difflib.get_close_matches(text, [*options, *words], n=1, cutoff=0.5)
+        hint = ""
+        if guess:
+            slug = guess[0] if guess[0] in options else str(words[guess[0]])
+            hint = f"; did you mean {guess[0]!r}" + (f" ({slug})?" if slug != guess[0] else "?")
+        accepted = ", ".join(f"{slug} ({label})" if label != slug else slug for label, slug in labels.items())
+        raise ValueError(f"{value!r} is not one of: {accepted}{hint}")
 
     return parse
 
 
-def _multi(options: dict[str, tuple[str, str]]) -> Callable[[object], list[str]]:
-    single = _choice(options)
+def _multi(options: dict[str, tuple[str, str]], aliases: dict[str, str] | None = None) -> Callable[[object], list[str]]:
+    single = _choice(options, aliases)
 
     def parse(value: object) -> list[str]:
         items = parse_list(value)
@@ -326,12 +336,12 @@ class Profile:
 
     name: Annotated[str, _key("text", "企业名称", "Name", "营业执照上的名称", "the registered name")]
     credit_code: Annotated[str | None, _key("text", "统一社会信用代码", "Credit code", "18 位统一社会信用代码", "18-character unified social credit code", _credit, schema=_CREDIT_SCHEMA)] = None
-    entity_type: Annotated[str | None, _key("choice", "主体类型", "Entity type", "企业、社会组织或事业单位", "enterprise, social organisation or public institution", _choice(_ENTITY_OPTIONS, _ENTITY_ALIASES), _ENTITY_OPTIONS)] = None
+    entity_type: Annotated[str | None, _key("choice", "主体类型", "Entity type", "企业、社会组织或事业单位", "enterprise, social organisation or public institution", _choice(_ENTITY_OPTIONS, {**_ENTITY_ALIASES, **SYNONYMS["entity_type"]}), _ENTITY_OPTIONS)] = None
     independent_legal_person: Annotated[bool | None, _key("bool", "具有独立法人资格", "Independent legal person", "分支机构不具有独立法人资格", "a branch office is not one")] = None
     district: Annotated[str | None, _key("choice", "注册地", "District", "在苏州哪个县级市(区)注册", "where in Suzhou it is registered", _district, _DISTRICT_OPTIONS)] = None
     sme: Annotated[bool | None, _key("bool", "中小企业", "SME", "是否属于中小企业", "a small or medium-sized enterprise")] = None
-    roles: Annotated[list[str] | None, _key("multi", "主体角色", "Roles", "属于哪类组织(可多选)", "what kind of organisation it is (several allowed)", _multi(ROLES), ROLES)] = None
-    recognitions: Annotated[list[str] | None, _key("multi", "已获认定", "Recognitions", "已获得的称号或认定(可多选)", "titles and recognitions it holds (several allowed)", _multi(RECOGNITIONS), RECOGNITIONS)] = None
+    roles: Annotated[list[str] | None, _key("multi", "主体角色", "Roles", "属于哪类组织(可多选)", "what kind of organisation it is (several allowed)", _multi(ROLES, SYNONYMS["roles"]), ROLES)] = None
+    recognitions: Annotated[list[str] | None, _key("multi", "已获认定", "Recognitions", "已获得的称号或认定(可多选)", "titles and recognitions it holds (several allowed)", _multi(RECOGNITIONS, SYNONYMS["recognitions"]), RECOGNITIONS)] = None
     retrofit_loan_cny: Annotated[Decimal | None, _key("money", "智能化改造项目贷款额(元)", "Smart-retrofit loan (CNY)", "本年度获得的智能化改造提升项目贷款", "smart-retrofit project loan obtained this year")] = None
     retrofit_loan_via_platform: Annotated[bool | None, _key("bool", "贷款经苏州综合金融服务等平台获得", "Loan obtained via the finance platform", "是否在苏州综合金融服务等平台获得", "obtained through the Suzhou comprehensive financial service platform or a like platform")] = None
     retrofit_loan_interest_paid_cny: Annotated[Decimal | None, _key("money", "该笔贷款实际支付利息(元)", "Interest actually paid on the loan (CNY)", "企业就该笔智能化改造贷款实际支付的利息", "interest the firm actually paid on that smart-retrofit loan")] = None

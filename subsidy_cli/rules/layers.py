@@ -199,7 +199,11 @@ def _with_bases(overlays: list[Path]) -> list[Path]:
         ordered.append(path)
 
     for overlay in overlays:
-        add(layer_path(overlay), ())
+        path = layer_path(overlay)
+        if not path.exists() and not path.suffix and path.name == str(overlay):
+            hint = f"give a layer file, or the name of a layer shipped with the package: {', '.join(packaged_layers())}"
+            raise CatalogError(Problem("is neither a layer file nor a packaged layer", file=str(overlay), hint=hint))
+        add(path, ())
     return ordered
 
 
