@@ -256,3 +256,24 @@ def test_an_unknown_value_lists_the_accepted_labels_and_a_near_one() -> None:
     with pytest.raises(ProfileError) as ambiguous:  # 高校 could research (15a) or train (19): asked, not guessed
         build_profile({"name": "甲", "roles": "高校"})
     assert "research_institution" in ambiguous.value.lines()[0]
+
+
+@pytest.mark.parametrize(
+    ("key", "typed", "read"),
+    [
+        ("platform_served_enterprises", "600家", 600),
+        ("platform_connected_devices", "5万台", 50_000),
+        ("cloud_star_level", "三星级", 3),
+        ("flexible_experts", "5人", 5),
+        ("flexible_talents_approved", "3星", None),  # a star is no number of talents: refused, not read as 3
+        ("platform_connected_devices", "5家", None),
+        ("cloud_star_level", "4台", None),
+    ],
+)
+def test_counts_take_the_measure_words_of_their_unit(key: str, typed: str, read: int | None) -> None:
+    if read is None:
+        with pytest.raises(ProfileError) as caught:
+            build_profile({"name": "甲", key: typed})
+        assert "does not fit this count" in caught.value.lines()[0]
+    else:
+        assert getattr(build_profile({"name": "甲", key: typed}), key) == read

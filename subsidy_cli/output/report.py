@@ -597,8 +597,11 @@ class _SummaryWords(_Words):
         "over": ("超出名额", "over the quota"),
         "money": ("各项目涉及金额", "Money at stake per line"),
         "money_intro": (
-            "可申请和可争取企业的最高金额之和(非资金项目不计)。",
-            "The sum of the maximum awards of eligible and potential firms (lines without an amount do not count).",
+            "可申请和可争取企业的最高金额之和:资金奖励按最高奖励额,定向云券按面值,免费服务按文件所列服务费上限;"
+            "未规定金额的项目不计。",
+            "The sum of the maximum amounts of eligible and potential firms: cash awards at their maxima, cloud "
+            "vouchers at face value, free services at the fee ceiling the text states; lines without a stated "
+            "amount do not count.",
         ),
         "sum_eligible": ("可申请金额合计", "Eligible, sum"),
         "sum_potential": ("可争取金额合计", "Potential, sum"),

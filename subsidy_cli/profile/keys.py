@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import difflib
 import functools
+import re
 import typing
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -281,8 +282,35 @@ def _text(value: object) -> str:
     return text
 
 
+# The measure words a count may be written with, by the unit it is counted in: 3星 is no number of experts.
+_MEASURE_WORDS: dict[str, frozenset[str]] = {
+    "家": frozenset({"家", "户"}),
+    "台": frozenset({"台", "套", "个"}),
+    "次": frozenset({"次"}),
+    "星": frozenset({"星", "星级"}),
+    "个": frozenset({"个", "人", "名", "项"}),
+    "": frozenset({"个", "条", "次"}),
+}
+_MEASURE_AT_END = re.compile(r"(家|台|次|个|人|名|星级|星|项|件|套|户|座|条)$")
+
+
+def _counted(unit: str) -> Callable[[object], int]:
+    """The parser of a count in ``unit`` (家, 台, 次, 星, 个): a number, with a measure word that fits the unit."""
+    allowed = _MEASURE_WORDS.get(unit, _MEASURE_WORDS[""])
+
+    def parse(value: object) -> int:
+        if isinstance(value, str):
+            found = _MEASURE_AT_END.search(normalise_text(value).strip())
+            if found and found.group(1) not in allowed:
+                words = "、".join(sorted(allowed))
+                raise ValueError(f"{value!r}: {found.group(1)} does not fit this count; write a number, or one with {words}")
+        return parse_count(value)
+
+    return parse
+
+
 def _star(value: object) -> int:
-    level = parse_count(value)
+    level = _counted("星")(value)
     if level > 5:
         raise ValueError(f"{value!r} is not a star level from 0 to 5")
     return level
@@ -307,7 +335,7 @@ def _key(
     if type_ == "choice" and choices:
         labels = [label if isinstance(label, str) else label[0] for label in choices.values()]
         schema = {"type": "string", "examples": [*choices, *labels]}
-    default = {"money": parse_money, "count": parse_count, "bool": parse_bool, "date": parse_date, "text": _text}
+    default = {"money": parse_money, "count": _counted(unit[0]), "bool": parse_bool, "date": parse_date, "text": _text}
     parser = parse or default[type_]
     return KeySpec(
         type_, label_zh, label_en, help_zh, help_en, parser, tuple(choices or ()), *unit, input_schema=schema
