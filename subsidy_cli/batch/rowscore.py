@@ -35,7 +35,7 @@ from typing import Any, ClassVar
 from subsidy_cli.batch.csvio import has_undecodable, safe_cell
 from subsidy_cli.batch.job import Job
 from subsidy_cli.engine.compiled import Compiled, leaves
-from subsidy_cli.engine.evaluate import Amount, compare, compute
+from subsidy_cli.engine.evaluate import Amount, compare, compile_condition, compute
 from subsidy_cli.engine.status import Status, Tri, bounded_total, line_caps, settle, shows_amount
 from subsidy_cli.output.summary import Stats, best_status
 from subsidy_cli.profile.creditcode import is_valid
@@ -358,6 +358,18 @@ class RowScorer:
             for keys, entries in multi.items()
         ]
         self.multi_memos = [Memo(self._limit(_CACHE_LIMIT)) for _ in self.multi]
+        # Per cluster and key: the leaf tests on that key, a memory of each text's class (the outcomes of those
+        # tests: texts of one class judge every condition of the cluster alike) and one value of each class. A
+        # cluster's masks are then remembered per combination of classes, which repeat far more than the texts.
+        self.multi_leaves = [
+            [
+                [compile_condition(leaf) for i in entries for leaf in leaves(compiled.conditions[i]) if leaf.key == key]
+                for key in keys
+            ]
+            for keys, _, entries in self.multi
+        ]
+        self.multi_classes = [[Memo(self._limit(_FIGURE_LIMIT)) for _ in keys] for keys, _, _ in self.multi]
+        self.multi_values: list[list[dict[Any, Any]]] = [[{} for _ in keys] for keys, _, _ in self.multi]
         self.groups = Memo(self._limit(_GROUP_LIMIT))
         self.parts = Memo(self._limit(_BLOCKS * _CACHE_LIMIT))
         self.fixed = [self.cells(index, compute(benefit.amount, {})) for index, benefit in enumerate(self.benefits)]
@@ -400,8 +412,11 @@ class RowScorer:
                 tuple(sorted(self.known_bits.items())),
                 tuple((line.window, line.applies) for line in self.lines),
             )
-            shared = tables.setdefault(alike, (self.column_memos, self.bundle, self.multi_memos, self.sides))
-            self.column_memos, self.bundle, self.multi_memos, self.sides = shared
+            memories = (
+                self.column_memos, self.bundle, self.multi_memos, self.sides, self.multi_classes, self.multi_values
+            )
+            shared = tables.setdefault(alike, memories)
+            self.column_memos, self.bundle, self.multi_memos, self.sides, self.multi_classes, self.multi_values = shared
 
     def _limit(self, entries: int) -> int:
         """A memory's size, this scorer's share of it."""
@@ -513,11 +528,16 @@ class RowScorer:
             found = lookup(self.column_memos[key], list(texts), make)
             masks = found if masks is None else list(map(operator.or_, masks, found))
         masks = [constant] * count if masks is None else list(map(operator.or_, masks, itertools.repeat(constant)))
-        for (keys, indexes, entries), memo in zip(self.multi, self.multi_memos, strict=True):
-            # keyed by the cells as typed: the same texts always give the same values
-            combos = list(zip(*[columns[i] if i is not None else [None] * count for i in indexes], strict=True))
-            make = functools.partial(self._multi_masks, keys, entries=entries, check_bytes=check_bytes)
-            masks = list(map(operator.or_, masks, lookup(memo, combos, make)))
+        for cluster, ((keys, columns_at, entries), memo) in enumerate(zip(self.multi, self.multi_memos, strict=True)):
+            classes = []
+            for place, (key, at) in enumerate(zip(keys, columns_at, strict=True)):
+                make_class = functools.partial(self._class, cluster, place, key, check_bytes=check_bytes)
+                if at is None:  # not in the file, or set: one class for every row
+                    classes.append([make_class(None)] * count)
+                else:
+                    classes.append(lookup(self.multi_classes[cluster][place], list(columns[at]), make_class))
+            make = functools.partial(self._class_masks, cluster, entries=entries)
+            masks = list(map(operator.or_, masks, lookup(memo, list(zip(*classes, strict=True)), make)))
         for key in self.job.overrides:
             if key in self.figure_keys:  # the --set value, whatever the text
                 parsed.figures[key] = [""] * count
@@ -550,13 +570,21 @@ class RowScorer:
         parsed.groups = groups
         return parsed
 
-    def _multi_masks(
-        self, keys: tuple[str, ...], texts: tuple[str | None, ...], *, entries: list[Any], check_bytes: bool
-    ) -> int:
-        values = {}
-        for key, text in zip(keys, texts, strict=True):
-            value = self.job.overrides.get(key) if text is None else self.value(key, text, check_bytes)[0]
-            values[key] = value
+    def _class(self, cluster: int, place: int, key: str, text: str | None, *, check_bytes: bool) -> tuple[Tri, ...]:
+        """A cell's class for a cluster of keys read together: the outcomes of the cluster's leaf tests on its key
+        (the --set value, or unknown, for a column not in the file); one value of each class is kept."""
+        value = self.job.overrides.get(key) if text is None else self.value(key, text, check_bytes)[0]
+        found = tuple(test({key: value}) for test in self.multi_leaves[cluster][place])
+        self.multi_values[cluster][place].setdefault(found, value)
+        return found
+
+    def _class_masks(self, cluster: int, classes: tuple[tuple[Tri, ...], ...], *, entries: list[Any]) -> int:
+        """The masks of a cluster's conditions for one combination of its keys' classes."""
+        keys = self.multi[cluster][0]
+        values = {
+            key: self.multi_values[cluster][place][found]
+            for place, (key, found) in enumerate(zip(keys, classes, strict=True))
+        }
         return self._masks(entries, values)
 
     def _problems(self, row: list[str], check_bytes: bool) -> list[str]:
