@@ -169,8 +169,8 @@ def _totals(console: Console, assessment: Assessment, lang: str) -> None:
     eligible, potential = money(totals.eligible_cash_max, lang), money(totals.potential_cash_max, lang)
     line = pick(
         lang,
-        f"可申请资金合计最高 {eligible};可争取资金合计最高 {potential}",
-        f"Eligible cash, at most {eligible} in all; potential cash, at most {potential}",
+        f"可申请资金合计最高 {eligible};若争取的称号全部获评,可再增加最高 {potential}",
+        f"Eligible cash, at most {eligible} in all; if every title pursued were won, at most {potential} more",
     )
     console.print(_t(console, line, "bold"))
     if totals.open_ended:
