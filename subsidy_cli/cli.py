@@ -114,6 +114,14 @@ OverlayOption = Annotated[
         "--overlay", help="Layer county rules over the measures (repeatable; later layers win).", dir_okay=False
     ),
 ]
+AsOfFirmOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Evaluation date, YYYY-MM-DD (default: the profile's application_date, else today)."),
+]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", metavar="KEY=VALUE", help="What-if: override a profile key (repeatable)."),
+]
 AsOfRulesOption = Annotated[
     str | None,
     typer.Option("--as-of", help="Show the values in force on this date (default: the first values)."),
@@ -196,12 +204,7 @@ def check(
             "Optional with --interactive."
         ),
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of", help="Evaluation date, YYYY-MM-DD (default: the profile's application_date, else today)."
-        ),
-    ] = None,
+    as_of: AsOfFirmOption = None,
     output_format: Annotated[
         CheckFormat, typer.Option("--format", help="table for people, json for scripts.")
     ] = CheckFormat.table,
@@ -211,10 +214,7 @@ def check(
     explain: Annotated[
         bool, typer.Option("--explain", help="Show every condition, the value used, and the clause.")
     ] = False,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", metavar="KEY=VALUE", help="What-if: override a profile key (repeatable)."),
-    ] = None,
+    overrides: SetOption = None,
     interactive: Annotated[
         bool, typer.Option("--interactive", "-i", help="Ask only the questions that can change the answer.")
     ] = False,
@@ -304,16 +304,8 @@ def report(
     output_format: Annotated[
         ReportFormat | None, typer.Option("--format", help="html or md (default: from the -o suffix, else html).")
     ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option(
-            "--as-of", help="Evaluation date, YYYY-MM-DD (default: the profile's application_date, else today)."
-        ),
-    ] = None,
-    overrides: Annotated[
-        list[str] | None,
-        typer.Option("--set", metavar="KEY=VALUE", help="What-if: override a profile key (repeatable)."),
-    ] = None,
+    as_of: AsOfFirmOption = None,
+    overrides: SetOption = None,
     district: Annotated[
         str | None, typer.Option("--district", help="Judge the firm as registered in this district (--set district=).")
     ] = None,

@@ -288,7 +288,8 @@ _PER_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-def _value_words(key: str, value: Any, lang: str) -> str:
+def value_words(key: str, value: Any, lang: str) -> str:
+    """A profile value in words, in ``lang``: money as 万元/元, counts with their unit, yes/no, labels."""
     spec = KEYS[key]
     if value is None:
         return pick(lang, "未知", "unknown")
@@ -338,7 +339,7 @@ def describe_condition(cond: Condition, lang: str) -> str:
     if op == "gt" and getattr(cond, op) == 0:
         return pick(lang, f"{label}大于零", f"{label} above zero")
     zh, en = _WORDS[op]
-    threshold = _value_words(cond.key, getattr(cond, op), lang)
+    threshold = value_words(cond.key, getattr(cond, op), lang)
     return pick(lang, f"{label}{zh}{threshold}", f"{label} {en} {threshold}")
 
 
@@ -350,9 +351,9 @@ def describe_check(check: Check, lang: str) -> str:
     key = check.condition.key
     if key is None:
         return text
-    shown = f"{text}: {_value_words(key, check.value, lang)}"
+    shown = f"{text}: {value_words(key, check.value, lang)}"
     if check.gap is not None and check.gap > 0:
-        gap = _value_words(key, check.gap, lang)
+        gap = value_words(key, check.gap, lang)
         shown += pick(lang, f" (差 {gap})", f" (short by {gap})")
     elif check.gap is not None:
         shown += pick(lang, " (须超过而非等于)", " (must be more than, not equal to, it)")

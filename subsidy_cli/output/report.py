@@ -18,6 +18,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, ClassVar
 
+from subsidy_cli.engine import explain
 from subsidy_cli.engine.assess import Assessment
 from subsidy_cli.engine.explain import CN_NUMERALS, kind_word, quota_words, status_word
 from subsidy_cli.engine.status import STATUSES
@@ -27,7 +28,7 @@ from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.keys import KEYS, choice_label, parse_value
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.version import __version__
-from subsidy_cli.words import count, money, pick
+from subsidy_cli.words import money, pick
 
 FORMATS = ("html", "md")
 SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
@@ -260,18 +261,7 @@ def _money(text: str | None, lang: str) -> str:
 
 def _fact(key: str, value: Any, lang: str) -> str:
     """A profile value (as the document carries it) in words."""
-    spec = KEYS[key]
-    if spec.type == "money":
-        return money(Decimal(value), lang)
-    if spec.type == "count":
-        return count(value, lang) + pick(lang, spec.unit_zh, f" {spec.unit_en}" if spec.unit_en else "")
-    if spec.type == "bool":
-        return pick(lang, "是" if value else "否", "yes" if value else "no")
-    if spec.type == "multi":
-        return pick(lang, "、", ", ").join(choice_label(key, v, lang) for v in value) or pick(lang, "无", "none")
-    if spec.type == "choice":
-        return choice_label(key, str(value), lang)
-    return str(value)
+    return explain.value_words(key, value, lang)
 
 
 class _Words:
