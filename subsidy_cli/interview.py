@@ -146,6 +146,8 @@ class Interview:
         if "name" not in self.answers:
             name = self._ask_text(ask, "name")
             self.answers["name"] = name or pick(self.lang, "未命名企业", "unnamed firm")
+        if self.as_of is None and "application_date" not in self.answers:
+            self._ask_date(ask, say)
         while (key := self.next_key()) is not None:
             self.asked.append(key)
             value = self._question(key, ask, say)
@@ -159,6 +161,38 @@ class Interview:
         else:
             self.answers.setdefault("application_date", dt.date.today())
         return self.assessment()
+
+    def _ask_date(self, ask: Ask, say: Say) -> None:
+        """When today is outside the policy's window and no date was given, ask for the application date (the
+        date that judges), suggesting the last day in force: Enter takes it."""
+        policy = self.rules.first().policy
+        today = dt.date.today()
+        if policy.valid_from <= today <= policy.valid_until:
+            return
+        suggested = policy.valid_until if today > policy.valid_until else policy.valid_from
+        say("")
+        say(
+            pick(
+                self.lang,
+                f"本政策施行期为 {policy.valid_from} 至 {policy.valid_until},今天 {today} 不在其中。"
+                f"请输入申报日期(评估所用的日期);直接回车取 {suggested}。",
+                f"The policy is in force from {policy.valid_from} to {policy.valid_until}; today, {today}, is "
+                f"outside it. Enter the application date (the date to judge on); Enter takes {suggested}.",
+            )
+        )
+        while True:
+            answer = ask(f"> [YYYY-MM-DD; {pick(self.lang, '回车取', 'Enter for')} {suggested}] ")
+            if answer is None:
+                raise EndOfAnswers
+            text = answer.strip()
+            if not text:
+                self.answers["application_date"] = suggested
+                return
+            try:
+                self.answers["application_date"] = self._parse("application_date", text)
+                return
+            except ValueError as exc:
+                say(pick(self.lang, f"  无法识别:{exc}。", f"  Not understood: {exc}."))
 
     # -- one question ------------------------------------------------------------------------------------------
 

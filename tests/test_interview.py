@@ -274,3 +274,25 @@ def test_the_library_interview_stops_with_exit_130_and_refuses_to_overwrite(tmp_
     assert refused.value.exit_code == EXIT_USAGE and refused.value.lines() == [
         f"{taken}: already exists; choose another name or delete it first"
     ]
+
+
+def test_outside_the_window_the_interview_asks_for_the_application_date(tmp_path: Path) -> None:
+    """Run on a day outside 2021-01-01..2023-12-31 with no date given, the interview asks for the application
+    date first and Enter takes the last day in force; within the window it asks nothing of the kind."""
+    import datetime as dt
+
+    from subsidy_cli.batch import sources
+    from subsidy_cli.interview import Interview
+
+    rules = sources.rules(None)
+    policy = rules.first().policy
+    interview = Interview(rules, "zh")
+    said, ask, say = scripted(["甲公司", "", *[""] * 40])
+    result = interview.ask_all(ask, say)
+    if policy.valid_from <= dt.date.today() <= policy.valid_until:
+        assert not any("请输入申报日期" in line for line in said)
+    else:
+        assert any("请输入申报日期" in line for line in said)
+        assert result.as_of == policy.valid_until
+        assert interview.answers["application_date"] == policy.valid_until
+        assert not any(line.status == "expired" for line in result.results)
