@@ -207,9 +207,28 @@ def test_markup_in_data_prints_literally(tmp_path: Path) -> None:
 
 def test_nothing_eligible_says_so(tmp_path: Path) -> None:
     path = tmp_path / "firm.toml"
-    path.write_text('name = "Shanghai Co"\ndistrict = "outside_suzhou"\n', encoding="utf-8")
+    path.write_text('name = "Branch Co"\nindependent_legal_person = false\n', encoding="utf-8")
     code, out, _ = run("check", str(path), "--as-of", "2022-01-01")
-    assert code == 0 and "No eligible or potential lines" in out
+    assert code == 0 and "No eligible, to-confirm, potential or needs-info lines" in out
+
+
+def test_lines_waiting_on_an_answer_are_shown_with_the_question(tmp_path: Path) -> None:
+    """A consultant's partial profile: the lines that wait on an answer are on the table by default, each with
+    the question that decides it; an ineligible line never shows an amount, even under --all."""
+    path = tmp_path / "firm.toml"
+    path.write_text(
+        'name = "昆山某零部件有限公司"\ndistrict = "昆山市"\nsme = true\nroles = ["manufacturer"]\n'
+        'retrofit_loan_cny = "800万"\ncloud_star_level = 3\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run("check", str(path), "--as-of", "2022-06-30", "--lang", "zh")
+    assert code == 0
+    assert "待补充信息" in out and "待回答:" in out and "主体类型" in out
+    branch = tmp_path / "branch.toml"
+    branch.write_text('name = "Branch"\nindependent_legal_person = false\nrecognitions = ["municipal_smart_factory"]\n')
+    _, everything, _ = run("check", str(branch), "--as-of", "2022-06-30", "--all", "--lang", "en")
+    row = next(line for line in everything.splitlines() if line.strip().startswith("2b "))
+    assert "ineligible" in row and "1,000,000" not in row and "not met" in row
 
 
 def test_refine_ranks_unknown_keys() -> None:

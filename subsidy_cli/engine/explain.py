@@ -260,7 +260,7 @@ def award_words(result: LineResult, lang: str) -> str:
         if result.amount.open_ended:
             low = money(result.min_award, lang) if result.min_award is not None else ""
             if low and isinstance(result.benefit.amount, Percent):  # a floor the policy sets for counties
-                return pick(lang, f"不低于{low}(上限由县级规则定)", f"at least {low} (county rules set the cap)")
+                return pick(lang, f"不低于{low}", f"at least {low}")  # the basis says county rules set the cap
             return pick(
                 lang, f"不低于{low},无上限" if low else "无上限", f"at least {low}, no cap" if low else "no cap"
             )
@@ -392,8 +392,8 @@ def describe_amount(rule: AmountRule, profile: Profile | None, lang: str) -> str
             parts.append(pick(lang, f"不低于{money(rule.floor, lang)}", f"at least {money(rule.floor, lang)}"))
         if rule.cap is not None:
             parts.append(_cap_words(rule.cap, rule.per, lang))
-        elif rule.high is None:
-            parts.append(pick(lang, "未设上限", "no cap stated"))
+        elif rule.high is None:  # the policy sets the counties' floor only (1b)
+            parts.append(pick(lang, "上限由县级规则确定", "county rules set the cap"))
         parts.append(once)
         return _join_parts(lang, parts)
     if isinstance(rule, Tiers):

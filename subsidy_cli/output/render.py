@@ -87,7 +87,7 @@ def _sort_key(result: LineResult) -> tuple[int, int, object]:
 def _shown(assessment: Assessment, show_all: bool) -> list[LineResult]:
     def keep(result: LineResult) -> bool:
         status = result.status_if_in_force if result.status == "expired" else result.status
-        return show_all or status in ("eligible", "to_confirm", "potential")
+        return show_all or status in ("eligible", "to_confirm", "potential", "needs_info")
 
     return sorted((r for r in assessment.results if keep(r)), key=_sort_key)
 
@@ -135,12 +135,19 @@ def assessment(
     ):
         table.add_column(_t(console, header), **options)
     for result in shown:
+        judged = result.status_if_in_force
+        basis = explain.basis(result.benefit, profile, lang)
+        if judged == "ineligible":  # why, rather than an amount rule that reads as money on offer
+            basis = next(iter(explain.reasons(result, lang)), "")
+        elif judged == "needs_info" and result.missing:  # the questions that decide the line
+            asked = pick(lang, "、", ", ").join(KEYS[key].label(lang) for key in result.missing[:3])
+            basis += pick(lang, f";待回答:{asked}", f"; decided by: {asked}")
         table.add_row(
             _t(console, result.benefit.id),
             _t(console, result.benefit.title(lang)),
             _status_text(console, result, lang),
-            _t(console, explain.award_words(result, lang)),
-            _t(console, explain.basis(result.benefit, profile, lang)),
+            _t(console, "-" if judged == "ineligible" else explain.award_words(result, lang)),
+            _t(console, basis),
         )
     if shown:
         console.print(table)
@@ -151,8 +158,8 @@ def assessment(
                 console,
                 pick(
                     lang,
-                    "没有可申请或可争取的项目;加 --all 查看全部各条。",
-                    "No eligible or potential lines; add --all to see every line.",
+                    "没有可申请、待确认、可争取或待补充信息的项目;加 --all 查看全部各条。",
+                    "No eligible, to-confirm, potential or needs-info lines; add --all to see every line.",
                 ),
             )
         )
