@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -640,3 +641,24 @@ def test_firms_diff_of_a_profile_file_reads_nothing_until_iterated(tmp_path: Pat
         list(changes)
     kunshan = str(ROOT / "samples" / "kunshan-parts-sme.toml")
     assert list(FirmsDiff(kunshan, rules, rules)) == []  # the same rules change nothing
+
+
+def test_a_heading_in_wan_yuan_is_read_in_that_unit(tmp_path: Path) -> None:
+    """贷款额(万元): a plain 800 is 800万 (a 1% subsidy of 8万), a cell that writes its own unit is read as written;
+    the did-you-mean never maps one unit onto another."""
+    source = tmp_path / "wan.csv"
+    source.write_text(
+        "企业名称,主体类型,具有独立法人资格,注册地,主体角色,智能化改造项目贷款额(万元),贷款经苏州综合金融服务等平台获得\n"
+        "甲,企业,是,昆山,制造企业,800,是\n乙,企业,是,昆山,制造企业,0.3亿,是\n丙,企业,是,昆山,制造企业,\"1,200\",是\n",
+        encoding="utf-8",
+    )
+    code, out, _ = batch(str(source), "--as-of", "2022-06-30")
+    assert code == 0
+    assert [row["1a_max_cny"] for row in rows_of(out)] == ["80000.00", "300000.00", "120000.00"]
+    code, jsonl, _ = batch(str(source), "--as-of", "2022-06-30", "--format", "jsonl")
+    loans = [json.loads(line)["profile"]["retrofit_loan_cny"] for line in jsonl.splitlines()]
+    assert [Decimal(loan) for loan in loans] == [Decimal(8_000_000), Decimal(30_000_000), Decimal(12_000_000)]
+    other = tmp_path / "qian.csv"
+    other.write_text("企业名称,智能化改造项目贷款额(千元)\n甲,800\n", encoding="utf-8")
+    code, _, err = batch(str(other))
+    assert code == 2 and "unknown column(s): '智能化改造项目贷款额(千元)';" in err and "did you mean" not in err

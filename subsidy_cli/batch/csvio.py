@@ -528,6 +528,7 @@ class Header:
     keys: tuple[str | None, ...]
     unknown: tuple[str, ...]
     notes: InputNotes = field(default_factory=InputNotes, compare=False)  # what reading the input found
+    units: tuple[str, ...] = ()  # per column, the unit its heading names for plain numbers: "万", "亿" or ""
 
     @property
     def unnamed(self) -> tuple[int, ...]:
@@ -549,11 +550,18 @@ def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
     seen: dict[str, str] = {}
     problems: list[Problem] = []
     notes.unnamed_columns = [i + 1 for i, cell in enumerate(cells) if not cell.strip()]
+    units: list[str] = []
     for cell in cells:
+        units.append("")
         if not cell.strip():
             keys.append(None)
             continue
         key = header_key(cell)
+        scaled = _UNIT_HEADING.search(normalise_text(cell))
+        if key is None and scaled:  # 贷款额(万元): the money key's column, its plain numbers in 万 (or 亿)
+            found = header_key(normalise_text(cell)[: scaled.start()] + "(元)")
+            if found is not None and KEYS[found].type == "money":
+                key, units[-1] = found, scaled.group(1)
         if key is None:
             unknown.append(cell)
         elif key in seen:
@@ -564,7 +572,7 @@ def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
             seen[key] = cell
         keys.append(key if key not in seen or seen[key] == cell else None)
     if unknown and not ignore_unknown:
-        listed = ", ".join(f"{cell!r}{near(normalise_text(cell), sorted(_HEADER_NAMES))}" for cell in unknown)
+        listed = ", ".join(f"{cell!r}{_near_heading(cell)}" for cell in unknown)
         problems.append(
             Problem(f"unknown column(s): {listed}", file=source, hint="rename them, or pass --ignore-unknown-columns")
         )
@@ -572,7 +580,36 @@ def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
         problems.append(Problem("no name column (name / 企业名称)", file=source, hint="every firm needs its name"))
     if problems:
         raise InputError(problems)
-    return Header(tuple(cells), tuple(keys), tuple(unknown), notes)
+    return Header(tuple(cells), tuple(keys), tuple(unknown), notes, tuple(units))
+
+
+_UNIT_HEADING = re.compile(r"\((万|亿)元\)$")  # after NFKC, full-width brackets are ASCII
+_ANY_UNIT = re.compile(r"\(([^()]*元)\)$")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
+
+
+def _near_heading(cell: str) -> str:
+    """A did-you-mean for an unknown heading, never one in another unit (万元 is not 元: a loan read 10,000
+    times too small)."""
+    suggestion = near(normalise_text(cell), sorted(_HEADER_NAMES))
+    unit = _ANY_UNIT.search(normalise_text(cell))
+    if suggestion and unit:
+        suggested = _ANY_UNIT.search(suggestion.split("'")[1] if "'" in suggestion else "")
+        if suggested is None or suggested.group(1) != unit.group(1):
+            return ""
+    return suggestion
+
+
+def apply_units(rows: list[list[str]], header: Header) -> list[list[str]]:
+    """Rows with each plain number of a column whose heading names 万元 or 亿元 written in that unit (``800`` under
+    ``贷款额(万元)`` reads as ``800万``); a cell that writes its own unit is read as written. In place."""
+    scaled = [(index, unit) for index, unit in enumerate(header.units) if unit]
+    if scaled:
+        for row in rows:
+            for index, unit in scaled:
+                if index < len(row) and _PLAIN_NUMBER.match(row[index].strip()):
+                    row[index] = row[index].strip() + unit
+    return rows
 
 
 def _same_mode(temporary: str, target: Path) -> None:

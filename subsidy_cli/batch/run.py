@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, cast
 
 from subsidy_cli.batch.blocks import Block, read_block
-from subsidy_cli.batch.csvio import BadRow, InputError, neutralise, safe_cell, safe_cells, visible_row
+from subsidy_cli.batch.csvio import BadRow, InputError, apply_units, neutralise, safe_cell, safe_cells, visible_row
 from subsidy_cli.batch.job import Job
 from subsidy_cli.batch.rowscore import Memo, RowScorer, Scored, lookup
 from subsidy_cli.engine.assess import evaluation_date
@@ -119,6 +119,7 @@ class ChunkWriter:
             lines, rows, bad_bytes = read_block(block, self.job.encoding)
         except InputError as exc:
             raise InputError(f"{self.job.source}: {exc}") from None
+        apply_units(rows, self.job.header)
         stats = self.run(lines, rows, bad_bytes, out)
         stats.input_bytes = len(block.data)
         return stats
