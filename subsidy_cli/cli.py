@@ -554,6 +554,9 @@ def template(
     xlsx: Annotated[
         bool, typer.Option("--xlsx", help="A workbook to collect firms in, with dropdowns and hints (needs -o).")
     ] = False,
+    excel: Annotated[
+        bool, typer.Option("--excel", help="With --csv: UTF-8 with a BOM, so Excel on Chinese Windows reads it.")
+    ] = False,
     lang: LangOption = None,
 ) -> None:
     """Write a commented TOML profile to fill in (or, with --csv, an empty CSV of firms; with --xlsx, a workbook)."""
@@ -572,7 +575,11 @@ def template(
         sys.stderr.write(f"wrote {output}\n")
         return
 
+    if excel and not csv_header:
+        raise SubsidyError("--excel writes the CSV template with a BOM; use it with --csv", EXIT_USAGE)
     text = csv_template(_lang(lang)) if csv_header else profile_template(_lang(lang))
+    if excel:
+        text = "\ufeff" + text
     if output is None:
         _write(text)
         return

@@ -333,3 +333,13 @@ def test_other_measures_file() -> None:
 def test_no_colour_codes_when_not_a_terminal() -> None:
     _, out, _ = run("check", KUNSHAN, env={"NO_COLOR": ""})
     assert "\x1b[" not in out
+
+
+def test_the_csv_template_can_carry_a_bom_for_excel(tmp_path: Path) -> None:
+    target = tmp_path / "firms.csv"
+    code, _, _ = run("template", "--csv", "--excel", "--lang", "zh", "-o", str(target))
+    assert code == 0 and target.read_bytes().startswith(b"\xef\xbb\xbf\xe4\xbc\x81")  # BOM, then 企
+    code, _, err = run("batch", str(target))
+    assert code == 0 and "0 rows read" in err  # the template reads back as an empty list of firms
+    code, _, err = run("template", "--excel")
+    assert code == 2 and "use it with --csv" in err
