@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
-from subsidy_cli.profile.keys import KEYS, near
+from subsidy_cli.output.files import same_mode
+from subsidy_cli.profile.keys import KEYS, closest, near
 from subsidy_cli.profile.values import normalise_text
 
 SNIFF_BYTES = 1 << 20
@@ -591,13 +592,14 @@ _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")
 def _near_heading(cell: str) -> str:
     """A did-you-mean for an unknown heading, never one in another unit (万元 is not 元: a loan read 10,000
     times too small)."""
-    suggestion = near(normalise_text(cell), sorted(_HEADER_NAMES))
-    unit = _ANY_UNIT.search(normalise_text(cell))
-    if suggestion and unit:
-        suggested = _ANY_UNIT.search(suggestion.split("'")[1] if "'" in suggestion else "")
-        if suggested is None or suggested.group(1) != unit.group(1):
-            return ""
-    return suggestion
+    text = normalise_text(cell)
+    found = closest(text, sorted(_HEADER_NAMES))
+    if found is None:
+        return ""
+    unit, suggested = _ANY_UNIT.search(text), _ANY_UNIT.search(found)
+    if unit and (suggested is None or suggested.group(1) != unit.group(1)):
+        return ""
+    return near(text, [found])
 
 
 def apply_units(rows: list[list[str]], header: Header) -> list[list[str]]:
@@ -610,18 +612,6 @@ def apply_units(rows: list[list[str]], header: Header) -> list[list[str]]:
                 if index < len(row) and _PLAIN_NUMBER.match(row[index].strip()):
                     row[index] = row[index].strip() + unit
     return rows
-
-
-def _same_mode(temporary: str, target: Path) -> None:
-    """A temporary file is private (0600); give the result the mode the target has, or a new file's."""
-    if target.exists():
-        mode = target.stat().st_mode & 0o777
-    else:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    with contextlib.suppress(OSError):
-        os.chmod(temporary, mode)
 
 
 def neutralise(cell: str) -> str:
@@ -697,7 +687,7 @@ def atomic_output(target: str | None, bom: bool) -> Iterator[TextIO]:
     except OSError as exc:
         raise InputError(Problem(f"cannot write there: {exc.strerror or exc}", file=target)) from None
     try:
-        _same_mode(handle.name, path)
+        same_mode(handle.name, path)
         with handle:
             if bom:
                 handle.write("\ufeff")

@@ -51,6 +51,18 @@ def write_new_file(path: Path | str, text: str) -> None:
         raise SubsidyError(Problem(f"cannot write: {exc.strerror or exc}", file=str(path)), EXIT_USAGE) from None
 
 
+def same_mode(temporary: str, target: Path) -> None:
+    """A temporary file is private (0600); give the result the mode the target has, or a new file's."""
+    if target.exists():
+        mode = target.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    with contextlib.suppress(OSError):
+        os.chmod(temporary, mode)
+
+
 @contextlib.contextmanager
 def atomic_path(target: str | None, suffix: str = "") -> Iterator[str]:
     """A temporary path to write a file at (by a library that takes a path), which becomes ``target`` only when
@@ -72,14 +84,7 @@ def atomic_path(target: str | None, suffix: str = "") -> Iterator[str]:
     os.close(handle)
     try:
         yield temporary
-        if path.exists():  # the result gets the mode the target had, else a new file's
-            mode = path.stat().st_mode & 0o777
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            mode = 0o666 & ~umask
-        with contextlib.suppress(OSError):
-            os.chmod(temporary, mode)
+        same_mode(temporary, path)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -186,10 +186,16 @@ class KeySpec:
         return {"description": f"{self.help_zh} / {self.help_en}", **item}
 
 
+def closest(value: str, options: list[str]) -> str | None:
+    """The option closest to ``value``, if any is close enough to suggest."""
+    match = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
 def near(value: str, options: list[str]) -> str:
     """``; did you mean 'x'?`` for the closest option, or nothing."""
-    match = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
-    return f"; did you mean {match[0]!r}?" if match else ""
+    found = closest(value, options)
+    return f"; did you mean {found!r}?" if found is not None else ""
 
 
 def _choice(options: dict[str, Any], aliases: dict[str, Any] | None = None) -> Callable[[object], str]:
