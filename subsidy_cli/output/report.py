@@ -432,6 +432,7 @@ def render_summary(catalog: Catalog, stats: Stats, lang: str, run: BatchRun) -> 
         else ""
     )
     paid = [line for line in lines if line["eligible_sum"] or line["potential_sum"]]
+    # Bar lengths in 万元 for the plotting library (floats, drawing only); the figures in the tables stay Decimal.
     money_chart = (
         charts.barh(
             [f"{line['id']} {_short(line['title'])}" for line in paid],

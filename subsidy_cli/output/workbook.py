@@ -163,7 +163,7 @@ class ResultsWorkbook:
             cells = result[FIXED : FIXED + 2 * lines]
             eligible, potential = result[FIXED + 2 * lines], result[FIXED + 2 * lines + 1]
             for column, value in ((5, eligible), (6, potential)):
-                if value:
+                if value:  # a cell holds a double: exact to the fen for any amount below 10^13 yuan
                     sheet.write_number(row, column, float(value), self.money)
             words = self.words
             for index in range(lines):
