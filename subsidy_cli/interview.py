@@ -16,6 +16,7 @@ from typing import Any
 
 from subsidy_cli.engine.assess import Assessment, assess_rules, evaluation_date
 from subsidy_cli.errors import EXIT_INTERRUPTED, Problem, SubsidyError
+from subsidy_cli.i18n import tr
 from subsidy_cli.output.files import write_new_file
 from subsidy_cli.profile.files import read_profile_data
 from subsidy_cli.profile.keys import CHOICE_LABELS, KEYS, Profile, build_profile, parse_value, profile_to_dict
@@ -101,9 +102,9 @@ class Interview:
         try:
             result = self.run(ask, say)
         except (EndOfAnswers, KeyboardInterrupt):
-            say("\n" + pick(self.lang, "访谈已中止,未保存任何内容。", "Interview stopped; nothing was saved."))
+            say("\n" + tr(self.lang, "Interview stopped; nothing was saved."))
             raise EndOfAnswers from None
-        say(pick(self.lang, f"共提问 {len(self.asked)} 个问题。", f"{len(self.asked)} questions asked."))
+        say(tr(self.lang, "{n_asked} questions asked.", n_asked=len(self.asked)))
         return result
 
     def offer_save(self, save: Path | None, ask: Ask, say: Say) -> Path | None:
@@ -112,32 +113,18 @@ class Interview:
         ``SubsidyError`` (exit 2) if ``save`` exists or the file cannot be written."""
         target = save
         while target is None:
-            answer = ask(
-                pick(
-                    self.lang,
-                    "保存为 TOML 档案?输入文件名(回车跳过): ",
-                    "Save the answers as a TOML profile? File name (Enter to skip): ",
-                )
-            )
+            answer = ask(tr(self.lang, "Save the answers as a TOML profile? File name (Enter to skip): "))
             if not answer or not answer.strip():
                 return None
             candidate = Path(answer.strip())
             if candidate.exists():
-                say(
-                    pick(self.lang, f"{candidate} 已存在,请换一个文件名。", f"{candidate} exists; choose another name.")
-                )
+                say(tr(self.lang, "{candidate} exists; choose another name.", candidate=candidate))
                 continue
             target = candidate
         import tomli_w
 
         write_new_file(target, tomli_w.dumps(saved_profile(self)))
-        say(
-            pick(
-                self.lang,
-                f"已保存到 {target};用 subsidy check {target} 可重现本结果。",
-                f"Saved to {target}; 'subsidy check {target}' reproduces this result.",
-            )
-        )
+        say(tr(self.lang, "Saved to {target}; 'subsidy check {target}' reproduces this result.", target=target))
         return target
 
     def run(self, ask: Ask, say: Say) -> Assessment:
@@ -145,7 +132,7 @@ class Interview:
         ``ask`` returns None (the end of input) before then."""
         if "name" not in self.answers:
             name = self._ask_text(ask, "name")
-            self.answers["name"] = name or pick(self.lang, "未命名企业", "unnamed firm")
+            self.answers["name"] = name or tr(self.lang, "unnamed firm")
         if self.as_of is None and "application_date" not in self.answers:
             self._ask_date(ask, say)
         while (key := self.next_key()) is not None:
@@ -172,16 +159,18 @@ class Interview:
         suggested = policy.valid_until if today > policy.valid_until else policy.valid_from
         say("")
         say(
-            pick(
+            tr(
                 self.lang,
-                f"本政策施行期为 {policy.valid_from} 至 {policy.valid_until},今天 {today} 不在其中。"
-                f"请输入申报日期(评估所用的日期);直接回车取 {suggested}。",
-                f"The policy is in force from {policy.valid_from} to {policy.valid_until}; today, {today}, is "
-                f"outside it. Enter the application date (the date to judge on); Enter takes {suggested}.",
+                "The policy is in force from {valid_from} to {valid_until}; today, {today}, is outside it. "
+                "Enter the application date (the date to judge on); Enter takes {suggested}.",
+                valid_from=policy.valid_from,
+                valid_until=policy.valid_until,
+                today=today,
+                suggested=suggested,
             )
         )
         while True:
-            answer = ask(f"> [YYYY-MM-DD; {pick(self.lang, '回车取', 'Enter for')} {suggested}] ")
+            answer = ask(f"> [YYYY-MM-DD; {tr(self.lang, 'Enter for')} {suggested}] ")
             if answer is None:
                 raise EndOfAnswers
             text = answer.strip()
@@ -192,7 +181,7 @@ class Interview:
                 self.answers["application_date"] = self._parse("application_date", text)
                 return
             except ValueError as exc:
-                say(pick(self.lang, f"  无法识别:{exc}。", f"  Not understood: {exc}."))
+                say(tr(self.lang, "  Not understood: {exc}.", exc=exc))
 
     # -- one question ------------------------------------------------------------------------------------------
 
@@ -227,24 +216,18 @@ class Interview:
             try:
                 return self._parse(key, text)
             except ValueError as exc:
-                say(
-                    pick(
-                        self.lang,
-                        f"  无法识别:{exc}。请重新输入,或直接回车跳过。",
-                        f"  Not understood: {exc}. Try again, or press Enter to skip.",
-                    )
-                )
+                say(tr(self.lang, "  Not understood: {exc}. Try again, or press Enter to skip.", exc=exc))
 
     def _prompt(self, kind: str) -> str:
         hint = {
-            "bool": pick(self.lang, "是/否", "yes/no"),
-            "choice": pick(self.lang, "输入编号", "number"),
-            "multi": pick(self.lang, "编号,可多个,用逗号分隔;0 表示都不是", "numbers, comma-separated; 0 for none"),
-            "money": pick(self.lang, "金额,如 500万、0.5亿", "amount, e.g. 5000000 or 500万"),
-            "count": pick(self.lang, "整数", "whole number"),
+            "bool": tr(self.lang, "yes/no"),
+            "choice": tr(self.lang, "number"),
+            "multi": tr(self.lang, "numbers, comma-separated; 0 for none"),
+            "money": tr(self.lang, "amount, e.g. 5000000 or 500万"),
+            "count": tr(self.lang, "whole number"),
             "date": "YYYY-MM-DD",
         }.get(kind, "")
-        skip = pick(self.lang, "回车跳过,? 查看条文", "Enter to skip, ? for the clause")
+        skip = tr(self.lang, "Enter to skip, ? for the clause")
         return f"> [{hint}; {skip}] " if hint else f"> [{skip}] "
 
     def _parse(self, key: str, text: str) -> Any:
@@ -252,9 +235,7 @@ class Interview:
         if spec.type == "choice" and text.isdigit():
             number = int(text)
             if not 1 <= number <= len(spec.choices):
-                raise ValueError(
-                    pick(self.lang, f"编号应在 1-{len(spec.choices)} 之间", f"the number must be 1-{len(spec.choices)}")
-                )
+                raise ValueError(tr(self.lang, "the number must be 1-{n_choices}", n_choices=len(spec.choices)))
             return spec.choices[number - 1]
         if spec.type == "multi":
             parts = [p for p in text.replace("，", ",").replace(" ", ",").split(",") if p]
@@ -266,11 +247,7 @@ class Interview:
                     number = int(part)
                     if not 1 <= number <= len(spec.choices):
                         raise ValueError(
-                            pick(
-                                self.lang,
-                                f"编号应在 1-{len(spec.choices)} 之间",
-                                f"the numbers must be 1-{len(spec.choices)}",
-                            )
+                            tr(self.lang, "the numbers must be 1-{n_choices}", n_choices=len(spec.choices))
                         )
                     if spec.choices[number - 1] not in chosen:
                         chosen.append(spec.choices[number - 1])
@@ -285,7 +262,7 @@ class Interview:
         for benefit in self.rules.first().benefits:
             if benefit.id in ids:
                 lines.append(f"  {benefit.id} {benefit.title(self.lang)}: {benefit.clause_text}")
-        return lines or [pick(self.lang, "  (没有相关条文)", "  (no clause)")]
+        return lines or [tr(self.lang, "  (no clause)")]
 
 
 def saved_profile(interview: Interview) -> dict[str, Any]:

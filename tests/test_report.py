@@ -137,7 +137,7 @@ def test_markdown_escape() -> None:
 def test_a_new_status_gets_its_section(monkeypatch: pytest.MonkeyPatch) -> None:
     """Statuses come from STATUSES and their words from engine/explain.py: one added there shows here."""
     monkeypatch.setattr(report, "STATUSES", (*status.STATUSES[:3], "to_confirm", *status.STATUSES[3:]))
-    monkeypatch.setitem(explain.STATUS_WORDS, "to_confirm", ("待确认", "to confirm"))
+    monkeypatch.setitem(explain.STATUS_WORDS, "to_confirm", "to confirm")
     document = assessment_dict(_assess(SAMPLE, {}), "en")
     document["results"][0]["status"] = "to_confirm"
     document["totals"]["counts"]["to_confirm"] = 1

@@ -24,6 +24,7 @@ from subsidy_cli.batch.workbook import cell_text, number_text
 from subsidy_cli.cli import app
 from subsidy_cli.engine.explain import STATUS_WORDS
 from subsidy_cli.engine.status import STATUSES
+from subsidy_cli.i18n import tr
 from subsidy_cli.output.template import dropdown_values
 from subsidy_cli.profile.keys import KEYS
 
@@ -316,7 +317,7 @@ def test_results_workbook(tmp_path: Path, lang: str) -> None:
     assert list(rows[0][-len(firms_header) :]) == [given + c for c in firms_header]
     assert sheet.auto_filter.ref == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{len(csv_rows) + 1}"
     assert len(rows) == len(csv_rows) + 1
-    words = {status: STATUS_WORDS[status][0 if lang == "zh" else 1] for status in STATUSES}
+    words = {status: tr(lang, STATUS_WORDS[status]) for status in STATUSES}
     lines = (len(header) - 9) // 2
     for got, want, given in zip(rows[1:], csv_rows, sample_rows()[1], strict=True):
         assert got[0] == int(want[0]) and got[1] == want[1] and (got[2] or "") == want[2]
@@ -342,7 +343,7 @@ def test_results_summary_and_legend(tmp_path: Path) -> None:
     heads = summary[5]
     line = next(row for row in summary if row[0] == "5a")
     for status in STATUSES:
-        assert line[heads.index(STATUS_WORDS[status][1])] == statuses.count(status)
+        assert line[heads.index(STATUS_WORDS[status])] == statuses.count(status)
     assert line[heads.index("Annual quota")] == 40
     assert line[heads.index("Eligible / quota")] == pytest.approx(statuses.count("eligible") / 40)
     assert "40家工厂、600家车间" in line[heads.index("Clause")]

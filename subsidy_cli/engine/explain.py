@@ -10,6 +10,7 @@ from typing import Any
 
 from subsidy_cli.engine.evaluate import Check
 from subsidy_cli.engine.results import Constraint, Finding, LineResult
+from subsidy_cli.i18n import N_, tr, trp
 from subsidy_cli.profile.keys import KEYS, SUZHOU_DISTRICTS, Profile, choice_label
 from subsidy_cli.rules.amounts import AmountRule, Per, Percent, PerUnit, Tiers, UpTo
 from subsidy_cli.rules.catalog import Benefit
@@ -17,24 +18,24 @@ from subsidy_cli.rules.conditions import Condition
 from subsidy_cli.words import count, money, percent, pick
 
 STATUS_WORDS = {
-    "eligible": ("可申请", "eligible"),
-    "potential": ("可争取", "potential"),
-    "needs_info": ("待补充信息", "needs info"),
-    "to_confirm": ("待确认", "to confirm"),
-    "open": ("面向各类企业", "open to any firm"),
-    "ineligible": ("不符合", "ineligible"),
-    "expired": ("已过期", "expired"),
+    "eligible": N_("eligible"),
+    "potential": N_("potential"),
+    "needs_info": N_("needs info"),
+    "to_confirm": N_("to confirm"),
+    "open": N_("open to any firm"),
+    "ineligible": N_("ineligible"),
+    "expired": N_("expired"),
 }
-NOT_YET_WORDS = ("尚未施行", "not yet in force")  # "expired" before a line's window
+NOT_YET_WORDS = N_("not yet in force")  # "expired" before a line's window
 KIND_WORDS = {
-    "cash": ("资金奖励", "cash"),
-    "voucher": ("定向云券", "directed vouchers"),
-    "in_kind": ("免费服务", "free service"),
-    "grant": ("资助补贴", "grant"),
-    "support": ("非资金支持", "support"),
-    "referenced": ("按其他政策", "referenced"),
-    "case_by_case": ("一事一议", "case by case"),
-    "risk_sharing": ("风险共担", "risk sharing"),
+    "cash": N_("cash"),
+    "voucher": N_("directed vouchers"),
+    "in_kind": N_("free service"),
+    "grant": N_("grant"),
+    "support": N_("support"),
+    "referenced": N_("referenced"),
+    "case_by_case": N_("case by case"),
+    "risk_sharing": N_("risk sharing"),
 }
 
 
@@ -45,26 +46,30 @@ CN_NUMERALS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "�
 
 def measure_words(benefit: Benefit, lang: str) -> str:
     """Where the line sits in the text: 第四部分 第(十六)条 / Part IV, measure 16."""
-    return pick(
+    # TRANSLATORS: fields also {section} (the part in Chinese numerals) and {numeral} (the measure in them)
+    return tr(
         lang,
-        f"第{benefit.section}部分 第({CN_NUMERALS[benefit.measure - 1]})条",
-        f"Part {_ROMAN[benefit.section]}, measure {benefit.measure}",
+        "Part {item}, measure {measure}",
+        item=_ROMAN[benefit.section],
+        measure=benefit.measure,
+        section=benefit.section,
+        numeral=CN_NUMERALS[benefit.measure - 1],
     )
 
 
 def status_word(status: str, lang: str) -> str:
-    return pick(lang, *STATUS_WORDS[status])
+    return tr(lang, STATUS_WORDS[status])
 
 
 def result_status_word(result: LineResult, lang: str) -> str:
     """A judged line's status in words: "expired" reads "not yet in force" when the date is before its window."""
     if result.status == "expired" and result.as_of < result.window[0]:
-        return pick(lang, *NOT_YET_WORDS)
+        return tr(lang, NOT_YET_WORDS)
     return status_word(result.status, lang)
 
 
 def kind_word(kind: str, lang: str) -> str:
-    return pick(lang, *KIND_WORDS[kind])
+    return tr(lang, KIND_WORDS[kind])
 
 
 def quota_words(benefit: Benefit, lang: str) -> str:
@@ -72,11 +77,9 @@ def quota_words(benefit: Benefit, lang: str) -> str:
     if quota is None:
         return ""
     number = count(quota.count, lang)
-    bound_zh = {"exactly": "", "at_least": "不少于", "at_least_about": "至少约"}[quota.bound]
-    bound_en = {"exactly": "", "at_least": "at least ", "at_least_about": "at least about "}[quota.bound]
-    return pick(
-        lang, f"名额:每年{bound_zh}{number}{quota.unit_zh}", f"quota: {bound_en}{number} {quota.unit_en} a year"
-    )
+    bound = {"exactly": "", "at_least": trp(lang, "quota", "at least "), "at_least_about": tr(lang, "at least about ")}
+    unit = pick(lang, quota.unit_zh, quota.unit_en)
+    return tr(lang, "quota: {bound}{number} {unit} a year", bound=bound[quota.bound], number=number, unit=unit)
 
 
 def basis(benefit: Benefit, profile: Profile | None, lang: str) -> str:
@@ -84,27 +87,27 @@ def basis(benefit: Benefit, profile: Profile | None, lang: str) -> str:
     rule = describe_amount(benefit.amount, profile, lang)
     kind = benefit.kind
     if kind == "referenced":
-        text = pick(lang, f"金额按{benefit.referenced_policy}", f"amount set by {benefit.referenced_policy}")
+        text = tr(lang, "amount set by {referenced_policy}", referenced_policy=benefit.referenced_policy)
     elif kind == "case_by_case":
-        text = pick(lang, "“一事一议”确定支持方式", "support agreed case by case (一事一议)")
+        text = tr(lang, "support agreed case by case (一事一议)")
     elif kind == "support":
-        text = pick(lang, "支持方式见条文,无直接奖励金额", "support as the clause describes; no amount of its own")
+        text = tr(lang, "support as the clause describes; no amount of its own")
     elif kind == "grant":
-        text = pick(lang, "资助补贴,文件未规定金额", "a grant (资助补贴); the text states no amount")
+        text = tr(lang, "a grant (资助补贴); the text states no amount")
     elif kind == "voucher":
-        text = pick(lang, f"以定向云券发放,{rule}", f"paid as directed cloud vouchers (定向云券), {rule}")
+        text = tr(lang, "paid as directed cloud vouchers (定向云券), {rule}", rule=rule)
     elif kind == "risk_sharing":
-        text = pick(lang, f"与银行共担风险:{rule}", f"risk shared with the bank on {rule}")
+        text = tr(lang, "risk shared with the bank on {rule}", rule=rule)
     elif kind == "in_kind":
         text = (
-            pick(lang, f"免费服务,价值{rule}", f"free service worth {rule}")
+            tr(lang, "free service worth {rule}", rule=rule)
             if rule
-            else pick(lang, "免费服务,文件未列价值", "free service; the text states no value")
+            else tr(lang, "free service; the text states no value")
         )
     else:
         text = rule
     quota = quota_words(benefit, lang)
-    return pick(lang, ";", "; ").join(part for part in (text, quota) if part)
+    return tr(lang, "; ").join(part for part in (text, quota) if part)
 
 
 def finding_words(finding: Finding, lang: str) -> str:
@@ -124,11 +127,11 @@ def ground_words(cond: Condition, lang: str) -> str:
     """What a condition stands on: the policy's own words (its ``basis``, quoted), or a reading and why; for
     ``any``/``all`` without a ground of their own, those of their parts."""
     if cond.basis is not None:
-        return pick(lang, f"原文:“{cond.basis}”", f"text: “{cond.basis}”")
+        return tr(lang, "text: “{basis}”", basis=cond.basis)
     if cond.reading_zh is not None:
-        return pick(lang, f"解读:{cond.reading_zh}", f"a reading: {cond.reading_en or cond.reading_zh}")
+        return tr(lang, "a reading: {reading}", reading=pick(lang, cond.reading_zh, cond.reading_en or cond.reading_zh))
     parts = [ground_words(c, lang) for c in cond.any or cond.all or []]
-    return pick(lang, ";", "; ").join(p for p in parts if p)
+    return tr(lang, "; ").join(p for p in parts if p)
 
 
 def conditions_words(benefit: Benefit, scope: list[tuple[str, Condition]], lang: str) -> list[tuple[str, str, str]]:
@@ -136,10 +139,10 @@ def conditions_words(benefit: Benefit, scope: list[tuple[str, Condition]], lang:
     the policy's scope rules (``scope``: their ids and tests; a line's own override in place), ``requires``,
     ``qualifies`` and who the line is for (``relevant_to``: relevance, never a gate)."""
     groups = {
-        "scope": pick(lang, "适用范围", "scope"),
-        "requires": pick(lang, "主体要求", "applicant"),
-        "qualifies": pick(lang, "奖励条件", "pays for"),
-        "relevant_to": pick(lang, "面向(仅用于判断是否值得争取)", "for (relevance only)"),
+        "scope": tr(lang, "scope"),
+        "requires": tr(lang, "applicant"),
+        "qualifies": tr(lang, "pays for"),
+        "relevant_to": tr(lang, "for (relevance only)"),
     }
     rows = []
     for rule_id, test in scope:
@@ -149,17 +152,17 @@ def conditions_words(benefit: Benefit, scope: list[tuple[str, Condition]], lang:
         for cond in getattr(benefit, group) or []:
             rows.append((groups[group], describe_condition(cond, lang), ground_words(cond, lang)))
     if benefit.relevant_to == []:
-        rows.append((groups["relevant_to"], pick(lang, "档案中没有能关联本条的信息", "nothing in a profile"), ""))
+        rows.append((groups["relevant_to"], tr(lang, "nothing in a profile"), ""))
     return rows
 
 
 def outcome_word(finding: Finding, lang: str) -> str:
     if finding.outcome is False and finding.condition.soft:
-        return pick(lang, "待确认", "to confirm")
+        return tr(lang, "to confirm")
     return {
-        True: pick(lang, "满足", "met"),
-        False: pick(lang, "不满足", "not met"),
-        None: pick(lang, "未知", "unknown"),
+        True: tr(lang, "met"),
+        False: tr(lang, "not met"),
+        None: tr(lang, "unknown"),
     }[finding.outcome]
 
 
@@ -186,12 +189,10 @@ def reasons(result: LineResult, lang: str) -> list[str]:
         start, end = result.window
         in_force = status_word(result.status_if_in_force, lang)
         if result.as_of < start:
-            when = pick(
-                lang, f"评估日期早于本条施行日期 {start},尚未施行", f"not yet in force: it applies from {start}"
-            )
+            when = tr(lang, "not yet in force: it applies from {start}", start=start)
         else:
-            when = pick(lang, f"本条有效期已于 {end} 届满", f"no longer in force: it applied until {end}")
-        out.append(pick(lang, f"{when};如在有效期内为:{in_force}", f"{when}; in force it would be {in_force}"))
+            when = tr(lang, "no longer in force: it applied until {end}", end=end)
+        out.append(tr(lang, "{when}; in force it would be {in_force}", when=when, in_force=in_force))
     status = result.status_if_in_force
     if benefit.open_to != "applicants":
         out.append(pick(lang, benefit.note_zh or "", benefit.note_en or ""))
@@ -201,29 +202,29 @@ def reasons(result: LineResult, lang: str) -> list[str]:
         if not worded(finding.group != "qualifies", finding.outcome, status, soft):
             continue
         if finding.outcome is False and soft:
-            prefix = pick(lang, "待确认:", "to confirm: ")
+            prefix = tr(lang, "to confirm: ")
         elif finding.outcome is False and status == "ineligible":
-            prefix = pick(lang, "不符合:", "not met: ")
+            prefix = tr(lang, "not met: ")
         elif finding.outcome is False:
-            prefix = pick(lang, "尚未满足:", "not yet: ")
+            prefix = tr(lang, "not yet: ")
         elif finding.outcome is True:
-            prefix = pick(lang, "满足:", "met: ")
+            prefix = tr(lang, "met: ")
         else:
-            prefix = pick(lang, "未知:", "unknown: ")
+            prefix = tr(lang, "unknown: ")
         text = prefix + finding_words(finding, lang)
         if finding.outcome is False and finding.condition.reading_zh:
             reading = pick(lang, finding.condition.reading_zh, finding.condition.reading_en or "")
-            text += pick(lang, f"(解读:{reading})", f" (a reading: {reading})")
+            text += tr(lang, " (a reading: {reading})", reading=reading)
         if finding.outcome is False and finding.condition.if_false == "no_amount":
-            text += pick(lang, ";现有数额不能据此计奖", "; the figures given cannot be paid on")
+            text += tr(lang, "; the figures given cannot be paid on")
         out.append(text)
     if status == "open" and benefit.open_to == "applicants":
         out.append(
-            pick(
+            tr(
                 lang,
-                f"任何符合条件的主体原则上都可参评,但档案中没有将本条与该企业关联的信息(本条面向:{benefit.recipients_zh})",
-                "any firm could enter in principle, but nothing in the profile ties this line to the firm "
-                f"(it is for: {benefit.recipients_en})",
+                "any firm could enter in principle, but nothing in the profile ties this line to the firm"
+                " (it is for: {recipients})",
+                recipients=pick(lang, benefit.recipients_zh, benefit.recipients_en),
             )
         )
     out.extend(constraint_words(c, benefit.id, lang) for c in result.constraints)
@@ -235,19 +236,21 @@ def reasons(result: LineResult, lang: str) -> list[str]:
 
 def constraint_words(constraint: Constraint, line: str, lang: str) -> str:
     """A layer's rule across lines, as it concerns one line."""
-    others = pick(lang, "、", ", ").join(i for i in constraint.lines if i != line)
+    others = tr(lang, ", ").join(i for i in constraint.lines if i != line)
     if constraint.kind == "cap":
         label = KEYS[constraint.key].label(lang).removesuffix("(元)").removesuffix(" (CNY)") if constraint.key else ""
-        value = money(constraint.limit, lang) if constraint.limit is not None else pick(lang, "未知", "unknown")
-        text = pick(
+        value = money(constraint.limit, lang) if constraint.limit is not None else tr(lang, "unknown")
+        text = tr(
             lang,
-            f"与 {others} 合计不超过{label}({value})",
-            f"together with {others} at most the {label.lower()} ({value})",
+            "together with {others} at most the {label} ({value})",
+            others=others,
+            label=label.lower(),
+            value=value,
         )
     elif constraint.kind == "one_of":
-        text = pick(lang, f"不能与 {others} 同时享受", f"cannot be combined with {others}")
+        text = tr(lang, "cannot be combined with {others}", others=others)
     else:
-        text = pick(lang, f"与 {others} 择高享受", f"the higher of this and {others} is paid")
+        text = tr(lang, "the higher of this and {others} is paid", others=others)
     return f"{text} [{constraint.source}]"
 
 
@@ -260,31 +263,29 @@ def award_words(result: LineResult, lang: str) -> str:
         if result.amount.open_ended:
             low = money(result.min_award, lang) if result.min_award is not None else ""
             if low and isinstance(result.benefit.amount, Percent):  # a floor the policy sets for counties
-                return pick(lang, f"不低于{low}", f"at least {low}")  # the basis says county rules set the cap
-            return pick(
-                lang, f"不低于{low},无上限" if low else "无上限", f"at least {low}, no cap" if low else "no cap"
-            )
+                return tr(lang, "at least {low}", low=low)  # the basis says county rules set the cap
+            return tr(lang, "at least {low}, no cap", low=low) if low else tr(lang, "no cap")
         return "-"
     text = money(high, lang)
     least = result.min_award
     if least is not None and least != high:
-        text = pick(lang, f"{money(least, lang)} 至 {text}", f"{money(least, lang)} to {text}")
+        text = tr(lang, "{least} to {text}", least=money(least, lang), text=text)
     return text
 
 
 _WORDS = {  # what the policy's comparison words mean, and how we say them back
-    "gt": ("超", "more than"),
-    "ge": ("不低于", "at least"),
-    "lt": ("低于", "less than"),
-    "le": ("不超过", "at most"),
+    "gt": N_("more than"),
+    "ge": N_("at least"),
+    "lt": N_("less than"),
+    "le": N_("at most"),
 }
 
 
-_PER_WORDS: dict[str, tuple[str, str]] = {
-    "enterprise_year": ("单个企业每年", "per enterprise a year"),
-    "project": ("单个项目", "per project"),
-    "one_time": ("一次性", "one-time"),
-    "enterprise": ("每家", "per enterprise"),
+_PER_WORDS: dict[str, str] = {
+    "enterprise_year": N_("per enterprise a year"),
+    "project": N_("per project"),
+    "one_time": N_("one-time"),
+    "enterprise": N_("per enterprise"),
 }
 
 
@@ -292,15 +293,15 @@ def value_words(key: str, value: Any, lang: str) -> str:
     """A profile value in words, in ``lang``: money as 万元/元, counts with their unit, yes/no, labels."""
     spec = KEYS[key]
     if value is None:
-        return pick(lang, "未知", "unknown")
+        return tr(lang, "unknown")
     if spec.type == "money":
         return money(Decimal(value), lang)
     if spec.type == "count":
         return count(value, lang) + pick(lang, spec.unit_zh, f" {spec.unit_en}" if spec.unit_en else "")
     if spec.type == "bool":
-        return pick(lang, "是" if value else "否", "yes" if value else "no")
+        return tr(lang, "yes") if value else tr(lang, "no")
     if spec.type == "multi":
-        return pick(lang, "、", ", ").join(choice_label(key, v, lang) for v in value) or pick(lang, "无", "none")
+        return tr(lang, ", ").join(choice_label(key, v, lang) for v in value) or tr(lang, "none")
     if spec.type == "choice":
         return choice_label(key, str(value), lang)
     return str(value)
@@ -311,7 +312,7 @@ def describe_condition(cond: Condition, lang: str) -> str:
     if cond.unrecorded is not None:
         return pick(lang, cond.unrecorded, cond.unrecorded_en or cond.unrecorded)
     if cond.any or cond.all:
-        joiner = pick(lang, " 或 ", " or ") if cond.any else pick(lang, " 且 ", " and ")
+        joiner = tr(lang, " or ") if cond.any else tr(lang, " and ")
         return "(" + joiner.join(describe_condition(c, lang) for c in (cond.any or cond.all or [])) + ")"
     assert cond.key is not None
     spec = KEYS[cond.key]
@@ -319,58 +320,58 @@ def describe_condition(cond: Condition, lang: str) -> str:
     op = cond.op
     if op == "is":
         if isinstance(cond.is_, bool):
-            return label if cond.is_ else pick(lang, f"非{label}", f"not {label}")
+            return label if cond.is_ else tr(lang, "not {label}", label=label)
         return f"{label} = {choice_label(cond.key, str(cond.is_), lang)}"
     if op == "in":
         if cond.key == "district" and set(cond.in_ or []) == set(SUZHOU_DISTRICTS):
-            return pick(lang, "在苏州市十个县级市(区)之一注册", "registered in one of Suzhou's ten county-level areas")
+            return tr(lang, "registered in one of Suzhou's ten county-level areas")
         others = [c for c in spec.choices if c not in (cond.in_ or [])]
         if len(others) == 1 and len(spec.choices) > 3:
             other = choice_label(cond.key, others[0], lang)
-            return pick(lang, f"{label}不是{other}", f"{label} is not {other}")
-        options = pick(lang, "、", ", ").join(choice_label(cond.key, v, lang) for v in cond.in_ or [])
-        return pick(lang, f"{label}属于 {options}", f"{label} is one of {options}")
+            return tr(lang, "{label} is not {other}", label=label, other=other)
+        options = tr(lang, ", ").join(choice_label(cond.key, v, lang) for v in cond.in_ or [])
+        return tr(lang, "{label} is one of {options}", label=label, options=options)
     if op == "contains":
         item = choice_label(cond.key, cond.contains or "", lang)
-        return pick(lang, f"{label}包含 {item}", f"{label} include {item}")
+        return tr(lang, "{label} include {item}", label=label, item=item)
     if op == "contains_any":
-        options = pick(lang, "或", " or ").join(choice_label(cond.key, v, lang) for v in cond.contains_any or [])
-        return pick(lang, f"{label}包含 {options}", f"{label} include {options}")
+        options = trp(lang, "options", " or ").join(choice_label(cond.key, v, lang) for v in cond.contains_any or [])
+        return tr(lang, "{label} include {options}", label=label, options=options)
     if op == "gt" and getattr(cond, op) == 0:
-        return pick(lang, f"{label}大于零", f"{label} above zero")
-    zh, en = _WORDS[op]
+        return tr(lang, "{label} above zero", label=label)
     threshold = value_words(cond.key, getattr(cond, op), lang)
-    return pick(lang, f"{label}{zh}{threshold}", f"{label} {en} {threshold}")
+    return tr(
+        lang, "{label} {comparison} {threshold}", label=label, comparison=tr(lang, _WORDS[op]), threshold=threshold
+    )
 
 
 def describe_check(check: Check, lang: str) -> str:
     """The test and the profile value it met, e.g. "... more than 500: 480 (short by 21)"."""
     text = describe_condition(check.condition, lang)
     if check.unrecorded:
-        return text + pick(lang, " (档案未记录此项)", " (not recorded in the profile)")
+        return text + tr(lang, " (not recorded in the profile)")
     key = check.condition.key
     if key is None:
         return text
     shown = f"{text}: {value_words(key, check.value, lang)}"
     if check.gap is not None and check.gap > 0:
         gap = value_words(key, check.gap, lang)
-        shown += pick(lang, f" (差 {gap})", f" (short by {gap})")
+        shown += tr(lang, " (short by {gap})", gap=gap)
     elif check.gap is not None:
-        shown += pick(lang, " (须超过而非等于)", " (must be more than, not equal to, it)")
+        shown += tr(lang, " (must be more than, not equal to, it)")
     return shown
 
 
 def _cap_words(cap: Decimal, per: Per | None, lang: str) -> str:
     """最高 X with its scope: "单个企业每年最高200万元" / "at most ¥2,000,000 per enterprise a year"."""
     if per in (None, "one_time"):
-        return pick(lang, f"最高{money(cap, lang)}", f"at most {money(cap, lang)}")
-    zh, en = _PER_WORDS[per]
-    return pick(lang, f"{zh}最高{money(cap, lang)}", f"at most {money(cap, lang)} {en}")
+        return tr(lang, "at most {cap}", cap=money(cap, lang))
+    return tr(lang, "at most {cap} {per}", cap=money(cap, lang), per=tr(lang, _PER_WORDS[per]))
 
 
 def describe_amount(rule: AmountRule, profile: Profile | None, lang: str) -> str:
     """The rule in words, with the profile's figures where known."""
-    once = pick(lang, *_PER_WORDS["one_time"]) if rule.per == "one_time" else ""
+    once = tr(lang, _PER_WORDS["one_time"]) if rule.per == "one_time" else ""
     if isinstance(rule, UpTo):
         return _join_parts(lang, [_cap_words(rule.cap, rule.per, lang), once])
     if isinstance(rule, Percent):
@@ -378,39 +379,39 @@ def describe_amount(rule: AmountRule, profile: Profile | None, lang: str) -> str
         base_label = pick(lang, rule.base_zh, rule.base_en)
         of = f"{base_label} {money(base, lang)}" if base is not None else base_label
         if rule.rate is not None:
-            share = pick(lang, f"{of}的{percent(rule.rate)}", f"{percent(rule.rate)} of {of}")
+            share = tr(lang, "{rate} of {of}", rate=percent(rule.rate), of=of)
         elif rule.rate_min is not None and rule.rate_max is not None:
             span = f"{percent(rule.rate_min)}-{percent(rule.rate_max)}"
-            share = pick(lang, f"{of}的{span}", f"{span} of {of}")
+            share = tr(lang, "{span} of {of}", span=span, of=of)
         elif rule.rate_min is not None:
-            share = pick(lang, f"不低于{of}的{percent(rule.rate_min)}", f"at least {percent(rule.rate_min)} of {of}")
+            share = tr(lang, "at least {rate_min} of {of}", rate_min=percent(rule.rate_min), of=of)
         else:
             assert rule.rate_max is not None
-            share = pick(lang, f"不超过{of}的{percent(rule.rate_max)}", f"at most {percent(rule.rate_max)} of {of}")
+            share = tr(lang, "at most {rate_max} of {of}", rate_max=percent(rule.rate_max), of=of)
         parts = [share]
         if rule.floor is not None:
-            parts.append(pick(lang, f"不低于{money(rule.floor, lang)}", f"at least {money(rule.floor, lang)}"))
+            parts.append(tr(lang, "at least {floor}", floor=money(rule.floor, lang)))
         if rule.cap is not None:
             parts.append(_cap_words(rule.cap, rule.per, lang))
         elif rule.high is None:  # the policy sets the counties' floor only (1b)
-            parts.append(pick(lang, "上限由县级规则确定", "county rules set the cap"))
+            parts.append(tr(lang, "county rules set the cap"))
         parts.append(once)
         return _join_parts(lang, parts)
     if isinstance(rule, Tiers):
         label = KEYS[rule.key].label(lang)
         steps = "; ".join(
-            pick(lang, f"{t.at_least}级不高于{money(t.cap, lang)}", f"level {t.at_least}: at most {money(t.cap, lang)}")
-            for t in rule.tiers
+            tr(lang, "level {at_least}: at most {cap}", at_least=t.at_least, cap=money(t.cap, lang)) for t in rule.tiers
         )
         level = getattr(profile, rule.key) if profile is not None else None
-        now = pick(lang, f"(现为{level}级)", f" (now level {level})") if level is not None else ""
+        now = tr(lang, " (now level {level})", level=level) if level is not None else ""
         return _join_parts(lang, [f"{label}: {steps}{now}", once])
     if isinstance(rule, PerUnit):
         units = getattr(profile, rule.unit_key) if profile is not None else None
-        each = pick(
+        each = tr(
             lang,
-            f"每{rule.unit_zh}最高{money(rule.cap_per_unit, lang)}",
-            f"at most {money(rule.cap_per_unit, lang)} per {rule.unit_en}",
+            "at most {cap_per_unit} per {unit}",
+            cap_per_unit=money(rule.cap_per_unit, lang),
+            unit=pick(lang, rule.unit_zh, rule.unit_en),
         )
         times = f" x {count(units, lang)}" if units else ""
         return _join_parts(lang, [each + times, once])
@@ -418,4 +419,4 @@ def describe_amount(rule: AmountRule, profile: Profile | None, lang: str) -> str
 
 
 def _join_parts(lang: str, parts: list[str]) -> str:
-    return pick(lang, ",", ", ").join(p for p in parts if p)
+    return trp(lang, "clauses", ", ").join(p for p in parts if p)

@@ -31,7 +31,6 @@ from subsidy_cli.words import cny, pick
 SCHEMA_VERSION = 1
 
 
-
 def policy_dict(catalog: Catalog, lang: str) -> dict[str, Any]:
     policy = catalog.policy
     return {

@@ -21,6 +21,7 @@ from rich.text import Text
 from subsidy_cli.engine import explain
 from subsidy_cli.engine.results import Assessment, LineResult
 from subsidy_cli.engine.status import STATUSES
+from subsidy_cli.i18n import tr, trp
 from subsidy_cli.output.summary import Stats as BatchStats
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.across import CrossCap, Exclusive
@@ -106,32 +107,33 @@ def assessment(
     profile = assessment.profile
     policy = assessment.catalog.policy
     policy_title = pick(lang, policy.title_zh, policy.title_en)
-    title = f"{profile.name} - {policy_title} - {pick(lang, '评估日期', 'as of')} {assessment.as_of}"
+    title = f"{profile.name} - {policy_title} - {tr(lang, 'as of')} {assessment.as_of}"
     if not assessment.in_force:
         if assessment.as_of < policy.valid_from:
-            banner = pick(
+            banner = tr(
                 lang,
-                f"注意:政策自 {policy.valid_from} 起施行,{assessment.as_of} 尚未施行;以下为施行后的结果。",
-                f"Note: the policy applies from {policy.valid_from}; on {assessment.as_of} it is not yet in "
-                "force. Results show what would apply once it is.",
+                "Note: the policy applies from {valid_from}; on {as_of} it is not yet in force. Results show "
+                "what would apply once it is.",
+                valid_from=policy.valid_from,
+                as_of=assessment.as_of,
             )
         else:
-            banner = pick(
+            banner = tr(
                 lang,
-                f"注意:政策有效期已于 {policy.valid_until} 届满,{assessment.as_of} 已不在有效期内;"
-                "以下为有效期内的结果。",
-                f"Note: the policy expired on {policy.valid_until}; on {assessment.as_of} it is no longer "
-                "in force. Results show what applied while it was.",
+                "Note: the policy expired on {valid_until}; on {as_of} it is no longer in force. Results show "
+                "what applied while it was.",
+                valid_until=policy.valid_until,
+                as_of=assessment.as_of,
             )
         console.print(_t(console, banner, "bold magenta"))
     shown = _shown(assessment, show_all)
     table = Table(title=_t(console, title), box=_box(console), show_lines=False, title_justify="left")
     for header, options in (
-        (pick(lang, "编号", "ID"), {"no_wrap": True}),
-        (pick(lang, "项目", "Benefit"), {"ratio": 3, "overflow": "fold"}),
-        (pick(lang, "状态", "Status"), {"no_wrap": True}),
-        (pick(lang, "最高金额", "Max award"), {"justify": "right"}),
-        (pick(lang, "依据", "Basis"), {"ratio": 4, "overflow": "fold"}),
+        (tr(lang, "ID"), {"no_wrap": True}),
+        (tr(lang, "Benefit"), {"ratio": 3, "overflow": "fold"}),
+        (tr(lang, "Status"), {"no_wrap": True}),
+        (tr(lang, "Max award"), {"justify": "right"}),
+        (tr(lang, "Basis"), {"ratio": 4, "overflow": "fold"}),
     ):
         table.add_column(_t(console, header), **options)
     for result in shown:
@@ -140,8 +142,8 @@ def assessment(
         if judged == "ineligible":  # why, rather than an amount rule that reads as money on offer
             basis = next(iter(explain.reasons(result, lang)), "")
         elif judged == "needs_info" and result.missing:  # the questions that decide the line
-            asked = pick(lang, "、", ", ").join(KEYS[key].label(lang) for key in result.missing[:3])
-            basis += pick(lang, f";待回答:{asked}", f"; decided by: {asked}")
+            asked = tr(lang, ", ").join(KEYS[key].label(lang) for key in result.missing[:3])
+            basis += tr(lang, "; decided by: {asked}", asked=asked)
         table.add_row(
             _t(console, result.benefit.id),
             _t(console, result.benefit.title(lang)),
@@ -156,11 +158,7 @@ def assessment(
         console.print(
             _t(
                 console,
-                pick(
-                    lang,
-                    "没有可申请、待确认、可争取或待补充信息的项目;加 --all 查看全部各条。",
-                    "No eligible, to-confirm, potential or needs-info lines; add --all to see every line.",
-                ),
+                tr(lang, "No eligible, to-confirm, potential or needs-info lines; add --all to see every line."),
             )
         )
     if explain_lines:
@@ -174,38 +172,43 @@ def _totals(console: Console, assessment: Assessment, lang: str) -> None:
     totals = assessment.totals
     counts = totals.counts
     eligible, potential = money(totals.eligible_cash_max, lang), money(totals.potential_cash_max, lang)
-    line = pick(
+    line = tr(
         lang,
-        f"可申请资金合计最高 {eligible};若争取的称号全部获评,可再增加最高 {potential}",
-        f"Eligible cash, at most {eligible} in all; if every title pursued were won, at most {potential} more",
+        "Eligible cash, at most {eligible} in all; if every title pursued were won, at most {potential} more",
+        eligible=eligible,
+        potential=potential,
     )
     console.print(_t(console, line, "bold"))
     if totals.open_ended:
         ids = ", ".join(totals.open_ended)
-        console.print(_t(console, pick(lang, f"另有未设上限的项目:{ids}", f"Plus lines with no upper bound: {ids}")))
-    summary = pick(lang, ",", ", ").join(f"{explain.status_word(s, lang)} {n}" for s, n in counts.items() if n)
+        console.print(_t(console, tr(lang, "Plus lines with no upper bound: {ids}", ids=ids)))
+    summary = trp(lang, "clauses", ", ").join(f"{explain.status_word(s, lang)} {n}" for s, n in counts.items() if n)
     console.print(_t(console, summary, "dim"))
 
 
 def _refine(console: Console, assessment: Assessment, lang: str) -> None:
     if not assessment.refine:
         return
-    console.print(_t(console, pick(lang, "补充以下信息可使结果更准确:", "Answer these to refine:"), "bold cyan"))
+    console.print(_t(console, tr(lang, "Answer these to refine:"), "bold cyan"))
     for number, hint in enumerate(assessment.refine, start=1):
         if hint.open_ended:
-            largest = pick(lang, "无上限的金额", "an award with no upper bound")
+            largest = tr(lang, "an award with no upper bound")
         elif hint.largest:
-            largest = pick(lang, f"最高{money(hint.largest, lang)}", f"up to {money(hint.largest, lang)}")
+            largest = tr(lang, "up to {largest}", largest=money(hint.largest, lang))
         else:
-            largest = pick(lang, "非资金项目", "lines without a stated amount")
+            largest = tr(lang, "lines without a stated amount")
         ids = ", ".join(hint.benefits)
         console.print(
             _t(
                 console,
-                pick(
+                tr(
                     lang,
-                    f"  {number}. {KEYS[hint.key].label_zh} ({hint.key}):涉及{largest}({ids})",
-                    f"  {number}. {KEYS[hint.key].label_en} ({hint.key}): settles {largest} ({ids})",
+                    "  {number}. {label} ({key}): settles {largest} ({ids})",
+                    number=number,
+                    label=KEYS[hint.key].label(lang),
+                    key=hint.key,
+                    largest=largest,
+                    ids=ids,
                 ),
             )
         )
@@ -217,9 +220,9 @@ def _explain(console: Console, result: LineResult, profile: Profile, lang: str) 
     console.print(_t(console, f"{benefit.id}  {benefit.title(lang)}  - ") + _status_text(console, result, lang))
     styles = {True: "green", False: "red", None: "cyan"}
     groups = {
-        "scope": pick(lang, "适用范围", "scope"),
-        "requires": pick(lang, "主体要求", "applicant"),
-        "qualifies": pick(lang, "奖励条件", "pays for"),
+        "scope": tr(lang, "scope"),
+        "requires": tr(lang, "applicant"),
+        "qualifies": tr(lang, "pays for"),
     }
     for finding in result.findings:
         style = "yellow" if finding.outcome is False and finding.condition.soft else styles[finding.outcome]
@@ -233,7 +236,7 @@ def _explain(console: Console, result: LineResult, profile: Profile, lang: str) 
     for line in (pick(lang, benefit.note_zh or "", benefit.note_en or ""), explain.basis(benefit, profile, lang)):
         if line:
             console.print(_t(console, f"  {line}", "italic"))
-    console.print(_t(console, pick(lang, f"  条文:{benefit.clause_text}", f"  Clause: {benefit.clause_text}"), "dim"))
+    console.print(_t(console, tr(lang, "  Clause: {clause_text}", clause_text=benefit.clause_text), "dim"))
 
 
 def catalog_table(console: Console, catalog: Catalog, lang: str) -> None:
@@ -243,11 +246,11 @@ def catalog_table(console: Console, catalog: Catalog, lang: str) -> None:
         title_justify="left",
     )
     for header in (
-        pick(lang, "编号", "ID"),
-        pick(lang, "条", "Measure"),
-        pick(lang, "项目", "Benefit"),
-        pick(lang, "类型", "Kind"),
-        pick(lang, "金额规则", "Amount rule"),
+        tr(lang, "ID"),
+        tr(lang, "Measure"),
+        tr(lang, "Benefit"),
+        tr(lang, "Kind"),
+        tr(lang, "Amount rule"),
     ):
         table.add_column(_t(console, header))
     for benefit in catalog.benefits:
@@ -272,17 +275,17 @@ def benefit_detail(
         start, end = catalog.window(benefit)
         console.print(_t(console, f"{benefit.id}  {benefit.title_zh} / {benefit.title_en}", "bold"))
         rows = [
-            (pick(lang, "所属条款", "Measure"), explain.measure_words(benefit, lang)),
-            (pick(lang, "类型", "Kind"), explain.kind_word(benefit.kind, lang)),
-            (pick(lang, "支持对象", "Who qualifies"), pick(lang, benefit.recipients_zh, benefit.recipients_en)),
-            (pick(lang, "支持内容", "Pays for"), pick(lang, benefit.pays_for_zh, benefit.pays_for_en)),
-            (pick(lang, "金额规则", "Amount rule"), explain.basis(benefit, None, lang)),
-            (pick(lang, "有效期", "In force"), f"{start} - {end}"),
+            (trp(lang, "field", "Measure"), explain.measure_words(benefit, lang)),
+            (tr(lang, "Kind"), explain.kind_word(benefit.kind, lang)),
+            (tr(lang, "Who qualifies"), pick(lang, benefit.recipients_zh, benefit.recipients_en)),
+            (tr(lang, "Pays for"), pick(lang, benefit.pays_for_zh, benefit.pays_for_en)),
+            (tr(lang, "Amount rule"), explain.basis(benefit, None, lang)),
+            (tr(lang, "In force"), f"{start} - {end}"),
         ]
         note = pick(lang, benefit.note_zh or "", benefit.note_en or "")
         if note:
-            rows.append((pick(lang, "说明", "Note"), note))
-        rows.append((pick(lang, "条文", "Clause"), benefit.clause_text))
+            rows.append((tr(lang, "Note"), note))
+        rows.append((tr(lang, "Clause"), benefit.clause_text))
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(overflow="fold")
@@ -292,7 +295,7 @@ def benefit_detail(
         scope = [(rule.id, rule.test) for rule in catalog.policy.scope]
         conditions = explain.conditions_words(benefit, scope, lang)
         if conditions:
-            console.print(_t(console, pick(lang, "条件及其依据:", "Conditions and their grounds:"), "bold"))
+            console.print(_t(console, tr(lang, "Conditions and their grounds:"), "bold"))
             for group, words, ground in conditions:
                 console.print(_t(console, f"  {group}: {words}"))
                 if ground:
@@ -300,11 +303,7 @@ def benefit_detail(
         console.print(
             _t(
                 console,
-                pick(
-                    lang,
-                    "评估日期是申报日期(不是贷款或获评的日期)。",
-                    "The evaluation date is the application date, not the date of the loan or the title.",
-                ),
+                tr(lang, "The evaluation date is the application date, not the date of the loan or the title."),
                 "dim",
             )
         )
@@ -318,41 +317,31 @@ def _layers(console: Console, rules: Rules, benefit: Benefit, lang: str) -> None
     across: list[CrossCap | Exclusive] = [*rules.caps, *rules.exclusive]
     constraints = [c for c in across if benefit.id in c.lines]
     console.print()
-    console.print(_t(console, pick(lang, "分层与取值来源:", "Layers and sources:"), "bold"))
+    console.print(_t(console, tr(lang, "Layers and sources:"), "bold"))
     if benefit.id in rules.line_sources:
         layer, source = rules.line_sources[benefit.id]
-        console.print(_t(console, pick(lang, "  县级市(区)自设项目", "  a county's own line")))
+        console.print(_t(console, tr(lang, "  a county's own line")))
         console.print(_t(console, f"      {layer}: {source}", "dim"))
     elif not settings and not constraints:
         console.print(
             _t(
                 console,
-                pick(
-                    lang,
-                    "  各项取值均出自政策原文,没有分层或按日期变化的取值。",
-                    "  Every value comes from the policy text; no layer or dated value changes it.",
-                ),
+                tr(lang, "  Every value comes from the policy text; no layer or dated value changes it."),
             )
         )
         return
     for key, setting in settings:
-        start = (
-            pick(lang, f"自 {setting.start} 起", f"from {setting.start}")
-            if setting.start
-            else pick(lang, "自始", "from the start")
-        )
-        whom = pick(lang, f",仅限{setting.district}", f", {setting.district} only") if setting.district else ""
+        start = tr(lang, "from {start}", start=setting.start) if setting.start else tr(lang, "from the start")
+        whom = tr(lang, ", {district} only", district=setting.district) if setting.district else ""
         console.print(_t(console, f"  {key} = {setting.value}  {start}{whom}"))
         console.print(_t(console, f"      {setting.layer}: {setting.source}", "dim"))
     for constraint in constraints:
         if isinstance(constraint, CrossCap):
-            what = pick(
-                lang,
-                f"{' + '.join(constraint.lines)} 合计不超过 {constraint.at_most}",
-                f"{' + '.join(constraint.lines)} together at most {constraint.at_most}",
+            what = tr(
+                lang, "{join} together at most {at_most}", join=" + ".join(constraint.lines), at_most=constraint.at_most
             )
             if constraint.district:
-                what += pick(lang, f",仅限{constraint.district}", f", {constraint.district} only")
+                what += tr(lang, ", {district} only", district=constraint.district)
         else:
             what = f"{constraint.rule}: {', '.join(constraint.lines)}"
         console.print(_t(console, f"  {what}"))
@@ -392,20 +381,22 @@ def batch_progress(total_bytes: int | None = None) -> Iterator[Callable[[int, in
 def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds: float, lang: str) -> None:
     """Rows read, scored and invalid, the time taken, and per line the eligible firms and their awards."""
     scored = stats.rows - stats.invalid
-    skipped_zh = skipped_en = ""
+    skipped = ""
     if stats.skipped:
         shown = stats.skipped_lines[:5]
         where = ", ".join(map(str, shown)) + (", ..." if stats.skipped > len(shown) else "")
-        skipped_zh = f",跳过空行 {stats.skipped} 行(第 {where} 行)"
-        skipped_en = f", {stats.skipped:,} blank skipped (line {where})"
+        skipped = tr(lang, ", {skipped:,} blank skipped (line {where})", skipped=stats.skipped, where=where)
     console.print(
         _t(
             console,
-            pick(
+            tr(
                 lang,
-                f"读取 {stats.rows} 行,已评估 {scored} 行,无效 {stats.invalid} 行{skipped_zh},用时 {seconds:.1f} 秒",
-                f"{stats.rows:,} rows read, {scored:,} scored, {stats.invalid:,} invalid{skipped_en}"
-                f" in {seconds:.1f} s",
+                "{rows:,} rows read, {scored:,} scored, {invalid:,} invalid{skipped} in {seconds:.1f} s",
+                rows=stats.rows,
+                scored=scored,
+                invalid=stats.invalid,
+                skipped=skipped,
+                seconds=seconds,
             ),
             "bold",
         )
@@ -414,10 +405,10 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
         return
     table = Table(box=_box(console), title_justify="left")
     columns: tuple[tuple[str, JustifyMethod], ...] = (
-        (pick(lang, "编号", "ID"), "left"),
-        (pick(lang, "项目", "Benefit"), "left"),
-        (pick(lang, "可申请企业数", "Eligible firms"), "right"),
-        (pick(lang, "最高金额合计", "Sum of max awards"), "right"),
+        (tr(lang, "ID"), "left"),
+        (tr(lang, "Benefit"), "left"),
+        (tr(lang, "Eligible firms"), "right"),
+        (tr(lang, "Sum of max awards"), "right"),
     )
     for header, justify in columns:
         table.add_column(_t(console, header), justify=justify)

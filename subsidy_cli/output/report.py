@@ -23,6 +23,7 @@ from subsidy_cli.engine.assess import Assessment
 from subsidy_cli.engine.explain import CN_NUMERALS, kind_word, quota_words, status_word
 from subsidy_cli.engine.status import STATUSES
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
+from subsidy_cli.i18n import NP_, tr, trp
 from subsidy_cli.output.formats import assessment_dict
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.keys import KEYS, choice_label, parse_value
@@ -36,43 +37,43 @@ SUFFIXES = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md"}
 # Statuses listed in a compact table at the end rather than in sections of their own.
 APART = ("ineligible", "expired")
 # Headings and introductions of the sections per status; a status not named here gets its status word.
-SECTIONS: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+SECTIONS: dict[str, tuple[str, str]] = {  # per status: heading and introduction
     "eligible": (
-        ("可申请项目", "What it can claim now"),
-        (
-            "按所提供的信息,企业已满足以下各项的全部条件。金额为政策文本规定的最高额度。",
+        NP_("report", "What it can claim now"),
+        NP_(
+            "report",
             "On the facts given, the firm meets every condition of these lines. Amounts are the maxima the "
             "policy text sets.",
         ),
     ),
     "potential": (
-        ("可争取项目", "What it could pursue"),
-        (
-            "企业可以获得以下各项,但尚未取得所需认定或未达到门槛;“尚未满足”一行说明还差什么。",
+        NP_("report", "What it could pursue"),
+        NP_(
+            "report",
             "The firm could receive these lines but does not yet hold the title or reach the threshold they "
             "pay for; the lines marked “not yet” say what stands between.",
         ),
     ),
     "to_confirm": (
-        ("须由主管部门确认的项目", "What only the issuing department can confirm"),
-        (
-            "以下各项取决于档案无法记录的事实,或取决于对条文含义不明之处的解读,只能由政策主管部门认定;每项列出所依据的解读。",
-            "These lines turn on facts a profile cannot record, or on a reading of ambiguous text, which only the "
-            "issuing department can settle; each names the reading it rests on.",
+        NP_("report", "What only the issuing department can confirm"),
+        NP_(
+            "report",
+            "These lines turn on facts a profile cannot record, or on a reading of ambiguous text, which only "
+            "the issuing department can settle; each names the reading it rests on.",
         ),
     ),
     "open": (
-        ("面向各类企业、与本企业未见关联的项目", "Open to any firm, with nothing tying them to this firm"),
-        (
-            "原则上任何符合条件的主体都可参评以下各项,但档案中没有显示它们与本企业相关;不计入任何合计。",
-            "Any firm could enter these in principle, but nothing in the profile ties them to this firm; they are "
-            "left out of every total.",
+        NP_("report", "Open to any firm, with nothing tying them to this firm"),
+        NP_(
+            "report",
+            "Any firm could enter these in principle, but nothing in the profile ties them to this firm; they "
+            "are left out of every total.",
         ),
     ),
     "needs_info": (
-        ("待补充信息的项目", "Lines that wait on information"),
-        (
-            "以下各项取决于档案中尚未填写的信息;“待回答的问题”一节列出最值得补充的信息。",
+        NP_("report", "Lines that wait on information"),
+        NP_(
+            "report",
             "These lines depend on facts the profile leaves out; “Open questions” lists the answers worth most.",
         ),
     ),
@@ -159,8 +160,11 @@ def report_context(document: dict[str, Any], lang: str, provenance: Provenance) 
         if status in APART:
             continue
         lines = [_line(result, lang) for result in results if result["status"] == status]
-        heading, intro = SECTIONS.get(status, ((status_word(status, lang),) * 2, ("", "")))
-        sections.append({"status": status, "title": pick(lang, *heading), "intro": pick(lang, *intro), "lines": lines})
+        if status in SECTIONS:  # a status without words of its own is headed by its name
+            title, intro = (trp(lang, "report", words) for words in SECTIONS[status])
+        else:
+            title, intro = status_word(status, lang), ""
+        sections.append({"status": status, "title": title, "intro": intro, "lines": lines})
     others = [_line(result, lang) for status in APART for result in results if result["status"] == status]
     totals = document["totals"]
     policy = document["policy"]
@@ -205,7 +209,8 @@ def _line(result: dict[str, Any], lang: str) -> dict[str, Any]:
         "status": result["status"],
         "status_word": status_word(result["status"], lang),
         "kind": kind_word(result["kind"], lang),
-        "where": pick(lang, f"第({CN_NUMERALS[measure - 1]})条", f"measure {measure}"),
+        # TRANSLATORS: fields also {item} (the measure in Chinese numerals)
+        "where": tr(lang, "measure {measure}", measure=measure, item=CN_NUMERALS[measure - 1]),
         "award": _award(result, lang),
         "basis": result["basis"],
         "reasons": result["reasons"],
@@ -218,29 +223,21 @@ def _award(result: dict[str, Any], lang: str) -> str:
     """The award as the document states it: at most, from .. to .., at least .. with no cap, or none."""
     high, low = result["max_award_cny"], result["min_award_cny"]
     if result["open_ended"]:
-        return (
-            pick(lang, f"不低于{_money(low, lang)},无上限", f"at least {_money(low, lang)}, no cap")
-            if low
-            else (pick(lang, "无上限", "no cap"))
-        )
+        return tr(lang, "at least {low}, no cap", low=_money(low, lang)) if low else (tr(lang, "no cap"))
     if high is None:
         return "-"
     if low is not None and low != high:
-        return pick(
-            lang, f"{_money(low, lang)} 至 {_money(high, lang)}", f"{_money(low, lang)} to {_money(high, lang)}"
-        )
-    return pick(lang, f"最高 {_money(high, lang)}", f"up to {_money(high, lang)}")
+        return tr(lang, "{low} to {high}", low=_money(low, lang), high=_money(high, lang))
+    return tr(lang, "up to {high}", high=_money(high, lang))
 
 
 def _question(hint: dict[str, Any], lang: str) -> dict[str, Any]:
     if hint["open_ended"]:
-        worth = pick(lang, "无上限的金额", "an award with no upper bound")
+        worth = tr(lang, "an award with no upper bound")
     elif hint["largest_award_cny"] and Decimal(hint["largest_award_cny"]):
-        worth = pick(
-            lang, f"最高 {_money(hint['largest_award_cny'], lang)}", f"up to {_money(hint['largest_award_cny'], lang)}"
-        )
+        worth = tr(lang, "up to {money}", money=_money(hint["largest_award_cny"], lang))
     else:
-        worth = pick(lang, "非资金项目", "lines without a stated amount")
+        worth = tr(lang, "lines without a stated amount")
     spec = KEYS[hint["key"]]
     return {
         "key": hint["key"],
@@ -267,63 +264,63 @@ def _fact(key: str, value: Any, lang: str) -> str:
 class _Words:
     """The report's fixed words in one language: ``t.title`` etc. in the templates."""
 
-    _WORDS: ClassVar[dict[str, tuple[str, str]]] = {
-        "title": ("政策申报评估报告", "Subsidy assessment"),
-        "prepared": ("评估日期", "Evaluation date"),
-        "policy": ("政策", "Policy"),
-        "issuer": ("发布单位", "Issued by"),
-        "in_force": ("政策有效期", "In force"),
-        "not_in_force": (
-            "评估日期不在政策有效期内;以下为有效期内的结果。",
-            "The evaluation date is outside the policy's period of validity; results show what applies while it "
-            "is in force.",
+    _CONTEXT = "report"  # the catalogue's message context: a word may read differently on the summary page
+
+    _WORDS: ClassVar[dict[str, str]] = {
+        "title": NP_("report", "Subsidy assessment"),
+        "prepared": NP_("report", "Evaluation date"),
+        "policy": NP_("report", "Policy"),
+        "issuer": NP_("report", "Issued by"),
+        "in_force": NP_("report", "In force"),
+        "not_in_force": NP_(
+            "report",
+            "The evaluation date is outside the policy's period of validity; results show what applies while "
+            "it is in force.",
         ),
-        "summary": ("概要", "Summary"),
-        "eligible_total": ("可申请资金合计最高", "Eligible cash, at most in all"),
-        "potential_total": ("可争取资金合计最高", "Potential cash, at most in all"),
-        "open_ended": ("另有未设上限的项目", "Plus lines with no upper bound"),
-        "lines_by_status": ("各状态项目数", "Lines by status"),
-        "firm": ("企业信息(按所提供)", "The firm, as described"),
-        "fact": ("项目", "Fact"),
-        "value": ("内容", "Value"),
-        "rules": ("所用规则", "Rules used"),
-        "sources": ("规则文件(措施及各地细则,按次序)", "Rules files (measures, then county layers, in order)"),
-        "overrides": ("假设条件(--set)", "What-if values (--set)"),
-        "district": ("所在地区(--district)", "District (--district)"),
-        "none": ("无", "none"),
-        "sha256": ("规则指纹 (SHA-256)", "Rules hash (SHA-256)"),
-        "tool": ("工具版本", "Tool version"),
-        "no_lines": ("无。", "None."),
-        "award": ("金额", "Award"),
-        "basis": ("计算依据", "Basis"),
-        "why": ("判断理由", "Why"),
-        "clause": ("政策原文", "The clause"),
-        "waits_on": ("尚缺信息", "Waits on"),
-        "questions": ("待回答的问题", "Open questions"),
-        "questions_intro": (
-            "回答以下问题可使结果更准确;按可能涉及的金额排序。",
-            "Answering these would settle more of the result; the answer worth most first.",
+        "summary": NP_("report", "Summary"),
+        "eligible_total": NP_("report", "Eligible cash, at most in all"),
+        "potential_total": NP_("report", "Potential cash, at most in all"),
+        "open_ended": NP_("report", "Plus lines with no upper bound"),
+        "lines_by_status": NP_("report", "Lines by status"),
+        "firm": NP_("report", "The firm, as described"),
+        "fact": NP_("report", "Fact"),
+        "value": NP_("report", "Value"),
+        "rules": NP_("report", "Rules used"),
+        "sources": NP_("report", "Rules files (measures, then county layers, in order)"),
+        "overrides": NP_("report", "What-if values (--set)"),
+        "district": NP_("report", "District (--district)"),
+        "none": NP_("report", "none"),
+        "sha256": NP_("report", "Rules hash (SHA-256)"),
+        "tool": NP_("report", "Tool version"),
+        "no_lines": NP_("report", "None."),
+        "award": NP_("report", "Award"),
+        "basis": NP_("report", "Basis"),
+        "why": NP_("report", "Why"),
+        "clause": NP_("report", "The clause"),
+        "waits_on": NP_("report", "Waits on"),
+        "questions": NP_("report", "Open questions"),
+        "questions_intro": NP_(
+            "report", "Answering these would settle more of the result; the answer worth most first."
         ),
-        "question": ("问题", "Question"),
-        "worth": ("可能涉及", "Could be worth"),
-        "lines": ("涉及项目", "Lines"),
-        "others": ("其他项目", "Other lines"),
-        "others_intro": (
-            "以下各项企业不能申请,或评估日期不在其有效期内。",
-            "The firm cannot receive these lines, or the evaluation date is outside their window.",
+        "question": NP_("report", "Question"),
+        "worth": NP_("report", "Could be worth"),
+        "lines": NP_("report", "Lines"),
+        "others": NP_("report", "Other lines"),
+        "others_intro": NP_(
+            "report", "The firm cannot receive these lines, or the evaluation date is outside their window."
         ),
-        "status": ("状态", "Status"),
-        "reason": ("理由", "Reason"),
-        "id": ("编号", "ID"),
-        "line": ("项目", "Line"),
-        "disclaimer_title": ("声明", "Disclaimer"),
-        "disclaimer": (
-            "本报告中的金额均为依据政策公开文本估算的上限,并非承诺;是否给予支持及具体金额,以政策主管部门的审核认定为准。评估仅依据企业提供的信息,信息有误或变化时结果随之改变。",
-            "Every amount in this report is an estimate of the maximum from the published text of the policy, not "
-            "a promise: the issuing department decides whether support is given and how much. The assessment "
-            "rests on the facts the firm gave; if they are wrong or change, so does the result.",
+        "status": NP_("report", "Status"),
+        "reason": NP_("report", "Reason"),
+        "id": NP_("report", "ID"),
+        "line": NP_("report", "Line"),
+        "disclaimer_title": NP_("report", "Disclaimer"),
+        "disclaimer": NP_(
+            "report",
+            "Every amount in this report is an estimate of the maximum from the published text of the policy, "
+            "not a promise: the issuing department decides whether support is given and how much. The "
+            "assessment rests on the facts the firm gave; if they are wrong or change, so does the result.",
         ),
-        "generated": ("由 subsidy-cli 生成", "Made with subsidy-cli"),
+        "generated": NP_("report", "Made with subsidy-cli"),
     }
 
     def __init__(self, lang: str) -> None:
@@ -331,7 +328,7 @@ class _Words:
 
     def __getattr__(self, name: str) -> str:
         try:
-            return pick(self.lang, *self._WORDS[name])
+            return trp(self.lang, self._CONTEXT, self._WORDS[name])
         except KeyError:
             raise AttributeError(name) from None
 
@@ -385,7 +382,7 @@ def render_summary(catalog: Catalog, stats: Stats, lang: str, run: BatchRun) -> 
     from subsidy_cli.output import charts
 
     t = _Words(lang)
-    unit = pick(lang, "万元", "CNY 10,000")
+    unit = tr(lang, "CNY 10,000")
     benefits = catalog.benefits
     firms_at = {status: stats.status_firms.get(status, [0] * len(benefits)) for status in STATUSES}
     lines: list[dict[str, Any]] = []
@@ -425,7 +422,7 @@ def render_summary(catalog: Catalog, stats: Stats, lang: str, run: BatchRun) -> 
             legend=(
                 status_word("eligible", lang),
                 status_word("potential", lang),
-                pick(lang, "年度名额", "annual quota"),
+                tr(lang, "annual quota"),
             ),
         )
         if quoted
@@ -440,7 +437,7 @@ def render_summary(catalog: Catalog, stats: Stats, lang: str, run: BatchRun) -> 
                 (status_word("eligible", lang), "eligible", [float(line["eligible_sum"]) / 10_000 for line in paid]),
                 (status_word("potential", lang), "potential", [float(line["potential_sum"]) / 10_000 for line in paid]),
             ],
-            xlabel=pick(lang, f"最高金额合计({unit})", f"sum of maximum awards ({unit})"),
+            xlabel=tr(lang, "sum of maximum awards ({unit})", unit=unit),
         )
         if paid
         else ""
@@ -453,7 +450,7 @@ def render_summary(catalog: Catalog, stats: Stats, lang: str, run: BatchRun) -> 
                 (status_word("eligible", lang), "eligible", [float(d["eligible"]) / 10_000 for d in districts]),
                 (status_word("potential", lang), "potential", [float(d["potential"]) / 10_000 for d in districts]),
             ],
-            xlabel=pick(lang, f"最高金额合计({unit})", f"sum of maximum awards ({unit})"),
+            xlabel=tr(lang, "sum of maximum awards ({unit})", unit=unit),
         )
         if districts
         else ""
@@ -464,12 +461,12 @@ def render_summary(catalog: Catalog, stats: Stats, lang: str, run: BatchRun) -> 
     ]
     shares: list[dict[str, Any]] = [
         *by_status,
-        {"status": "invalid", "word": pick(lang, "无效行", "invalid rows"), "firms": stats.invalid},
+        {"status": "invalid", "word": tr(lang, "invalid rows"), "firms": stats.invalid},
     ]
     status_chart = charts.barh(
         [s["word"] for s in shares],
-        [(pick(lang, "企业数", "firms"), "other", [s["firms"] for s in shares])],
-        xlabel=pick(lang, "企业数", "firms"),
+        [(tr(lang, "firms"), "other", [s["firms"] for s in shares])],
+        xlabel=tr(lang, "firms"),
     )
     read = _keys_read(catalog)
     missing = [(key, n) for key, n in stats.blank.most_common() if n and key in read][:10]
@@ -479,8 +476,8 @@ def render_summary(catalog: Catalog, stats: Stats, lang: str, run: BatchRun) -> 
     missing_chart = (
         charts.barh(
             [m["label"] for m in missing_rows],
-            [(pick(lang, "企业数", "firms"), "other", [m["firms"] for m in missing_rows])],
-            xlabel=pick(lang, "未填写该项的企业数", "firms leaving it blank"),
+            [(tr(lang, "firms"), "other", [m["firms"] for m in missing_rows])],
+            xlabel=tr(lang, "firms leaving it blank"),
         )
         if missing_rows
         else ""
@@ -545,7 +542,7 @@ def _districts(stats: Stats, lang: str) -> list[dict[str, Any]]:
     rows = []
     for slug in sorted(merged, key=lambda s: (order.index(s) if s in order else len(order), s)):
         firms, eligible, potential = merged[slug]
-        label = choice_label("district", slug, lang) if slug else pick(lang, "未填写", "not given")
+        label = choice_label("district", slug, lang) if slug else tr(lang, "not given")
         rows.append({"slug": slug, "label": label, "firms": firms, "eligible": eligible, "potential": potential})
     return rows
 
@@ -563,61 +560,59 @@ def _keys_read(catalog: Catalog) -> set[str]:
 
 
 class _SummaryWords(_Words):
-    _WORDS: ClassVar[dict[str, tuple[str, str]]] = {
-        "title": ("批量评估汇总", "County summary"),
-        "source": ("输入文件", "Input"),
-        "as_of": ("评估日期", "Evaluation date"),
-        "as_of_rows": ("各行的申报日期(未填则为当天)", "each row's application date (else the day of the run)"),
-        "rows": ("读取行数", "Rows read"),
-        "scored": ("已评估企业", "Firms scored"),
-        "invalid": ("无效行", "Invalid rows"),
-        "with_eligible": ("有可申请项目的企业", "Firms with an eligible line"),
-        "eligible_total": ("可申请资金合计最高", "Eligible cash, at most in all"),
-        "potential_total": ("可争取资金合计最高", "Potential cash, at most in all"),
-        "quota": ("各项目企业数与年度名额", "Firms per line against the annual quota"),
-        "quota_intro": (
-            "每个项目可申请和可争取的企业数;有年度名额的项目以竖线标出名额(名额及原文见下表)。",
+    _CONTEXT = "summary"
+    _WORDS: ClassVar[dict[str, str]] = {
+        "title": NP_("summary", "County summary"),
+        "source": NP_("summary", "Input"),
+        "as_of": NP_("summary", "Evaluation date"),
+        "as_of_rows": NP_("summary", "each row's application date (else the day of the run)"),
+        "rows": NP_("summary", "Rows read"),
+        "scored": NP_("summary", "Firms scored"),
+        "invalid": NP_("summary", "Invalid rows"),
+        "with_eligible": NP_("summary", "Firms with an eligible line"),
+        "eligible_total": NP_("summary", "Eligible cash, at most in all"),
+        "potential_total": NP_("summary", "Potential cash, at most in all"),
+        "quota": NP_("summary", "Firms per line against the annual quota"),
+        "quota_intro": NP_(
+            "summary",
             "Eligible and potential firms per line; where the policy sets an annual quota, a tick marks it "
             "(the quota and its clause are in the table).",
         ),
-        "line": ("项目", "Line"),
-        "eligible": ("可申请", "Eligible"),
-        "potential": ("可争取", "Potential"),
-        "quota_col": ("年度名额", "Annual quota"),
-        "clause": ("政策原文", "Clause"),
-        "over": ("超出名额", "over the quota"),
-        "money": ("各项目涉及金额", "Money at stake per line"),
-        "money_intro": (
-            "可申请和可争取企业的最高金额之和:资金奖励按最高奖励额,定向云券按面值,免费服务按文件所列服务费上限;"
-            "未规定金额的项目不计。",
-            "The sum of the maximum amounts of eligible and potential firms: cash awards at their maxima, cloud "
-            "vouchers at face value, free services at the fee ceiling the text states; lines without a stated "
-            "amount do not count.",
+        "line": NP_("summary", "Line"),
+        "eligible": NP_("summary", "Eligible"),
+        "potential": NP_("summary", "Potential"),
+        "quota_col": NP_("summary", "Annual quota"),
+        "clause": NP_("summary", "Clause"),
+        "over": NP_("summary", "over the quota"),
+        "money": NP_("summary", "Money at stake per line"),
+        "money_intro": NP_(
+            "summary",
+            "The sum of the maximum amounts of eligible and potential firms: cash awards at their maxima, "
+            "cloud vouchers at face value, free services at the fee ceiling the text states; lines without a "
+            "stated amount do not count.",
         ),
-        "sum_eligible": ("可申请金额合计", "Eligible, sum"),
-        "sum_potential": ("可争取金额合计", "Potential, sum"),
-        "districts": ("各地区涉及金额", "Money at stake per district"),
-        "districts_intro": (
-            "各地区企业可申请、可争取资金合计(按企业的资金合计,已计入各地细则的上限和不得同时享受的规定)。",
+        "sum_eligible": NP_("summary", "Eligible, sum"),
+        "sum_potential": NP_("summary", "Potential, sum"),
+        "districts": NP_("summary", "Money at stake per district"),
+        "districts_intro": NP_(
+            "summary",
             "Per district, the firms' eligible and potential cash totals (with the layers' caps and exclusions).",
         ),
-        "district": ("地区", "District"),
-        "firms": ("企业数", "Firms"),
-        "status": ("企业状态分布", "Firms by status"),
-        "status_intro": (
-            "每家企业按其最好的项目状态计一次(顺序:",
-            "Each firm counted once, by the first status any of its lines has (in the order: ",
+        "district": NP_("summary", "District"),
+        "firms": NP_("summary", "Firms"),
+        "status": NP_("summary", "Firms by status"),
+        "status_intro": NP_(
+            "summary", "Each firm counted once, by the first status any of its lines has (in the order: "
         ),
-        "share": ("占比", "Share"),
-        "missing": ("最常缺少的信息", "Facts most often missing"),
-        "missing_intro": (
-            "各项目判断所需、而最多企业未填写的信息;补齐这些信息,结果会更确定。",
-            "The facts the lines read that most firms left blank; filling them in would settle more results.",
+        "share": NP_("summary", "Share"),
+        "missing": NP_("summary", "Facts most often missing"),
+        "missing_intro": NP_(
+            "summary", "The facts the lines read that most firms left blank; filling them in would settle more results."
         ),
-        "key": ("信息", "Fact"),
-        "no_data": ("无。", "None."),
-        "disclaimer": (
-            "金额均为依据政策公开文本估算的上限之和,并非承诺;是否给予支持及具体金额,以政策主管部门的审核认定为准。",
+        "key": NP_("summary", "Fact"),
+        "no_data": NP_("summary", "None."),
+        "disclaimer": NP_(
+            "summary",
             "Amounts are sums of maxima estimated from the published text of the policy, not promises: the "
             "issuing department decides whether support is given and how much.",
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from subsidy_cli.i18n import N_, tr, trp
 from subsidy_cli.profile.keys import KEYS, choice_label
 from subsidy_cli.words import pick
 
@@ -16,24 +17,16 @@ _EXAMPLES = {
 
 def profile_template(lang: str) -> str:
     lines = [
-        pick(
-            lang,
-            "# subsidy-cli 企业档案。不知道的项留空(保持注释):未填写表示“未知”,不是“否”。",
-            "# subsidy-cli enterprise profile. Leave a key commented out when you do not know it:",
-        ),
-        pick(
-            lang,
-            "# 金额可写 1234.5、200万、200万元、0.5亿;是否题写 true / false。",
-            "# a missing key means 'unknown', never 'no'. Money may be written 1234.5, 200万, 200万元 or 0.5亿.",
-        ),
-        pick(lang, "# 检查:subsidy check 本文件.toml", "# Check it with: subsidy check THIS_FILE.toml"),
+        tr(lang, "# subsidy-cli enterprise profile. Leave a key commented out when you do not know it:"),
+        tr(lang, "# a missing key means 'unknown', never 'no'. Money may be written 1234.5, 200万, 200万元 or 0.5亿."),
+        tr(lang, "# Check it with: subsidy check THIS_FILE.toml"),
         "",
     ]
     for spec in KEYS.values():
         lines.append(f"# {spec.label(lang)}: {pick(lang, spec.help_zh, spec.help_en)}")
         if spec.choices:
             options = ", ".join(f"{c} ({choice_label(spec.name, c, lang)})" for c in spec.choices)
-            lines.append(pick(lang, f"#   可选: {options}", f"#   one of: {options}"))
+            lines.append(tr(lang, "#   one of: {options}", options=options))
         if spec.type == "multi":
             example = f'["{spec.choices[0]}"]'
         elif spec.type == "choice":
@@ -41,7 +34,7 @@ def profile_template(lang: str) -> str:
         else:
             example = _EXAMPLES[spec.type]
         if spec.name == "name":
-            lines.append(f'name = "{pick(lang, "示例企业有限公司", "Example Co., Ltd.")}"')
+            lines.append(f'name = "{tr(lang, "Example Co., Ltd.")}"')
         else:
             lines.append(f"# {spec.name} = {example}")
         lines.append("")
@@ -62,13 +55,13 @@ def csv_template(lang: str) -> str:
 
 _XLSX_ROWS = 1_048_575  # the rows a sheet has below its header
 _TYPE_WORDS = {
-    "text": ("文本", "text"),
-    "money": ("金额(元)", "money (CNY)"),
-    "count": ("整数", "whole number"),
-    "bool": ("是/否", "yes/no"),
-    "date": ("日期", "date"),
-    "choice": ("选一项", "one of a list"),
-    "multi": ("可多选", "several of a list"),
+    "text": N_("text"),
+    "money": N_("money (CNY)"),
+    "count": N_("whole number"),
+    "bool": N_("yes/no"),
+    "date": N_("date"),
+    "choice": N_("one of a list"),
+    "multi": N_("several of a list"),
 }
 
 
@@ -97,28 +90,18 @@ def _hint(key: str, lang: str) -> tuple[str, str]:
     spec = KEYS[key]
     title = spec.label(lang)[:32]
     forms = {
-        "money": pick(
-            lang,
-            "填数字即为元,如 5000000;也可写文字 500万、500万元、0.5亿。",
-            "A number is yuan, e.g. 5000000; or type text such as 500万 or 0.5亿.",
-        ),
-        "date": pick(lang, "日期单元格,或写 2022-06-30、2022/6/30。", "A date cell, or type 2022-06-30 or 2022/6/30."),
-        "count": pick(lang, "整数,如 620。", "A whole number, e.g. 620."),
-        "bool": pick(lang, "从下拉列表选 是 或 否。", "Pick yes or no from the list."),
-        "choice": pick(lang, "从下拉列表选一项。", "Pick one from the list."),
-        "multi": pick(
-            lang,
-            "从列表选一项;多项请用 ; 分隔输入,如 manufacturer;service_provider;没有则填 无。",
-            "Pick one from the list; type several separated by ; (e.g. manufacturer;service_provider), or none.",
+        "money": tr(lang, "A number is yuan, e.g. 5000000; or type text such as 500万 or 0.5亿."),
+        "date": tr(lang, "A date cell, or type 2022-06-30 or 2022/6/30."),
+        "count": tr(lang, "A whole number, e.g. 620."),
+        "bool": tr(lang, "Pick yes or no from the list."),
+        "choice": tr(lang, "Pick one from the list."),
+        "multi": tr(
+            lang, "Pick one from the list; type several separated by ; (e.g. manufacturer;service_provider), or none."
         ),
         "text": "",
     }[spec.type]
     if key == "credit_code":
-        forms = pick(
-            lang,
-            "18 位代码。本列已设为文本格式,请勿改为数字格式(数字只保留 15 位)。",
-            "18 characters. The column is formatted as text: keep it so (a number keeps only 15 digits).",
-        )
+        forms = tr(lang, "18 characters. The column is formatted as text: keep it so (a number keeps only 15 digits).")
     return title, forms
 
 
@@ -131,8 +114,8 @@ def workbook_template(path: str, lang: str) -> None:
     from xlsxwriter.utility import xl_col_to_name
 
     book = xlsxwriter.Workbook(path, {"strings_to_formulas": False, "strings_to_urls": False})
-    firms = book.add_worksheet(pick(lang, "企业名单", "Firms"))
-    explain = book.add_worksheet(pick(lang, "填写说明", "Columns"))
+    firms = book.add_worksheet(trp(lang, "sheet", "Firms"))
+    explain = book.add_worksheet(tr(lang, "Columns"))
     lists = book.add_worksheet("Lists")
     head = book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
     text = book.add_format({"num_format": "@"})
@@ -146,7 +129,7 @@ def workbook_template(path: str, lang: str) -> None:
         formats = {"credit_code": text, "application_date": date}
         firms.set_column(column, column, 22 if key == "credit_code" else width, formats.get(key))
         title, forms = _hint(key, lang)
-        message = f"{pick(lang, spec.help_zh, spec.help_en)}{pick(lang, '。', '. ')}{forms}".strip()
+        message = f"{pick(lang, spec.help_zh, spec.help_en)}{tr(lang, '. ')}{forms}".strip()
         rule: dict[str, object] = {"input_title": title, "input_message": message[:255]}
         if spec.type in ("choice", "multi", "bool"):
             values = dropdown_values(key, lang)
@@ -159,11 +142,7 @@ def workbook_template(path: str, lang: str) -> None:
                 source=f"=Lists!${letter}$2:${letter}${len(values) + 1}",
                 error_type="warning" if spec.type == "choice" else "information",
                 error_title=title,
-                error_message=pick(
-                    lang,
-                    "不在列表中。可填写的值见“填写说明”。",
-                    "Not in the list; see the Columns sheet for what is accepted.",
-                ),
+                error_message=tr(lang, "Not in the list; see the Columns sheet for what is accepted."),
             )
             if spec.type == "multi":
                 rule["show_error"] = False  # several items separated by ; are not in the list, and are right
@@ -175,11 +154,11 @@ def workbook_template(path: str, lang: str) -> None:
     firms.set_row(0, 36)
     lists.hide()
     headers = [
-        pick(lang, "列", "Column"),
-        pick(lang, "键", "Key"),
-        pick(lang, "类型", "Type"),
-        pick(lang, "说明", "Meaning"),
-        pick(lang, "可填写", "Accepted"),
+        tr(lang, "Column"),
+        tr(lang, "Key"),
+        tr(lang, "Type"),
+        tr(lang, "Meaning"),
+        tr(lang, "Accepted"),
     ]
     for column, (name, width) in enumerate(zip(headers, (28, 30, 14, 40, 80), strict=True)):
         explain.write_string(0, column, name, head)
@@ -192,7 +171,7 @@ def workbook_template(path: str, lang: str) -> None:
         cells = [
             spec.label(lang),
             spec.name,
-            pick(lang, *_TYPE_WORDS[spec.type]),
+            tr(lang, _TYPE_WORDS[spec.type]),
             pick(lang, spec.help_zh, spec.help_en),
         ]
         for column, value in enumerate([*cells, accepted]):
@@ -201,11 +180,10 @@ def workbook_template(path: str, lang: str) -> None:
     explain.write_string(
         note,
         0,
-        pick(
+        tr(
             lang,
-            "不知道的项留空:留空表示“未知”,不是“否”。填好后运行:subsidy batch 本文件.xlsx -o 结果.xlsx",
-            "Leave a cell empty when you do not know: empty means unknown, never 'no'. "
-            "Then run: subsidy batch THIS_FILE.xlsx -o results.xlsx",
+            "Leave a cell empty when you do not know: empty means unknown, never 'no'. Then run: subsidy batch "
+            "THIS_FILE.xlsx -o results.xlsx",
         ),
     )
     book.close()

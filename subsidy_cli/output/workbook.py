@@ -30,10 +30,10 @@ from typing import Any
 
 from subsidy_cli.engine.explain import STATUS_WORDS, describe_amount, kind_word, measure_words, quota_words
 from subsidy_cli.engine.status import STATUSES
+from subsidy_cli.i18n import tr, trp
 from subsidy_cli.profile.keys import choice_label
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.version import __version__
-from subsidy_cli.words import pick
 
 MONEY_FORMAT = "¥#,##0.00"
 MAX_ROWS = 1_048_576  # a sheet's rows, the header's included
@@ -44,7 +44,7 @@ FIXED = 5  # line, name, credit_code, row_status, row_errors: the first cells of
 def status_words(status: str, lang: str) -> str:
     """A status as a word (its id where the words do not know it yet)."""
     words = STATUS_WORDS.get(status)
-    return pick(lang, *words) if words else status
+    return tr(lang, words) if words else status
 
 
 @dataclass
@@ -91,17 +91,17 @@ class ResultsWorkbook:
                 "strings_to_numbers": False,
             },
         )
-        self.book.set_properties({"title": pick(lang, "补贴测算结果", "Subsidy results"), "comments": __version__})
-        self.results = self.book.add_worksheet(pick(lang, "结果", "Results"))
-        self.summary = self.book.add_worksheet(pick(lang, "汇总", "Summary"))
-        self.legend = self.book.add_worksheet(pick(lang, "说明", "Legend"))
+        self.book.set_properties({"title": tr(lang, "Subsidy results"), "comments": __version__})
+        self.results = self.book.add_worksheet(tr(lang, "Results"))
+        self.summary = self.book.add_worksheet(tr(lang, "Summary"))
+        self.legend = self.book.add_worksheet(tr(lang, "Legend"))
         self.head = self.book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7"})
         self.money = self.book.add_format({"num_format": MONEY_FORMAT})
         self.wrap = self.book.add_format({"text_wrap": True, "valign": "top"})
         self.percent = self.book.add_format({"num_format": "0%"})
         self.bold = self.book.add_format({"bold": True})
         self.words: dict[str, str] = {status: status_words(status, lang) for status in STATUSES}
-        self.row_words = {"valid": pick(lang, "有效", "valid"), "invalid": pick(lang, "无效", "invalid")}
+        self.row_words = {"valid": tr(lang, "valid"), "invalid": tr(lang, "invalid")}
         self.row = 0
         self.rows = self.valid = 0
         self.patterns: dict[str, int] = {}  # a row's statuses and maxima joined by \x1f -> rows that had them
@@ -116,18 +116,18 @@ class ResultsWorkbook:
     def _header(self) -> None:
         lang, sheet = self.lang, self.results
         names = [
-            pick(lang, "行号", "Row"),
-            pick(lang, "企业名称", "Name"),
-            pick(lang, "统一社会信用代码", "Credit code"),
-            pick(lang, "行状态", "Row status"),
-            pick(lang, "问题", "Problems"),
-            pick(lang, "可申请资金合计上限(元)", "Eligible cash, max (CNY)"),
-            pick(lang, "可争取资金合计上限(元)", "Potential cash, max (CNY)"),
+            tr(lang, "Row"),
+            tr(lang, "Name"),
+            tr(lang, "Credit code"),
+            tr(lang, "Row status"),
+            tr(lang, "Problems"),
+            tr(lang, "Eligible cash, max (CNY)"),
+            tr(lang, "Potential cash, max (CNY)"),
         ]
         for benefit_id in self.ids:
-            names.append(pick(lang, f"{benefit_id} 状态", f"{benefit_id} status"))
-            names.append(pick(lang, f"{benefit_id} 最高(元)", f"{benefit_id} max (CNY)"))
-        names += [pick(lang, f"(输入) {cell}", f"(input) {cell}") for cell in self.input_columns]
+            names.append(tr(lang, "{benefit_id} status", benefit_id=benefit_id))
+            names.append(tr(lang, "{benefit_id} max (CNY)", benefit_id=benefit_id))
+        names += [tr(lang, "(input) {cell}", cell=cell) for cell in self.input_columns]
         for column, name in enumerate(names):
             sheet.write_string(0, column, name, self.head)
         widths = [6, 30, 21, 8, 40, 16, 16] + [10, 13] * len(self.ids) + [14] * len(self.input_columns)
@@ -256,22 +256,22 @@ class ResultsWorkbook:
         row = self._table(
             sheet,
             0,
-            [pick(lang, "行", "Rows"), pick(lang, "数量", "Count")],
+            [tr(lang, "Rows"), tr(lang, "Count")],
             [
-                [pick(lang, "读入", "read"), self.rows],
-                [pick(lang, "有效", "valid"), self.valid],
-                [pick(lang, "无效", "invalid"), self.rows - self.valid],
+                [tr(lang, "read"), self.rows],
+                [tr(lang, "valid"), self.valid],
+                [tr(lang, "invalid"), self.rows - self.valid],
             ],
         )
-        headers = [pick(lang, "条目", "Line"), pick(lang, "名称", "Title")]
+        headers = [tr(lang, "Line"), tr(lang, "Title")]
         headers += [self.words[status] for status in STATUSES]
         headers += [
-            pick(lang, "可申请企业最高额合计(元)", "Sum of eligible maxima (CNY)"),
-            pick(lang, "可争取企业最高额合计(元)", "Sum of potential maxima (CNY)"),
-            pick(lang, "年度名额", "Annual quota"),
-            pick(lang, "可申请 / 名额", "Eligible / quota"),
-            pick(lang, "名额说明", "Quota"),
-            pick(lang, "条款原文", "Clause"),
+            tr(lang, "Sum of eligible maxima (CNY)"),
+            tr(lang, "Sum of potential maxima (CNY)"),
+            tr(lang, "Annual quota"),
+            tr(lang, "Eligible / quota"),
+            tr(lang, "Quota"),
+            trp(lang, "workbook", "Clause"),
         ]
         table = []
         for index, benefit in enumerate(self.catalog.benefits):
@@ -295,9 +295,9 @@ class ResultsWorkbook:
         district_rows = []
         for district, place in sorted(self.districts.items(), key=lambda item: _district_order(item[0])):
             if district is None:
-                name = pick(lang, "(无效行)", "(invalid rows)")
+                name = tr(lang, "(invalid rows)")
             elif district == "":
-                name = pick(lang, "(未填写)", "(not given)")
+                name = tr(lang, "(not given)")
             else:
                 name = choice_label("district", district, "zh") if lang == "zh" else district
             district_rows.append([name, place.firms, place.valid, place.with_eligible, place.eligible, place.potential])
@@ -305,12 +305,12 @@ class ResultsWorkbook:
             sheet,
             row,
             [
-                pick(lang, "注册地", "District"),
-                pick(lang, "企业数", "Firms"),
-                pick(lang, "有效行", "Valid rows"),
-                pick(lang, "有可申请资金的企业", "Firms with eligible cash"),
-                pick(lang, "可申请资金合计上限(元)", "Eligible cash, max (CNY)"),
-                pick(lang, "可争取资金合计上限(元)", "Potential cash, max (CNY)"),
+                tr(lang, "District"),
+                tr(lang, "Firms"),
+                tr(lang, "Valid rows"),
+                tr(lang, "Firms with eligible cash"),
+                tr(lang, "Eligible cash, max (CNY)"),
+                tr(lang, "Potential cash, max (CNY)"),
             ],
             district_rows,
         )
@@ -327,7 +327,7 @@ class ResultsWorkbook:
                 measure_words(benefit, lang),
                 benefit.title(lang),
                 kind_word(benefit.kind, lang),
-                describe_amount(benefit.amount, None, lang) or pick(lang, "无金额", "no amount"),
+                describe_amount(benefit.amount, None, lang) or tr(lang, "no amount"),
                 quota_words(benefit, lang),
                 benefit.clause_text,
             ]
@@ -337,44 +337,40 @@ class ResultsWorkbook:
             sheet,
             0,
             [
-                pick(lang, "条目", "Line"),
-                pick(lang, "出处", "Where"),
-                pick(lang, "名称", "Title"),
-                pick(lang, "类型", "Kind"),
-                pick(lang, "金额规则", "Amount rule"),
-                pick(lang, "名额", "Quota"),
-                pick(lang, "条款原文", "Clause"),
+                tr(lang, "Line"),
+                tr(lang, "Where"),
+                tr(lang, "Title"),
+                tr(lang, "Kind"),
+                tr(lang, "Amount rule"),
+                trp(lang, "column", "Quota"),
+                trp(lang, "workbook", "Clause"),
             ],
             lines,
         )
         row = self._table(
             sheet,
             row,
-            [pick(lang, "状态", "Status"), pick(lang, "代码", "Id")],
+            [tr(lang, "Status"), tr(lang, "Id")],
             [[self.words[status], status] for status in STATUSES],
         )
         today = facts.today.isoformat()
         if facts.as_of:
             date = facts.as_of.isoformat()
         else:
-            date = pick(lang, f"各行的申报日期,未填写的用 {today}", f"each row's application date, else {today}")
+            date = tr(lang, "each row's application date, else {today}", today=today)
         about = [
-            [pick(lang, "输入", "Input"), facts.source + (f" [{facts.sheet}]" if facts.sheet else "")],
-            [pick(lang, "评估日期", "Evaluation date"), date],
-            [pick(lang, "生成日期", "Run on"), facts.today.isoformat()],
-            [pick(lang, "规则指纹 (SHA-256)", "Rules hash (SHA-256)"), facts.rules_sha256],
-            *[[pick(lang, "规则文件", "Rules file"), source] for source in facts.sources],
-            [pick(lang, "工具版本", "Tool version"), f"subsidy-cli {__version__}"],
+            [tr(lang, "Input"), facts.source + (f" [{facts.sheet}]" if facts.sheet else "")],
+            [tr(lang, "Evaluation date"), date],
+            [tr(lang, "Run on"), facts.today.isoformat()],
+            [tr(lang, "Rules hash (SHA-256)"), facts.rules_sha256],
+            *[[tr(lang, "Rules file"), source] for source in facts.sources],
+            [tr(lang, "Tool version"), f"subsidy-cli {__version__}"],
             [
-                pick(lang, "提示", "Note"),
-                pick(
-                    lang,
-                    "金额为按政策原文测算的上限,最终以主管部门审核为准。",
-                    "Amounts are maxima estimated from the published text; the issuing department decides.",
-                ),
+                trp(lang, "workbook", "Note"),
+                tr(lang, "Amounts are maxima estimated from the published text; the issuing department decides."),
             ],
         ]
-        self._table(sheet, row, [pick(lang, "项目", "Item"), pick(lang, "内容", "Value")], about)
+        self._table(sheet, row, [tr(lang, "Item"), tr(lang, "Value")], about)
 
 
 def _plain(text: str) -> str:
