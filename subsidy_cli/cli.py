@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import datetime as dt
 
     from subsidy_cli.engine.assess import Assessment
+    from subsidy_cli.output.report import Provenance
     from subsidy_cli.rules.layers import Rules
 
 
@@ -309,10 +310,21 @@ def check(
         parsed = load_profile(profile, fixed, notes)
         for note in notes:  # the encoding, when not plain UTF-8
             sys.stderr.write(f"{note}\n")
-    _show(assess_rules(parsed, rules, evaluation_date(parsed, date)), language, output_format, show_all, explain)
+    from subsidy_cli.output.report import Provenance
+
+    given = Provenance([str(s) for s in rules.sources], list(overrides or []), layers=rules.layer_names)
+    result = assess_rules(parsed, rules, evaluation_date(parsed, date))
+    _show(result, language, output_format, show_all, explain, given)
 
 
-def _show(result: Assessment, language: str, output_format: CheckFormat, show_all: bool, explain: bool) -> None:
+def _show(
+    result: Assessment,
+    language: str,
+    output_format: CheckFormat,
+    show_all: bool,
+    explain: bool,
+    given: Provenance | None = None,
+) -> None:
     if output_format is CheckFormat.json:
         from subsidy_cli.output.formats import assessment_dict, dumps
 
@@ -320,7 +332,8 @@ def _show(result: Assessment, language: str, output_format: CheckFormat, show_al
         return
     from subsidy_cli.output import render
 
-    render.assessment(render.make_console(), result, language, show_all=show_all, explain_lines=explain)
+    console = render.make_console()
+    render.assessment(console, result, language, show_all=show_all, explain_lines=explain, provenance=given)
 
 
 def _interview(
