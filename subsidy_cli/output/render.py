@@ -457,28 +457,26 @@ def _explain(console: Console, result: LineResult, profile: Profile, lang: str) 
 
 
 def catalog_table(console: Console, catalog: Catalog, lang: str) -> None:
-    table = Table(
-        title=_t(console, pick(lang, catalog.policy.title_zh, catalog.policy.title_en)),
-        box=_box(console),
-        title_justify="left",
-    )
-    for header in (
-        tr(lang, "ID"),
-        tr(lang, "Measure"),
-        tr(lang, "Benefit"),
-        tr(lang, "Kind"),
-        tr(lang, "Amount rule"),
-    ):
-        table.add_column(_t(console, header))
-    for benefit in catalog.benefits:
-        table.add_row(
+    """``subsidy measures``: every line with its measure, kind and amount rule, broken as ``wrap`` breaks."""
+    _paragraph(console, pick(lang, catalog.policy.title_zh, catalog.policy.title_en), "bold")
+    columns = [
+        (tr(lang, "ID"), 0),
+        (tr(lang, "Measure"), 0),
+        (tr(lang, "Benefit"), 3),
+        (tr(lang, "Kind"), 1),
+        (tr(lang, "Amount rule"), 5),
+    ]
+    rows = [
+        [
             _t(console, benefit.id),
             _t(console, str(benefit.measure)),
             _t(console, benefit.title(lang)),
             _t(console, explain.kind_word(benefit.kind, lang)),
             _t(console, explain.basis(benefit, None, lang)),
-        )
-    console.print(table)
+        ]
+        for benefit in catalog.benefits
+    ]
+    emit(console, _grid_table(console, columns, rows, right=set(), words={3}))
 
 
 def benefit_detail(
@@ -505,10 +503,11 @@ def benefit_detail(
         rows.append((tr(lang, "Clause"), benefit.clause_text))
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
-        grid.add_column(overflow="fold")
+        grid.add_column(no_wrap=True, overflow="ignore")
+        room = max(20, console.width - max(cell_len(label) for label, _ in rows) - 2)
         for label, value in rows:
-            grid.add_row(_t(console, label), _t(console, value))
-        console.print(grid)
+            grid.add_row(_t(console, label), _t(console, "\n".join(wrap(value, room))))
+        emit(console, grid)
         scope = [(rule.id, rule.test) for rule in catalog.policy.scope]
         conditions = explain.conditions_words(benefit, scope, lang)
         if conditions:
