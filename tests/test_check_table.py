@@ -150,3 +150,12 @@ def test_the_open_questions_say_what_they_could_add(tmp_path: Path) -> None:
     assert "待补充的信息还涉及最高" in out and "1a" in out.split("待补充的信息还涉及最高")[1].splitlines()[0]
     rows = {line.split()[0]: line for line in out.splitlines() if re.match(r"^  \w+ ", line)}
     assert "取决于:" in rows["1a"] and "贷款经苏州综合金融服务等平台获得" in out
+
+
+def test_after_the_window_the_totals_say_what_applied_while_in_force() -> None:
+    sample = str(ROOT / "samples" / "kunshan-parts-sme.toml")
+    _, out, _ = run("check", sample, "--as-of", "2026-11-30", "--lang", "zh", columns=200)
+    assert "已过期 (可申请)" in out and "可申请资金合计最高 0元" in out
+    assert "若政策仍在有效期内:可申请资金合计最高 70万元" in out
+    _, out, _ = run("check", sample, "--as-of", "2022-06-30", "--lang", "zh", columns=200)
+    assert "若政策仍在有效期内" not in out

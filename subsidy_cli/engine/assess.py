@@ -144,10 +144,13 @@ def _totals(results: list[LineResult], compiled: Compiled, values: dict[str, Any
     counts: dict[str, int] = {status: 0 for status in STATUSES}
     for result in results:
         counts[result.status] += 1
-    eligible, potential, open_ended = compiled.totals(
-        [r.status for r in results], [r.amount for r in results], values
-    )
-    return Totals(eligible, potential, tuple(open_ended), dict(counts))
+    amounts = [r.amount for r in results]
+    eligible, potential, open_ended = compiled.totals([r.status for r in results], amounts, values)
+    if_in_force = None
+    if counts["expired"]:
+        in_force = compiled.totals([r.status_if_in_force for r in results], amounts, values)
+        if_in_force = (in_force[0], in_force[1])
+    return Totals(eligible, potential, tuple(open_ended), dict(counts), if_in_force)
 
 
 def _refine(results: list[LineResult]) -> tuple[RefineHint, ...]:

@@ -77,6 +77,8 @@ class Totals:
     potential_cash_max: Decimal
     open_ended: tuple[str, ...]
     counts: dict[str, int]
+    # when lines are expired (the date is outside their window): the same two totals had they been in force
+    if_in_force: tuple[Decimal, Decimal] | None = None
 
 
 @dataclass(frozen=True, eq=False)

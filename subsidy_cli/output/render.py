@@ -388,7 +388,18 @@ def _totals(console: Console, assessment: Assessment, lang: str) -> None:
         potential=potential,
     )
     _paragraph(console, line, "bold")
-    waiting = [r for r in assessment.results if r.status == "needs_info" and r.is_cash and r.max_award is not None]
+    if totals.if_in_force is not None:
+        had = tr(
+            lang,
+            "Had the policy been in force: eligible cash at most {eligible}; titles pursued could add at most "
+            "{potential}",
+            eligible=money(totals.if_in_force[0], lang),
+            potential=money(totals.if_in_force[1], lang),
+        )
+        _paragraph(console, had, "bold magenta")
+    waiting = [
+        r for r in assessment.results if r.status_if_in_force == "needs_info" and r.is_cash and r.max_award is not None
+    ]
     if waiting:
         at_stake = sum((r.max_award for r in waiting if r.max_award is not None), start=Decimal(0))
         _paragraph(
