@@ -136,9 +136,25 @@ SheetOption = Annotated[
         "--sheet", help="A workbook's sheet, by name or number (default: the first with a header row naming the firm)."
     ),
 ]
+
+
+def _use_lang(option: Lang | None) -> Lang | None:
+    """``--lang``'s callback, run before the command's other options are read: messages from here on are in
+    that language (``i18n.use``)."""
+    from subsidy_cli import i18n
+
+    i18n.use(_lang(option))
+    return option
+
+
 LangOption = Annotated[
     Lang | None,
-    typer.Option("--lang", help="Language of the output (default: $SUBSIDY_LANG, else the locale)."),
+    typer.Option(
+        "--lang",
+        help="Language of the output (default: $SUBSIDY_LANG, else the locale).",
+        callback=_use_lang,
+        is_eager=True,
+    ),
 ]
 
 
@@ -188,11 +204,17 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
+    ctx: typer.Context,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
     """Eligibility and award calculator for Suzhou's smart-retrofit and digital-transformation measures."""
+    from subsidy_cli import i18n
+
+    before = i18n.active()  # messages in the language of $SUBSIDY_LANG or the locale (a --lang sets its own),
+    i18n.use(_lang(None))  # for this command only: a Python caller's language is the same after it
+    ctx.call_on_close(lambda: i18n.use(before))
 
 
 @app.command()
