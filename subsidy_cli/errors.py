@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from subsidy_cli.i18n import _
+
 # Exit codes, as the README's table documents them.
 EXIT_OK = 0
 EXIT_DATA = 1  # invalid profile or rules file; batch: some rows invalid
@@ -27,7 +29,8 @@ class Problem:
 
     ``file`` names the input (a path, ``<stdin>``, ``--set``); ``line`` is its line number where one is known;
     ``where`` locates the problem inside it (a key path such as ``benefit 2a: amount.cap``, a profile key, a
-    CSV column); ``message`` says what is wrong and ``hint`` what to do about it.
+    CSV column); ``message`` says what is wrong and ``hint`` what to do about it, both already in the language
+    of the run (the line joins them as that language punctuates: ``; `` or ``；``).
     """
 
     message: str
@@ -41,8 +44,8 @@ class Problem:
         if self.file:
             place = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         where = f"{self.where}: " if self.where else ""
-        hint = f"; {self.hint}" if self.hint else ""
-        return f"{place}{where}{self.message}{hint}"
+        said = _("{message}; {hint}", message=self.message, hint=self.hint) if self.hint else self.message
+        return f"{place}{where}{said}"
 
 
 class SubsidyError(Exception):
