@@ -12,8 +12,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from subsidy_cli.i18n import _
-
 # Exit codes, as the README's table documents them.
 EXIT_OK = 0
 EXIT_DATA = 1  # invalid profile or rules file; batch: some rows invalid
@@ -29,8 +27,8 @@ class Problem:
 
     ``file`` names the input (a path, ``<stdin>``, ``--set``); ``line`` is its line number where one is known;
     ``where`` locates the problem inside it (a key path such as ``benefit 2a: amount.cap``, a profile key, a
-    CSV column); ``message`` says what is wrong and ``hint`` what to do about it, both already in the language
-    of the run (the line joins them as that language punctuates: ``; `` or ``；``).
+    CSV column); ``message`` says what is wrong and ``hint`` what to do about it, both in the language of the
+    run; the line joins them as that language punctuates (``; ``, or ``；`` before a hint in Chinese).
     """
 
     message: str
@@ -44,8 +42,10 @@ class Problem:
         if self.file:
             place = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         where = f"{self.where}: " if self.where else ""
-        said = _("{message}; {hint}", message=self.message, hint=self.hint) if self.hint else self.message
-        return f"{place}{where}{said}"
+        hint = ""
+        if self.hint:
+            hint = f"；{self.hint}" if "\u4e00" <= self.hint[0] <= "\u9fff" else f"; {self.hint}"  # a hint in Chinese
+        return f"{place}{where}{self.message}{hint}"
 
 
 class SubsidyError(Exception):

@@ -93,10 +93,11 @@ _TOML_REASONS = tuple(
 
 
 def _ime_slip(line: str) -> str | None:
-    """What a Chinese IME typed on this line that TOML cannot read, if anything (in the active language)."""
-    if _QUOTED_VALUE.search(line):
-        return _('Chinese quotation marks around a value; use ASCII double quotes "..."')
+    """What a Chinese IME typed on this line that TOML cannot read, if anything (in the active language); a
+    comment may hold anything."""
     code = _STRING.sub('""', line).split("#", 1)[0]
+    if _QUOTED_VALUE.search(code):
+        return _('Chinese quotation marks around a value; use ASCII double quotes "..."')
     for char, message in _OUTSIDE_STRINGS:
         if char in code:
             return _(message)

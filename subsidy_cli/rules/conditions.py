@@ -73,11 +73,21 @@ class Condition:
             if getattr(self, name) is not None
         ]
         if len(ops) != 1:
-            tests = "is, in, contains, contains_any, gt, ge, lt, le, any, all or unrecorded"
             if not ops:
-                raise ValueError(_("a condition needs exactly one test ({tests}); found none", tests=tests))
+                raise ValueError(
+                    _(
+                        "a condition needs exactly one test (is, in, contains, contains_any, gt, ge, lt, le, any, "
+                        "all or unrecorded); found none"
+                    )
+                )
             found = ", ".join(op.rstrip("_") for op in ops)
-            raise ValueError(_("a condition needs exactly one test ({tests}); found {found}", tests=tests, found=found))
+            raise ValueError(
+                _(
+                    "a condition needs exactly one test (is, in, contains, contains_any, gt, ge, lt, le, any, all or "
+                    "unrecorded); found {found}",
+                    found=found,
+                )
+            )
         op = ops[0]
         if (self.reading_zh is None) != (self.reading_en is None):
             raise ValueError(_("a reading needs both reading_zh and reading_en"))
