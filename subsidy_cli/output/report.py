@@ -83,11 +83,13 @@ SECTIONS: dict[str, tuple[str, str]] = {  # per status: heading and introduction
 @dataclass
 class Provenance:
     """What the command was given besides the profile: the rules files (measures first, then the layers in
-    order), the ``--set`` pairs as typed and ``--district``, for the report's "rules used"."""
+    order), the ``--set`` pairs as typed, ``--district`` and the layers' names, for the report's "rules used"
+    and the head of the ``check`` table."""
 
     sources: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
     district: str | None = None
+    layers: list[str] = field(default_factory=list)
 
 
 def report_format(path: str | None, given: str | None, source: str | None = None) -> str:

@@ -72,6 +72,7 @@ class Rules:
     line_sources: dict[str, tuple[str, str]] = field(default_factory=dict)  # county line -> (file, source)
     change_dates: list[dt.date] = field(default_factory=list)
     districts: set[str] = field(default_factory=set)
+    layer_names: list[str] = field(default_factory=list)  # each layer's ``[layer] name``, in the order applied
     _snapshots: dict[tuple[int, str | None], Catalog] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -236,6 +237,7 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     caps: list[CrossCap] = []
     exclusive: list[Exclusive] = []
     sources = [str(path)]
+    names: list[str] = []
     line_sources: dict[str, tuple[str, str]] = {}
     overlays = _with_bases(list(overlays or []))
     if overlays:
@@ -244,6 +246,8 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
         layer_data, _text = read_data(overlay, kind="layer")
         documents.append(layer_data)
         sources.append(str(overlay))
+        info = layer_data.get("layer")
+        names.append(str(info.get("name") or overlay) if isinstance(info, dict) else str(overlay))
         apply_layer(layer_data, str(overlay), data, found, caps, exclusive, line_sources, problems)
     added_lines = len(data.get("benefit", [])) != base_lines
     try:
@@ -251,6 +255,7 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     except (TypeError, ValueError) as exc:  # pragma: no cover - every TOML value is handled by _canonical
         raise CatalogError(Problem(_("cannot be read as rules: {reason}", reason=exc), file=sources[-1])) from None
     rules = Rules(data, found.settings, caps, exclusive, sources, sha256, None if added_lines else base, line_sources)
+    rules.layer_names = names
     if not problems and (found.settings or added_lines):
         problems += _snapshot_problems(rules)
     if not problems:
