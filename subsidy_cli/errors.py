@@ -27,7 +27,8 @@ class Problem:
 
     ``file`` names the input (a path, ``<stdin>``, ``--set``); ``line`` is its line number where one is known;
     ``where`` locates the problem inside it (a key path such as ``benefit 2a: amount.cap``, a profile key, a
-    CSV column); ``message`` says what is wrong and ``hint`` what to do about it.
+    CSV column); ``message`` says what is wrong and ``hint`` what to do about it, both in the language of the
+    run; the line joins them as that language punctuates (``; ``, or ``；`` before a hint in Chinese).
     """
 
     message: str
@@ -41,7 +42,9 @@ class Problem:
         if self.file:
             place = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         where = f"{self.where}: " if self.where else ""
-        hint = f"; {self.hint}" if self.hint else ""
+        hint = ""
+        if self.hint:
+            hint = f"；{self.hint}" if "\u4e00" <= self.hint[0] <= "\u9fff" else f"; {self.hint}"  # a hint in Chinese
         return f"{place}{where}{self.message}{hint}"
 
 

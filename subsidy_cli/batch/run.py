@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, cast
 
+from subsidy_cli import i18n
 from subsidy_cli.batch.blocks import Block, read_block
 from subsidy_cli.batch.csvio import BadRow, InputError, apply_units, neutralise, safe_cell, safe_cells, visible_row
 from subsidy_cli.batch.job import Job
@@ -276,6 +277,7 @@ def _serve(job: Job, tasks: Any, results: Any, folder: str) -> None:
     Signals are the main process's to handle (it stops the workers, with SIGTERM); a worker whose main process
     is gone (killed by SIGKILL, which cannot be handled) removes the spool folder and ends, told by the
     system (Linux) or by its own look at its parent every half second."""
+    i18n.use(job.lang)  # a worker started by spawn or forkserver (macOS, Windows, Python 3.14) starts in English
     watch = _Orphan(folder)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and hang-ups are the main process's: it stops us
     if hasattr(signal, "SIGHUP"):

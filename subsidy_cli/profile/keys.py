@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 from subsidy_cli.errors import Problem, SubsidyError
+from subsidy_cli.i18n import NP_, _, active, trp
 from subsidy_cli.profile.creditcode import validate_credit_code
 from subsidy_cli.profile.districts import accepted_forms, ambiguity, lookup_district
 from subsidy_cli.profile.synonyms import SYNONYMS
@@ -32,6 +33,7 @@ from subsidy_cli.profile.values import (
     parse_date,
     parse_list,
     parse_money,
+    quote,
 )
 
 if TYPE_CHECKING:
@@ -186,6 +188,29 @@ class KeySpec:
         return {"description": f"{self.help_zh} / {self.help_en}", **item}
 
 
+_TYPE_WORDS = (  # the types of keys as messages name them, for the catalogue (translated by key_type)
+    NP_("key type", "text"),
+    NP_("key type", "money"),
+    NP_("key type", "count"),
+    NP_("key type", "bool"),
+    NP_("key type", "date"),
+    NP_("key type", "choice"),
+    NP_("key type", "multi"),
+)
+
+
+def key_type(kind: str) -> str:
+    """A key's type as a message names it in the active language (``multi``; in Chinese 多选)."""
+    return trp(active(), "key type", kind)
+
+
+def key_named(key: str) -> str:
+    """A profile key as a message names it: ``'roles'``; in Chinese with its label, ``"roles"（主体角色）``."""
+    if active() == "zh" and key in KEYS:
+        return f"{quote(key)}（{KEYS[key].label_zh}）"
+    return quote(key)
+
+
 def closest(value: str, options: list[str]) -> str | None:
     """The option closest to ``value``, if any is close enough to suggest."""
     match = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
@@ -193,20 +218,42 @@ def closest(value: str, options: list[str]) -> str | None:
 
 
 def near(value: str, options: list[str]) -> str:
-    """``; did you mean 'x'?`` for the closest option, or nothing."""
+    """``; did you mean 'x'?`` for the closest option (in the active language), or nothing."""
     found = closest(value, options)
-    return f"; did you mean {found!r}?" if found is not None else ""
+    return _("; did you mean {option}?", option=quote(found)) if found is not None else ""
+
+
+def near_key(value: str) -> str:
+    """``; did you mean 'district'?`` for the profile key closest to ``value`` (in Chinese with its label:
+    ``；您是否想写 "district"（注册地）？``), or nothing."""
+    found = closest(value, list(KEYS))
+    if found is None:
+        return ""
+    # TRANSLATORS: the call passes {label} too: the key's Chinese label
+    return _("; did you mean {key}?", key=quote(found), label=KEYS[found].label_zh)
+
+
+def unknown_value(value: object, accepted: str, guess: str | None) -> str:
+    """The message for a value that is none of a choice's: ``accepted`` lists the accepted forms, ``guess`` is
+    the closest of them as the message shows it (None: nothing is close)."""
+    if guess is None:
+        return _("{value} is not one of: {accepted}", value=quote(value), accepted=accepted)
+    return _(
+        "{value} is not one of: {accepted}; did you mean {guess}?", value=quote(value), accepted=accepted, guess=guess
+    )
 
 
 def _choice(options: dict[str, Any], aliases: dict[str, Any] | None = None) -> Callable[[object], str]:
     """The parser of a choice key: its slugs, its Chinese labels, and ``aliases`` (the field's usual words,
-    ``profile.synonyms``), after NFKC; ValueError naming the accepted forms, with a did-you-mean over them."""
+    ``profile.synonyms``), after NFKC; ValueError naming the accepted forms, with a did-you-mean over them:
+    in Chinese the Chinese labels (and the usual words), in English the slugs with their labels."""
     labels = {v[0] if isinstance(v, tuple) else v: k for k, v in options.items()}
     words = {**labels, **(aliases or {})}
+    label_of = {slug: label for label, slug in labels.items()}
 
     def parse(value: object) -> str:
         if not isinstance(value, str):
-            raise ValueError(f"{value!r} is not one of: {', '.join(options)}")
+            raise ValueError(unknown_value(value, accepted(), None))
         if value in options:  # the slug as written (and as stored): the common case
             return value
         text = normalise_text(value)
@@ -216,13 +263,20 @@ def _choice(options: dict[str, Any], aliases: dict[str, Any] | None = None) -> C
         for candidate in (text, text.lower()):
             if candidate in words:
                 return str(words[candidate])
-        guess = difflib.get_close_matches(text, [*options, *words], n=1, cutoff=0.5)
-        hint = ""
-        if guess:
-            slug = guess[0] if guess[0] in options else str(words[guess[0]])
-            hint = f"; did you mean {guess[0]!r}" + (f" ({slug})?" if slug != guess[0] else "?")
-        accepted = ", ".join(f"{slug} ({label})" if label != slug else slug for label, slug in labels.items())
-        raise ValueError(f"{value!r} is not one of: {accepted}{hint}")
+        found = difflib.get_close_matches(text, [*options, *words], n=1, cutoff=0.5)
+        guess = None
+        if found:
+            slug = found[0] if found[0] in options else str(words[found[0]])
+            if active() == "zh":  # a word people write, or the label of the slug that was near
+                guess = quote(found[0] if found[0] in words else label_of[slug])
+            else:
+                guess = quote(found[0]) + (f" ({slug})" if slug != found[0] else "")
+        raise ValueError(unknown_value(value, accepted(), guess))
+
+    def accepted() -> str:
+        if active() == "zh":
+            return "、".join(labels)
+        return ", ".join(f"{slug} ({label})" if label != slug else slug for label, slug in labels.items())
 
     return parse
 
@@ -246,17 +300,19 @@ def _district(value: object) -> str:
     """A district slug from a slug, a Chinese name as people write it (prefixes, combined, historical and zone
     names; see ``profile.districts``) or a division code."""
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not one of: {', '.join(DISTRICT_ZH)}")
+        raise ValueError(unknown_value(value, accepted_forms(), None))
     found = lookup_district(value)
     if found is not None:
         return found
     why = ambiguity(value)
     if why:
-        raise ValueError(f"{value!r} names no single district: {why}")
-    shown = value if len(value) <= 40 else value[:30] + "…"
-    zh = near(normalise_text(value), [*DISTRICT_ZH.values(), *_DISTRICT_NAMES_SHORT])
-    hint = zh or near(normalise_text(value).lower(), list(DISTRICT_ZH))
-    raise ValueError(f"{shown!r} is not one of: {accepted_forms()}{hint}")
+        raise ValueError(_("{value} names no single district: {why}", value=quote(value), why=why))
+    text = normalise_text(value)
+    guess = closest(text, [*DISTRICT_ZH.values(), *_DISTRICT_NAMES_SHORT])
+    if guess is None:
+        slug = closest(text.lower(), list(DISTRICT_ZH))
+        guess = slug if slug is None or active() != "zh" else DISTRICT_ZH[slug]  # in Chinese, the name
+    raise ValueError(unknown_value(value, accepted_forms(), None if guess is None else quote(guess)))
 
 
 _DISTRICT_NAMES_SHORT = ["张家港", "常熟", "太仓", "昆山", "吴江", "吴中", "相城", "姑苏", "工业园区", "高新区", "虎丘区"]
@@ -264,7 +320,7 @@ _DISTRICT_NAMES_SHORT = ["张家港", "常熟", "太仓", "昆山", "吴江", "�
 
 def _credit(value: object) -> str:
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not text; a credit code has 18 characters")
+        raise ValueError(_("{value} is not text; a credit code has 18 characters", value=quote(value)))
     return validate_credit_code(value if value.isascii() else normalise_text(value))  # see creditcode
 
 
@@ -274,16 +330,26 @@ _NAME_LIMIT = 500  # characters: longer is no firm's name but rows run together
 def _text(value: object) -> str:
     """A name: text, not empty, not longer than any name, not opening a quote it never closes."""
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not text")
+        raise ValueError(_("{value} is not text", value=quote(value)))
     text = normalise_text(value) if value.isascii() else value.strip()
     if not text:
-        raise ValueError("is empty")
+        raise ValueError(_("is empty"))
     if len(text) > _NAME_LIMIT:
-        raise ValueError(f"{text[:20]!r}... is {len(text):,} characters long; no name is longer than {_NAME_LIMIT}")
+        raise ValueError(
+            _(
+                "{start}... is {length} characters long; no name is longer than {limit}",
+                start=quote(text[:20]),
+                length=format(len(text), ","),
+                limit=_NAME_LIMIT,
+            )
+        )
     if text.startswith('"') and text.count('"') % 2:
         raise ValueError(
-            f"{text[:40]!r} opens a quote that is never closed (in a CSV it would join the lines after it into "
-            "this cell; they are read as rows of their own); remove the quote"
+            _(
+                "{start} opens a quote that is never closed (in a CSV it would join the lines after it into "
+                "this cell; they are read as rows of their own); remove the quote",
+                start=repr(text[:40]),
+            )
         )
     return text
 
@@ -309,7 +375,14 @@ def _counted(unit: str) -> Callable[[object], int]:
             found = _MEASURE_AT_END.search(normalise_text(value).strip())
             if found and found.group(1) not in allowed:
                 words = "、".join(sorted(allowed))
-                raise ValueError(f"{value!r}: {found.group(1)} does not fit this count; write a number, or one with {words}")
+                raise ValueError(
+                    _(
+                        "{value}: {word} does not fit this count; write a number, or one with {words}",
+                        value=quote(value),
+                        word=found.group(1),
+                        words=words,
+                    )
+                )
         return parse_count(value)
 
     return parse
@@ -318,7 +391,7 @@ def _counted(unit: str) -> Callable[[object], int]:
 def _star(value: object) -> int:
     level = _counted("星")(value)
     if level > 5:
-        raise ValueError(f"{value!r} is not a star level from 0 to 5")
+        raise ValueError(_("{value} is not a star level from 0 to 5", value=quote(value)))
     return level
 
 
@@ -456,9 +529,11 @@ def parser_for(key: str) -> Callable[[object], Any]:
 def value_problem(value: object, exc: ValueError) -> str:
     """A parser's message, naming the value as typed unless the message already does."""
     message = str(exc)
-    shown = str(value) if isinstance(value, Decimal) else repr(value)  # a JSON number as written, not Decimal('..')
+    shown = quote(value)  # as the parsers name it: a JSON number as written, not Decimal('..')
     quiet = getattr(exc, "quiet", False)  # the message names the value its own way (e.g. masked)
-    return message if quiet or shown in message or isinstance(value, dict | list) else f"{shown}: {message}"
+    if quiet or shown in message or isinstance(value, dict | list):
+        return message
+    return _("{value}: {problem}", value=shown, problem=message)
 
 
 _PARSE: dict[str, Callable[[object], Any]] = {key: spec.parse for key, spec in KEYS.items()}
@@ -516,7 +591,7 @@ def build_profile(data: dict[str, Any], source: str = "profile") -> Profile:
     name = data.get("name")
     blank = "name" in data and (name is None or (isinstance(name, str) and not name.strip()))
     if blank and not any(problem.where == "name" for problem in problems):  # left empty: no name at all
-        problems.append(Problem("is required; give the enterprise's name", file=source, where="name"))
+        problems.append(Problem(_("is required; give the enterprise's name"), file=source, where="name"))
     if problems:
         raise ProfileError(source, problems)
     return profile
@@ -530,17 +605,22 @@ def _problems(exc: ValidationError, source: str) -> list[Problem]:
         key = str(loc[0]) if loc else ""
         kind = error["type"]
         if kind in ("extra_forbidden", "unexpected_keyword_argument"):
-            message = f"unknown key{near(key, list(KEYS))}"
+            message = _("unknown key") + near_key(key)
         elif kind == "missing":
-            message = "is required; give the enterprise's name" if key == "name" else "is required"
+            message = _("is required; give the enterprise's name") if key == "name" else _("is required")
         elif kind == "value_error" and isinstance(error.get("ctx", {}).get("error"), ValueError):
             message = value_problem(error["input"], error["ctx"]["error"])
         elif kind in ("dict_type", "dataclass_type", "dataclass_exact_type"):
-            message = 'must hold one object of key/values, e.g. {"name": "..."}'
+            message = one_object()
         else:  # pragma: no cover - every field is validated by its parser, which raises ValueError
             message = error["msg"]
         problems.append(Problem(message, file=source, where=key or None))
     return problems
+
+
+def one_object() -> str:
+    """The message for a profile that is not one object of key/values."""
+    return _("must hold one object of key/values, e.g. {example}", example='{"name": "..."}')
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
