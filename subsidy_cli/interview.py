@@ -31,7 +31,7 @@ from typing import Any
 from subsidy_cli import i18n
 from subsidy_cli.engine.assess import Assessment, assess_rules, evaluation_date
 from subsidy_cli.errors import EXIT_INTERRUPTED, Problem, SubsidyError
-from subsidy_cli.i18n import tr
+from subsidy_cli.i18n import N_, tr
 from subsidy_cli.output.files import write_new_file
 from subsidy_cli.profile.files import decode_profile, read_profile_data
 from subsidy_cli.profile.keys import (
@@ -285,11 +285,11 @@ class Interview:
                 raise EndOfAnswers
             text = answer.strip()
             if text in HELP:
-                help_text = "The firm's name as on its business licence; it is the one answer every profile needs."
+                help_text = N_("The firm's name as on its business licence; it is the one answer every profile needs.")
                 self._say(say, tr(self.lang, help_text))
                 continue
             if not text:
-                needed = "The name is needed: every profile has one. Type the firm's registered name."
+                needed = N_("The name is needed: every profile has one. Type the firm's registered name.")
                 self._say(say, tr(self.lang, needed))
                 continue
             try:
