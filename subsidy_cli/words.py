@@ -88,8 +88,8 @@ def pick(lang: str, zh: str, en: str) -> str:
 
 # Never at the start of a line (closing punctuation) / never at its end (opening punctuation): the usual rules
 # of Chinese typesetting (避头尾), and their ASCII forms.
-_NO_LINE_START = frozenset("，。、；：？！）」』”’》〉】…—,.;:?!)]}%％·～")
-_NO_LINE_END = frozenset("（「『“‘《〈【([{¥￥")
+_NO_LINE_START = frozenset("，。、；：？！）」』”’》〉】…—,.;:?!)]}%％·～/")
+_NO_LINE_END = frozenset("（「『“‘《〈【([{¥￥/")  # and a slash joins what it separates: 是/否
 # A number with what belongs to it: 500万元, 1%, 2021年1月1日, ¥500,000, 3星级, 第15条, 5,000.5: one piece.
 _NUMBER = re.compile(
     r"(?:第|[¥￥])?[0-9０-９](?:[0-9０-９,.，．:：/-]*[0-9０-９])?"

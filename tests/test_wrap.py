@@ -70,6 +70,11 @@ def test_no_line_starts_with_closing_punctuation_or_ends_with_opening() -> None:
             assert line[-1:] not in "（", (width, line)
 
 
+def test_a_slash_joins_what_it_separates() -> None:
+    for width in range(10, 30):
+        assert any("是/否" in line for line in wrap("write true/false, yes/no, 是/否 or 1/0", width)), width
+
+
 def test_english_breaks_at_spaces_only_and_keeps_the_indents() -> None:
     text = "The policy is in force from 2021-01-01 to 2023-12-31; today, 2026-11-30, is outside it."
     lines = wrap(text, 30, "> ", "  ")
