@@ -208,11 +208,24 @@ def _say(text: str) -> None:
 
 
 def _ask(prompt: str) -> str | None:
-    """Show ``prompt`` on stderr and read one answer line from stdin (None at the end of input)."""
+    """Show ``prompt`` on stderr and read one answer line from stdin (None at the end of input). Answers piped
+    in are echoed after their prompt, so that the transcript on stderr reads as a typed one. Ctrl-C while
+    waiting raises ``KeyboardInterrupt`` (the interview offers to save what was answered)."""
     sys.stderr.write(prompt)
     sys.stderr.flush()
     line = sys.stdin.readline()
-    return line.rstrip("\r\n") if line else None
+    if not line:
+        return None
+    answer = line.rstrip("\r\n")
+    if not _typed():
+        sys.stderr.write(answer + "\n")
+    return answer
+
+
+def _typed() -> bool:
+    """Whether answers come from a terminal (which shows them as they are typed)."""
+    isatty = getattr(sys.stdin, "isatty", None)  # called after a line was read: stdin is open
+    return bool(isatty and isatty())
 
 
 def _pipe_closed() -> NoReturn:
@@ -351,7 +364,7 @@ def _interview(
     from subsidy_cli.interview import Interview
 
     interview = Interview.starting_from(rules, language, date, profile, overrides)
-    result = interview.ask_all(_ask, _say)
+    result = interview.ask_all(_ask, _say, save)
     _show(result, language, output_format, show_all, explain)
     interview.offer_save(save, _ask, _say)
 

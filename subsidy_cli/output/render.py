@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, TextIO
 
 from rich import box
-from rich.cells import cell_len
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
@@ -30,7 +28,7 @@ from subsidy_cli.output.summary import Stats as BatchStats
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.catalog import Benefit, Catalog
-from subsidy_cli.words import money, pick
+from subsidy_cli.words import cell_width, longest_piece, money, pick, wrap
 
 if TYPE_CHECKING:
     from subsidy_cli.rules.layers import Rules
@@ -83,67 +81,6 @@ def _t(console: Console, text: str, style: str = "") -> Text:
     return Text(_safe(console, text), style=style)
 
 
-# Line breaking for Chinese and English: a line may break at a space or between two Chinese characters, never
-# inside a number with its unit (500万元, ¥2,000,000, 1%, 3星), an English word or an id, never before closing
-# punctuation nor after opening punctuation. Rich alone folds a long run of Chinese at any cell, which cut
-# "最高20万元" into "最高2" and "0万元".
-_TOKEN = re.compile(
-    r"[¥￥]?[A-Za-z0-9](?:[A-Za-z0-9_.,:%‰+/'’]|-(?=[0-9]))*(?<![,.:])"  # a number, a word, an id, a date
-    r"(?:(?<=[0-9%])(?:万元|亿元|万|亿|元|家|台|次|个|人|星|级|年|倍))?"  # with its unit
-    r"|\s+|."
-)
-_CLOSING = set("，。；：、！？）》」』”’,.;:!?)]}%-")  # a hyphen ends a line: smart- / manufacturing
-_OPENING = set("（《「『“‘([{")
-
-
-def _tokens(text: str) -> list[str]:
-    """``text`` cut where a line may break (see above); spaces are tokens of their own."""
-    tokens: list[str] = []
-    glue = False  # the previous token was opening punctuation: this one goes with it
-    for match in _TOKEN.finditer(text):
-        token = match.group()
-        if tokens and not tokens[-1].isspace() and (glue or token[0] in _CLOSING):
-            tokens[-1] += token
-        else:
-            tokens.append(token)
-        glue = token[-1] in _OPENING
-    return tokens
-
-
-def wrap(text: str, width: int, words: bool = False) -> list[str]:
-    """``text`` in lines of at most ``width`` terminal cells (a Chinese character takes two), broken only where
-    a reader expects it (with ``words``, only at spaces: a status or a kind is one word in Chinese too); a
-    token wider than a line is folded as a last resort. Newlines in ``text`` are kept."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        indent = paragraph[: len(paragraph) - len(paragraph.lstrip(" "))]  # kept on the paragraph's first line
-        line, used = indent, len(indent)
-        for token in re.split(r"(\s+)", paragraph) if words else _tokens(paragraph):
-            if not token:
-                continue
-            size = cell_len(token)
-            if token.isspace():
-                if line:
-                    line, used = line + " ", used + 1
-                continue
-            if used + size > width and line.strip():
-                lines.append(line.rstrip())
-                line, used = "", 0
-            while size > width:  # wider than any line: fold it
-                cut = next(i for i in range(len(token), 0, -1) if cell_len(token[:i]) <= width)
-                lines.append(token[:cut])
-                token = token[cut:]
-                size = cell_len(token)
-            line, used = line + token, used + size
-        lines.append(line.rstrip())
-    return lines
-
-
-def _longest_token(text: str, words: bool = False) -> int:
-    tokens = text.split() if words else _tokens(text)
-    return max((cell_len(t) for t in tokens if not t.isspace()), default=0)
-
-
 def _widths(
     console: Console,
     columns: list[tuple[str, int]],
@@ -154,8 +91,8 @@ def _widths(
     left of the console's width by their ratio, each at least as wide as its widest unbreakable token (a
     whole word for the columns in ``words``) and no wider than its longest cell."""
     cells = [[header, *(row[i] for row in rows)] for i, (header, _) in enumerate(columns)]
-    natural = [max(cell_len(line) for cell in column for line in cell.split("\n")) for column in cells]
-    least = [max(_longest_token(cell, i in words) for cell in column) for i, column in enumerate(cells)]
+    natural = [max(cell_width(line) for cell in column for line in cell.split("\n")) for column in cells]
+    least = [max(longest_piece(cell, i in words) for cell in column) for i, column in enumerate(cells)]
     room = console.width - 3 * len(columns) - 1  # each column's padding and rule, and the last edge
     widths = [natural[i] if ratio == 0 else least[i] for i, (_, ratio) in enumerate(columns)]
     flexible = [i for i, (_, ratio) in enumerate(columns) if ratio]
@@ -197,7 +134,7 @@ def _grid_table(
     table = Table(box=_box(console), show_lines=False, pad_edge=True)
     for index, (heading, _) in enumerate(columns):
         table.add_column(
-            Text("\n".join(wrap(heading, widths[index])), style="bold"),
+            Text("\n".join(wrap(heading, widths[index], fold=True)), style="bold"),
             width=widths[index],
             no_wrap=True,
             overflow="ignore",
@@ -209,7 +146,7 @@ def _grid_table(
 
 
 def _wrapped(cell: Text, width: int, words: bool) -> Text:
-    lines = wrap(cell.plain, width, words)
+    lines = wrap(cell.plain, width, spaces_only=words, fold=True)
     return Text("\n".join(lines), style=cell.style) if len(lines) > 1 else cell
 
 
@@ -439,7 +376,7 @@ def _refine(console: Console, assessment: Assessment, lang: str) -> None:
             largest=largest,
             ids=ids,
         )
-        emit(console, _t(console, "\n".join(wrap(line, console.width)), ""))
+        emit(console, _t(console, "\n".join(wrap(line.lstrip(), console.width, "  ", "     ")), ""))
 
 
 def _explain(console: Console, result: LineResult, profile: Profile, lang: str) -> None:
@@ -515,7 +452,7 @@ def benefit_detail(
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
         grid.add_column(no_wrap=True, overflow="ignore")
-        room = max(20, console.width - max(cell_len(label) for label, _ in rows) - 2)
+        room = max(20, console.width - max(cell_width(label) for label, _ in rows) - 2)
         for label, value in rows:
             grid.add_row(_t(console, label), _t(console, "\n".join(wrap(value, room))))
         emit(console, grid)

@@ -54,6 +54,20 @@ DISTRICT_ZH: dict[str, str] = {
     "snd": "苏州高新区",
     "outside_suzhou": "苏州市外",
 }
+# The districts' English names, for English readers (the reader takes the slugs and the Chinese names).
+DISTRICT_EN: dict[str, str] = {
+    "zhangjiagang": "Zhangjiagang",
+    "changshu": "Changshu",
+    "taicang": "Taicang",
+    "kunshan": "Kunshan",
+    "wujiang": "Wujiang District",
+    "wuzhong": "Wuzhong District",
+    "xiangcheng": "Xiangcheng District",
+    "gusu": "Gusu District",
+    "sip": "Suzhou Industrial Park",
+    "snd": "Suzhou New District (Huqiu)",
+    "outside_suzhou": "outside Suzhou",
+}
 SUZHOU_DISTRICTS = [d for d in DISTRICT_ZH if d != "outside_suzhou"]
 _ENTITY_ALIASES = {v: k for k, v in ENTITY_ZH.items()}
 
