@@ -16,8 +16,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from subsidy_cli.cli import app
-from subsidy_cli.words import wrap
-from subsidy_cli.words import money
+from subsidy_cli.words import money, wrap
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "samples").glob("*.toml"))
@@ -44,7 +43,9 @@ def run(*args: str, columns: int = 80) -> tuple[int, str, str]:
 PIECES = st.one_of(
     st.sampled_from(list("智能化改造贷款贴息奖励企业每年最高资金免费服务")),
     # a number ends where a Chinese character or a space follows it (two numbers side by side are one)
-    st.sampled_from(["500万元的", "20万元,", "1%的", " ¥2,000,000 ", "3星级", "于2022-06-30起", " smart-retrofit ", " loan "]),
+    st.sampled_from(
+        ["500万元的", "20万元,", "1%的", " ¥2,000,000 ", "3星级", "于2022-06-30起", " smart-retrofit ", " loan "]
+    ),
     st.sampled_from([" ", ",", ";", "(", ")", "、", "：", "“", "”"]),
 )
 

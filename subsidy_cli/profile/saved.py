@@ -13,12 +13,13 @@ to the same profile, else the file is written afresh (no comment is worth a wron
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import tomllib
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
+
+import tomli_w
 
 from subsidy_cli.profile.keys import CHOICE_LABELS, DISTRICT_ZH, KEYS, ProfileError, build_profile
 from subsidy_cli.words import cell_width, money
@@ -28,21 +29,25 @@ _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 def value_text(key: str, value: Any, lang: str) -> str:
     """``value`` (parsed, as a ``Profile`` holds it) of ``key`` as a TOML value in ``lang``, in a form the
-    profile reader accepts back as the same value. Raises ``KeyError`` for an unknown key."""
+    profile reader accepts back as the same value (written by tomli-w, so every string is quoted and escaped
+    as TOML wants). Raises ``KeyError`` for an unknown key."""
     spec = KEYS[key]
     if spec.type == "choice":
-        return _string(_choice_word(key, value, lang))
+        return _toml(_choice_word(key, value, lang))
     if spec.type == "multi":
-        return "[" + ", ".join(_string(_choice_word(key, item, lang)) for item in value) + "]"
+        return "[" + ", ".join(_toml(_choice_word(key, item, lang)) for item in value) + "]"  # on one line
     if spec.type == "money":
-        return _string(_money_word(value) if lang == "zh" else format(value, "f"))
-    if spec.type == "bool":
-        return "true" if value else "false"
+        return _toml(_money_word(value) if lang == "zh" else format(value, "f"))
     if spec.type == "count":
-        return str(int(value))
-    if spec.type == "date":
-        return value.isoformat() if isinstance(value, dt.date) else _string(str(value))
-    return _string(str(value))
+        return _toml(int(value))
+    if spec.type in ("bool", "date"):
+        return _toml(value)
+    return _toml(str(value))
+
+
+def _toml(value: Any) -> str:
+    """One TOML scalar as tomli-w writes it."""
+    return tomli_w.dumps({"v": value}, multiline_strings=False).removeprefix("v = ").rstrip("\n")
 
 
 def _money_word(value: Decimal) -> str:
@@ -61,24 +66,6 @@ def _choice_word(key: str, value: str, lang: str) -> str:
     if key == "district":
         return DISTRICT_ZH.get(value, value)
     return CHOICE_LABELS.get(key, {}).get(value, (value, value))[0]
-
-
-def _string(text: str) -> str:
-    """A TOML basic string (``"..."``) holding ``text`` exactly."""
-    out = ['"']
-    for char in text:
-        if char in ('"', "\\"):
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04x}")
-        else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
 
 
 def profile_toml(values: dict[str, Any], lang: str, heading: Iterable[str] = (), start: str | None = None) -> str:
