@@ -19,7 +19,7 @@ from typing import BinaryIO, TextIO
 
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
 from subsidy_cli.output.files import same_mode
-from subsidy_cli.profile.keys import KEYS, closest, near
+from subsidy_cli.profile.keys import KEY_NAMES, KEYS, closest, key_for, near
 from subsidy_cli.profile.values import normalise_text
 
 SNIFF_BYTES = 1 << 20
@@ -496,29 +496,8 @@ def read_rows(stream: TextIO, notes: InputNotes | None = None) -> Iterator[tuple
 
 
 def header_key(cell: str) -> str | None:
-    """The profile key a header names: the key itself, or its Chinese or English label (spaces and line
-    breaks inside the cell do not count)."""
-    text = normalise_text(cell).lstrip("\ufeff").strip()
-    found = _HEADER_NAMES.get(text) or _HEADER_NAMES.get(text.lower())
-    if found is None and re.search(r"\s", text):
-        squeezed = re.sub(r"\s+", " ", text)
-        found = _HEADER_NAMES.get(squeezed.lower()) or _HEADER_NAMES.get(re.sub(r"\s+", "", text))
-    return found
-
-
-def _header_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for spec in KEYS.values():
-        for form in (spec.name, spec.label_zh, spec.label_en):
-            text = normalise_text(form)
-            names[text] = spec.name
-            names[text.lower()] = spec.name
-            if text.endswith("(元)"):
-                names[text.removesuffix("(元)")] = spec.name
-    return names
-
-
-_HEADER_NAMES = _header_names()
+    """The profile key a header names (``keys.key_for``: the key, or its Chinese or English label)."""
+    return key_for(cell)
 
 
 @dataclass(frozen=True)
@@ -593,7 +572,7 @@ def _near_heading(cell: str) -> str:
     """A did-you-mean for an unknown heading, never one in another unit (万元 is not 元: a loan read 10,000
     times too small)."""
     text = normalise_text(cell)
-    found = closest(text, sorted(_HEADER_NAMES))
+    found = closest(text, sorted(KEY_NAMES))
     if found is None:
         return ""
     unit, suggested = _ANY_UNIT.search(text), _ANY_UNIT.search(found)

@@ -17,6 +17,7 @@ from subsidy_cli.profile.keys import (
     Profile,
     ProfileError,
     build_profile,
+    key_for,
     near_key,
     one_object,
     parse_value,
@@ -133,7 +134,26 @@ def read_profile_data(source: str, notes: list[str] | None = None) -> tuple[dict
     if not isinstance(data, dict):
         problem = Problem(one_object(), file=name)
         raise ProfileError(name, [problem])
-    return data, name
+    return _by_key(data, name), name
+
+
+def _by_key(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """``data`` with keys written as their Chinese or English labels (``"企业名称"``, ``"Name"``) under the key
+    they name, as CSV headings may be written; in the order given. A key given twice, under two names, is
+    refused naming both."""
+    named: dict[str, Any] = {}
+    given: dict[str, str] = {}
+    problems: list[Problem] = []
+    for written, value in data.items():
+        key = written if written in KEYS else key_for(str(written)) or written
+        if key in named:
+            message = _("is given twice, as {first} and {second}; keep one", first=given[key], second=written)
+            problems.append(Problem(message, file=name, where=key))
+            continue
+        named[key], given[key] = value, str(written)
+    if problems:
+        raise ProfileError(name, problems)
+    return named
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -143,6 +163,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip()
+        key = key if key in KEYS else key_for(key) or key  # --set 企业名称=... as well as --set name=...
         if not sep:
             problems.append(
                 Problem(_("write --set KEY=VALUE, e.g. --set retrofit_loan_cny=5000万"), file="--set", where=pair)

@@ -329,7 +329,7 @@ def _district(value: object) -> str:
     raise ValueError(unknown_value(value, accepted_forms(), None if guess is None else quote(guess)))
 
 
-_DISTRICT_NAMES_SHORT = ["张家港", "常熟", "太仓", "昆山", "吴江", "吴中", "相城", "姑苏", "工业园区", "高新区", "虎丘区"]
+_DISTRICT_NAMES_SHORT = ["张家港", "常熟", "太仓", "昆山", "吴江", "吴中", "相城", "姑苏", "工业园区", "高新区", "虎丘区"]  # fmt: skip
 
 
 def _credit(value: object) -> str:
@@ -663,3 +663,42 @@ def json_schema() -> dict[str, Any]:
         **schema,
         "description": "Every key but name is optional: a key left out is unknown, never 'no'.",
     }
+
+
+# Other headings county lists commonly give a key (besides the key and its two labels).
+KEY_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("公司名称", "单位名称", "企业名", "申报单位", "申报企业"),
+    "credit_code": ("信用代码", "社会信用代码", "统一信用代码", "USCC"),
+    "district": ("所在地区", "所在地", "所属地区", "地区", "区县", "县市区", "注册地区"),
+    "entity_type": ("单位类型", "单位性质"),
+    "sme": ("是否中小企业",),
+    "application_date": ("申请日期", "申报时间"),
+}
+
+
+def _key_names() -> dict[str, str]:
+    """Every way a key is named, to the key: the key, its Chinese and English labels and ``KEY_ALIASES`` (also
+    lower-cased, and without a trailing "(元)")."""
+    names: dict[str, str] = {}
+    for spec in KEYS.values():
+        for form in (spec.name, spec.label_zh, spec.label_en, *KEY_ALIASES.get(spec.name, ())):
+            text = normalise_text(form)
+            names[text] = spec.name
+            names[text.lower()] = spec.name
+            if text.endswith("(元)"):
+                names[text.removesuffix("(元)")] = spec.name
+    return names
+
+
+KEY_NAMES = _key_names()
+
+
+def key_for(name: str) -> str | None:
+    """The profile key ``name`` names: the key itself, or its Chinese or English label, as CSV headings and
+    profile files may write it (full-width forms, spaces and line breaks inside do not count); None if none."""
+    text = normalise_text(name).lstrip("\ufeff").strip()
+    found = KEY_NAMES.get(text) or KEY_NAMES.get(text.lower())
+    if found is None and re.search(r"\s", text):
+        squeezed = re.sub(r"\s+", " ", text)
+        found = KEY_NAMES.get(squeezed.lower()) or KEY_NAMES.get(re.sub(r"\s+", "", text))
+    return found
