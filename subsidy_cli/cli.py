@@ -143,9 +143,14 @@ LangOption = Annotated[
 
 
 def _lang(option: Lang | None) -> str:
+    """The language of the command's output (``--lang``, else ``$SUBSIDY_LANG``, else the locale), made the one
+    of the messages too (``i18n.use``)."""
+    from subsidy_cli.i18n import use
     from subsidy_cli.words import choose_lang
 
-    return choose_lang(option.value if option else None)
+    chosen = choose_lang(option.value if option else None)
+    use(chosen)
+    return chosen
 
 
 def _write(text: str) -> None:
@@ -235,26 +240,28 @@ def check(
     from subsidy_cli.engine.assess import assess_rules, evaluation_date
     from subsidy_cli.profile.files import load_profile
 
+    language = _lang(lang)  # first: every message in it
     date = sources.option_date(as_of)
     sources.check_profile_argument(profile, interactive, save)
     fixed = sources.overrides(overrides or [])
     rules = sources.rules(measures, overlay or [])
-    language = _lang(lang)
     if interactive:
         _interview(profile, fixed, date, rules, language, save, output_format, show_all, explain)
         return
     assert profile is not None
     from subsidy_cli.batch import workbook
 
+    given: dict[str, Any] = {}  # the values as written: what reading took out shows only there
     if workbook.is_workbook(profile):
-        parsed = workbook.load_profile(profile, sheet, row, fixed)
+        parsed = workbook.load_profile(profile, sheet, row, fixed, given)
     else:
         workbook.check_sheet_options(profile, sheet, row)
         notes: list[str] = []
-        parsed = load_profile(profile, fixed, notes)
+        parsed = load_profile(profile, fixed, notes, given)
         for note in notes:  # the encoding, when not plain UTF-8
             sys.stderr.write(f"{note}\n")
-    _show(assess_rules(parsed, rules, evaluation_date(parsed, date)), language, output_format, show_all, explain)
+    result = assess_rules(parsed, rules, evaluation_date(parsed, date), given)
+    _show(result, language, output_format, show_all, explain)
 
 
 def _show(result: Assessment, language: str, output_format: CheckFormat, show_all: bool, explain: bool) -> None:
@@ -431,6 +438,7 @@ def diff(
     from subsidy_cli.batch import sources
     from subsidy_cli.batch.diff import FirmsDiff
 
+    _lang(None)  # the messages' language: $SUBSIDY_LANG, else the locale
     date = sources.option_date(as_of)
     first = sources.rules(measures, overlay or [], EXIT_USAGE)
     second = sources.rules(against_measures, against or [], EXIT_USAGE)
@@ -498,17 +506,17 @@ def batch(
     from subsidy_cli.batch import runner, sources, workbook
     from subsidy_cli.output import render
 
+    language = _lang(lang)  # first: every message in it
     chosen = workbook.output_format(output_format.value if output_format else None, output, long)
     date = sources.option_date(as_of)
     fixed = sources.overrides(overrides or [], EXIT_USAGE)
     rules = sources.rules(measures, overlay or [], EXIT_USAGE)
-    language = _lang(lang)
     if report_path is not None:
         from subsidy_cli.output.report import check_summary_path
 
         check_summary_path(report_path, source, output)
     if workbook.is_workbook(source):
-        firms: runner.FirmsInput = workbook.open_firms(source, sheet, ignore_unknown_columns, output, fixed)
+        firms: runner.FirmsInput = workbook.open_firms(source, sheet, ignore_unknown_columns, output)
     else:
         workbook.check_sheet_options(source, sheet)
         firms = runner.open_firms(source, encoding, ignore_unknown_columns, output)
