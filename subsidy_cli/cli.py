@@ -390,10 +390,11 @@ def show(
     from subsidy_cli.batch import sources
     from subsidy_cli.output import render
 
+    language = _lang(lang)  # first: every message in it
     rules = sources.rules(measures, overlay or [])
     catalog = sources.catalog_in_force(rules, as_of, district)
     found = sources.select_benefits(catalog, benefit_id)
-    render.benefit_detail(render.make_console(), catalog, found, _lang(lang), rules if layers else None)
+    render.benefit_detail(render.make_console(), catalog, found, language, rules if layers else None)
 
 
 @app.command()
