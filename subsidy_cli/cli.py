@@ -304,30 +304,31 @@ def check(
     from subsidy_cli.engine.assess import assess_rules, evaluation_date
     from subsidy_cli.profile.files import load_profile
 
+    language = _lang(lang)  # first: every message in it
     date = sources.option_date(as_of)
     sources.check_profile_argument(profile, interactive, save)
     fixed = sources.overrides(overrides or [])
     rules = sources.rules(measures, overlay or [])
-    language = _lang(lang)
     if interactive:
         _interview(profile, fixed, date, rules, language, save, output_format, show_all, explain)
         return
     assert profile is not None
     from subsidy_cli.batch import workbook
 
+    given: dict[str, Any] = {}  # the values as written: what reading took out shows only there
     if workbook.is_workbook(profile):
-        parsed = workbook.load_profile(profile, sheet, row, fixed)
+        parsed = workbook.load_profile(profile, sheet, row, fixed, given)
     else:
         workbook.check_sheet_options(profile, sheet, row)
         notes: list[str] = []
-        parsed = load_profile(profile, fixed, notes)
+        parsed = load_profile(profile, fixed, notes, given)
         for note in notes:  # the encoding, when not plain UTF-8
             sys.stderr.write(f"{note}\n")
     from subsidy_cli.output.report import Provenance
 
-    given = Provenance([str(s) for s in rules.sources], list(overrides or []), layers=rules.layer_names)
-    result = assess_rules(parsed, rules, evaluation_date(parsed, date))
-    _show(result, language, output_format, show_all, explain, given)
+    provenance = Provenance([str(s) for s in rules.sources], list(overrides or []), layers=rules.layer_names)
+    result = assess_rules(parsed, rules, evaluation_date(parsed, date), given)
+    _show(result, language, output_format, show_all, explain, provenance)
 
 
 def _show(
@@ -336,7 +337,7 @@ def _show(
     output_format: CheckFormat,
     show_all: bool,
     explain: bool,
-    given: Provenance | None = None,
+    provenance: Provenance | None = None,
 ) -> None:
     if output_format is CheckFormat.json:
         from subsidy_cli.output.formats import assessment_dict, dumps
@@ -346,7 +347,7 @@ def _show(
     from subsidy_cli.output import render
 
     console = render.make_console()
-    render.assessment(console, result, language, show_all=show_all, explain_lines=explain, provenance=given)
+    render.assessment(console, result, language, show_all=show_all, explain_lines=explain, provenance=provenance)
 
 
 def _interview(
@@ -499,10 +500,11 @@ def show(
     from subsidy_cli.batch import sources
     from subsidy_cli.output import render
 
+    language = _lang(lang)  # first: every message in it
     rules = sources.rules(measures, overlay or [])
     catalog = sources.catalog_in_force(rules, as_of, district)
     found = sources.select_benefits(catalog, benefit_id)
-    render.benefit_detail(render.make_console(), catalog, found, _lang(lang), rules if layers else None)
+    render.benefit_detail(render.make_console(), catalog, found, language, rules if layers else None)
 
 
 @app.command(
@@ -578,6 +580,7 @@ def diff(
     from subsidy_cli.batch import sources
     from subsidy_cli.batch.diff import FirmsDiff
 
+    _lang(None)  # the messages' language: $SUBSIDY_LANG, else the locale
     date = sources.option_date(as_of)
     first = sources.rules(measures, overlay or [], EXIT_USAGE)
     second = sources.rules(against_measures, against or [], EXIT_USAGE)
@@ -672,17 +675,17 @@ def batch(
     from subsidy_cli.batch import runner, sources, workbook
     from subsidy_cli.output import render
 
+    language = _lang(lang)  # first: every message in it
     chosen = workbook.output_format(output_format.value if output_format else None, output, long)
     date = sources.option_date(as_of)
     fixed = sources.overrides(overrides or [], EXIT_USAGE)
     rules = sources.rules(measures, overlay or [], EXIT_USAGE)
-    language = _lang(lang)
     if report_path is not None:
         from subsidy_cli.output.report import check_summary_path
 
         check_summary_path(report_path, source, output)
     if workbook.is_workbook(source):
-        firms: runner.FirmsInput = workbook.open_firms(source, sheet, ignore_unknown_columns, output, fixed)
+        firms: runner.FirmsInput = workbook.open_firms(source, sheet, ignore_unknown_columns, output)
     else:
         workbook.check_sheet_options(source, sheet)
         firms = runner.open_firms(source, encoding, ignore_unknown_columns, output)

@@ -8,6 +8,7 @@ Code never reads a problem back out of its text: what it needs is in the fields.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,16 @@ EXIT_USAGE = 2  # usage error, unreadable input, bad option value
 EXIT_INTERNAL = 70  # a bug
 EXIT_INTERRUPTED = 130  # Ctrl-C, or the interview's input ended early
 EXIT_PIPE = 141  # the reader of the output went away
+
+
+_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character (C0, DEL, C1) written as its escape (``\\x1b``): a message is one
+    line, and nothing in it drives a terminal (a key or file name holding an escape sequence or a line break)."""
+    return text.translate(_ESCAPES) if _CONTROL.search(text) else text
 
 
 @dataclass(frozen=True)
@@ -45,7 +56,7 @@ class Problem:
         hint = ""
         if self.hint:
             hint = f"；{self.hint}" if "\u4e00" <= self.hint[0] <= "\u9fff" else f"; {self.hint}"  # a hint in Chinese
-        return f"{place}{where}{self.message}{hint}"
+        return printable(f"{place}{where}{self.message}{hint}")
 
 
 class SubsidyError(Exception):
@@ -86,3 +97,28 @@ def exit_code_for(exit_code: int) -> Iterator[None]:
     except SubsidyError as exc:
         exc.exit_code = exit_code
         raise
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something in an input worth telling that stops nothing: a warning (a credit code that fails its check, a
+    fact the code contradicts, a control character taken out of a cell).
+
+    ``key`` is the profile key it is about and ``kind`` what kind of warning it is (both stable, for scripts:
+    ``check_character``, ``spreadsheet_damage``, ``category``, ``region``...); ``where`` names the column or key
+    as the reader wrote it (a CSV heading), else the key is shown; ``message`` is for people, in the active
+    language.
+    """
+
+    message: str
+    key: str | None = None
+    kind: str = ""
+    where: str | None = None
+
+    def __str__(self) -> str:
+        place = self.where or self.key
+        return printable(f"{place}: {self.message}" if place else self.message)
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The warning as the JSON documents give it: ``key``, ``kind`` and ``message``."""
+        return {"key": self.key, "kind": self.kind, "message": self.message}

@@ -59,11 +59,14 @@ class Evaluator:
 
         ``profile`` is a ``Profile`` or the raw keys of a profile file (``"200万"``, ``"是"``, Chinese
         district names...). ``as_of`` (a date or ``YYYY-MM-DD``) defaults to the profile's
-        ``application_date``, else today. Raises ``SubsidyError`` for a bad profile (a ``ProfileError``)
-        or a bad date (exit code 2).
+        ``application_date``, else today. Identity facts inform, never block: a credit code that fails its
+        check, looks damaged by a spreadsheet or contradicts the entity type or district gives
+        ``Assessment.warnings``. Raises ``SubsidyError`` for a bad profile (a ``ProfileError``; a resident
+        identity number in ``credit_code`` is one) or a bad date (exit code 2).
         """
         parsed = profile if isinstance(profile, Profile) else _profile(profile)
-        return assess_rules(parsed, self.judge, evaluation_date(parsed, _date(as_of)))
+        given = None if isinstance(profile, Profile) else profile  # as written: shows what reading took out
+        return assess_rules(parsed, self.judge, evaluation_date(parsed, _date(as_of)), given)
 
     def verdict(self, profile: Profile | Mapping[str, Any], as_of: dt.date | str | None = None) -> Verdict:
         """Statuses, amounts and totals for one firm, without the explanation: the fast path for loops.

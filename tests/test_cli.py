@@ -71,7 +71,9 @@ def test_check_json_document() -> None:
         "results",
         "totals",
         "refine",
+        "warnings",
     }
+    assert document["warnings"] == []  # the sample's identity facts agree
     assert document["schema_version"] == 1 and document["tool_version"] == __version__
     assert document["as_of"] == "2022-06-30"  # the profile's application_date
     assert document["policy"]["in_force"] is True

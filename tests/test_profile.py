@@ -15,6 +15,7 @@ from subsidy_cli.profile.creditcode import (
     ALPHABET,
     check_character,
     is_valid,
+    read_code,
     validate_credit_code,
     weighted_check_character,
 )
@@ -81,15 +82,18 @@ def test_lists_and_dates() -> None:
 
 
 def test_credit_code() -> None:
+    """A code informs, never blocks: a bad one is kept, with a warning (and never a "corrected" character)."""
     assert validate_credit_code("91350100m000100y43") == "91350100M000100Y43"
+    assert read_code("91350100M000100Y43").notices == ()
     assert check_character("91320583MA1MXK8P0") == "F"
-    with pytest.raises(ValueError, match="has 17 characters"):
-        validate_credit_code("91350100M000100Y4")
-    with pytest.raises(ValueError, match="contains 'I'"):
-        validate_credit_code("91350100M000100YI3")
-    with pytest.raises(ValueError, match="fails the GB 32100-2015 check") as failed:
-        validate_credit_code("91350100M000100Y44")
-    assert "should be" not in str(failed.value)  # no "corrected" character: it would invite a made-up code
+    for code, kind, message in [
+        ("91350100M000100Y4", "length", "has 17 characters"),
+        ("91350100M000100YI3", "characters", "contains 'I'"),
+        ("91350100M000100Y44", "check_character", "fails the GB 32100-2015 check"),
+    ]:
+        (notice,) = read_code(code).notices
+        assert (notice.key, notice.kind) == ("credit_code", kind) and message in notice.message
+        assert "should be" not in notice.message and validate_credit_code(code) == code
 
 
 @given(st.text(alphabet=ALPHABET, min_size=17, max_size=17))
@@ -102,8 +106,9 @@ def test_fast_credit_code_test_agrees_with_the_validator(text: str, fix_check: b
     if fix_check and len(text) == 18 and all(c in ALPHABET for c in text[:17]):
         text = text[:17] + check_character(text[:17])
     try:
-        printed = validate_credit_code(text) == text
-    except ValueError:
+        reading = read_code(text)
+        printed = reading.code == text and not reading.notices
+    except ValueError:  # a resident identity number
         printed = False
     assert is_valid(text) == printed
 
@@ -217,9 +222,9 @@ ROLES_ZH = (
         ),
         ({"name": 5}, "name: 5 is not text", "name: 5 不是文本"),
         (
-            {"name": "x", "credit_code": "91350100M000100Y44"},
-            "credit_code: '91350100M000100Y44' fails the GB 32100-2015",
-            "credit_code: ",
+            {"name": "x", "credit_code": "32058319900101123X"},
+            "credit_code: 3205**********123X is a resident identity number, not a credit code",
+            "credit_code: 3205**********123X 是居民身份证号码，不是统一社会信用代码",
         ),
         ({"district": "昆山"}, "name: is required", "name: 必填；请填写企业名称"),
     ],
@@ -248,7 +253,7 @@ def test_keys_table_matches_the_model() -> None:
     [
         {"name": "甲", "district": "昆山", "roles": "manufacturer;service_provider", "retrofit_loan_cny": "5,000万"},
         {"name": "甲", "sme": "maybe", "distrct": "昆山", "cloud_star_level": 7, "application_date": "2022/6/30"},
-        {"district": "昆山", "credit_code": "91350100M000100Y44"},
+        {"district": "昆山", "credit_code": "32058319900101123X"},
         {"name": "乙", "recognitions": [], "flexible_experts": ""},
     ],
 )

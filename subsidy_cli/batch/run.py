@@ -27,21 +27,34 @@ from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, cast
 
 from subsidy_cli import i18n
-from subsidy_cli.batch.blocks import Block, read_block
-from subsidy_cli.batch.csvio import BadRow, InputError, apply_units, neutralise, safe_cell, safe_cells, visible_row
+from subsidy_cli.batch.blocks import Block, RowBlock, read_block
+from subsidy_cli.batch.csvio import (
+    ENCODING_NAMES,
+    BadRow,
+    InputError,
+    apply_units,
+    neutralise,
+    other_encoding,
+    safe_cell,
+    safe_cells,
+    visible_row,
+)
 from subsidy_cli.batch.job import Job
 from subsidy_cli.batch.rowscore import Memo, RowScorer, Scored, lookup
 from subsidy_cli.engine.assess import evaluation_date
 from subsidy_cli.engine.compiled import Judge
+from subsidy_cli.errors import Notice
 from subsidy_cli.output.files import spool_folder
 from subsidy_cli.output.formats import Documents
 from subsidy_cli.output.summary import Stats, best_status
+from subsidy_cli.profile import controls
+from subsidy_cli.profile.creditcode import shown_code
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.version import __version__
 
 _FLUSH = 1 << 20  # characters of output held before they are written
-FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
+FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors", "row_warnings")
 TOTAL_COLUMNS = ("eligible_cash_max_cny", "potential_cash_max_cny")
 AUDIT_COLUMNS = ("rules_sha256", "tool_version")  # which rules scored the row, for the audit trail
 LONG_COLUMNS = (*FIXED_COLUMNS, "benefit", "status", "max_award_cny", "min_award_cny", *AUDIT_COLUMNS)
@@ -89,6 +102,7 @@ class ChunkWriter:
         self.district_column = keys.index("district") if placed else None
         self.intervals = Memo()  # date text -> (the interval of change dates it falls in, the date)
         self.places = Memo()  # district text -> (the district, where the rules single it out, else None,)
+        self.warning_cells = Memo()  # a row's warnings -> their output cell
 
     def _scorer(self, date: dt.date, district: str | None) -> RowScorer:
         key = self.job.rules.key(date, district)
@@ -115,14 +129,27 @@ class ChunkWriter:
         return self.scorers.get((interval[0], place[0])) or self._scorer(interval[1], place[0])
 
     def run_block(self, block: Block, out: BinaryIO) -> Stats:
-        """Decode, read and score one block of input, writing its output to ``out`` (UTF-8)."""
+        """Decode, read and score one block of input, writing its output to ``out`` (UTF-8); the messages in the
+        rows are in the job's language. The stats count the rows read in each encoding."""
+        previous = i18n.active()
+        i18n.use(self.job.lang)
         try:
-            lines, rows, bad_bytes = read_block(block, self.job.encoding)
-        except InputError as exc:
-            raise InputError(f"{self.job.source}: {exc}") from None
-        apply_units(rows, self.job.header)
-        stats = self.run(lines, rows, bad_bytes, out)
+            try:
+                read = read_block(block, self.job.encoding)
+            except InputError as exc:
+                raise InputError(f"{self.job.source}: {exc}") from None
+            apply_units(read.rows, self.job.header)
+            stats = self.run(read.lines, read.rows, read.bad_bytes, out, read.cleaned)
+        finally:
+            i18n.use(previous)
         stats.input_bytes = len(block.data)
+        if not isinstance(block, RowBlock):  # a workbook's cells have no encoding
+            main = self.job.encoding.lower()
+            stats.encodings[ENCODING_NAMES.get(main, main)] += len(read.rows) - len(read.other_lines)
+            if read.other_lines:
+                other = other_encoding(main) or ""
+                stats.encodings[ENCODING_NAMES.get(other, other)] += len(read.other_lines)
+                stats.encoding_lines = read.other_lines[:20]
         return stats
 
     def score(self, rows: list[list[str]], check_bytes: bool, stats: Stats, detail: bool = False) -> Scored:
@@ -150,11 +177,19 @@ class ChunkWriter:
             ],
         )
 
-    def run(self, lines: list[int], rows: list[list[str]], check_bytes: bool, out: BinaryIO) -> Stats:
+    def run(
+        self,
+        lines: list[int],
+        rows: list[list[str]],
+        check_bytes: bool,
+        out: BinaryIO,
+        cleaned: dict[int, list[tuple[int, str]]] | None = None,
+    ) -> Stats:
         """One chunk of rows written to ``out`` (UTF-8). Valid rows are joined by hand, as bytes: their computed
         cells (statuses and amounts) never need quoting, and csv.writer costs more than the scoring on an
-        89-cell row; only the name and credit code need encoding. Rows that are not all valid, ``--long`` and
-        JSONL are written as they are made, a few at a time, so that memory does not grow with the output."""
+        89-cell row; only the name, credit code and warnings need encoding. Rows that are not all valid,
+        ``--long`` and JSONL are written as they are made, a few at a time, so that memory does not grow with the
+        output. ``cleaned``: per row position, the cells control characters were taken out of (a warning each)."""
         stats = Stats.empty(len(self.benefits))
         stats.rows = len(rows)
         width = self.width
@@ -163,12 +198,23 @@ class ChunkWriter:
         else:  # a BadRow of a workbook keeps its cells, so has the width: it is not scored either
             whole = [row for row in rows if len(row) == width and not isinstance(row, BadRow)]
         scored = self.score(whole, check_bytes, stats)
+        taken = self._control_notices(cleaned) if cleaned else {}
         jsonl = self.job.output_format == "jsonl"
         audit = self.audit
         all_valid = len(whole) == len(rows) and not scored.problems
         if all_valid and not (jsonl or self.job.long):  # the common case, at speed
             names, codes = safe_cells(scored.names), scored.codes  # valid credit codes need no care
-            heads = [f"{line},{name},{code},valid,," for line, name, code in zip(lines, names, codes, strict=True)]
+            warned = _joined(taken, scored.warnings)
+            if warned:
+                shown = [""] * len(lines)
+                for position, notices in warned.items():
+                    shown[position] = self._warning_cell(notices)
+                heads = [
+                    f"{line},{name},{code},valid,,{warnings},"
+                    for line, name, code, warnings in zip(lines, names, codes, shown, strict=True)
+                ]
+            else:
+                heads = [f"{line},{name},{code},valid,,," for line, name, code in zip(lines, names, codes, strict=True)]
             data = "\x00".join(heads).encode().split(b"\x00")  # one encoding for the chunk, unless a name has NUL
             if len(data) != len(heads):
                 data = [head.encode() for head in heads]
@@ -180,25 +226,27 @@ class ChunkWriter:
         write = buffer.write
         position = -1
         identity = (self.name_index, self.code_index)
-        for line, row in zip(lines, rows, strict=True):
+        for at, (line, row) in enumerate(zip(lines, rows, strict=True)):
             if buffer.tell() > _FLUSH:
                 out.write(buffer.getvalue().encode())
                 buffer.seek(0)
                 buffer.truncate()
             shown = visible_row(row) if check_bytes else row  # bytes the encoding could not read: \ufffd[xx]
             name, code = (shown[i].strip() if i is not None and i < len(shown) else "" for i in identity)
+            notices = taken.get(at, [])
             if len(row) != width or isinstance(row, BadRow):
                 problem = row.error if isinstance(row, BadRow) else self.scorer.ragged(shown)
-                self._invalid(line, name, code, [problem], shown, buffer, stats)
+                self._invalid(line, name, code, [problem], notices, shown, buffer, stats)
                 continue
             position += 1
+            notices = notices + scored.warnings.get(position, [])
             problems = scored.problems.get(position)
             if problems:
-                self._invalid(line, name, code, problems, shown, buffer, stats)
+                self._invalid(line, name, code, problems, notices, shown, buffer, stats)
                 continue
-            head = f"{line},{safe_cell(name)},{safe_cell(code)},valid,"
+            head = f"{line},{safe_cell(name)},{safe_cell(code)},valid,,{self._warning_cell(notices)}"
             if jsonl:
-                self._jsonl(line, self.scorer.values(row), buffer, stats)
+                self._jsonl(line, self.scorer.values(row), notices, buffer, stats)
             elif scored.longs is not None:
                 cells = scored.longs[position]
                 assert cells is not None  # a valid row
@@ -212,9 +260,23 @@ class ChunkWriter:
         return stats
 
     def _invalid(
-        self, line: int, name: str, code: str, errors: list[str], row: list[str], buffer: io.StringIO, stats: Stats
+        self,
+        line: int,
+        name: str,
+        code: str,
+        errors: list[str],
+        notices: list[Notice],
+        row: list[str],
+        buffer: io.StringIO,
+        stats: Stats,
     ) -> None:
+        """An invalid row: its errors and warnings, no results. A resident identity number in the credit-code
+        column is masked wherever the row is written."""
         stats.invalid += 1
+        code = shown_code(code)
+        at = self.code_index
+        if at is not None and at < len(row) and row[at]:
+            row = [*row[:at], shown_code(row[at]), *row[at + 1 :]]
         if self.job.output_format == "jsonl":
             cells = self.job.header.cells
             document = {
@@ -223,21 +285,49 @@ class ChunkWriter:
                 "rules_sha256": self.catalog.rules_sha256,
                 "tool_version": __version__,
                 "row_errors": errors,
+                "row_warnings": [str(notice) for notice in notices],
                 "input": dict(zip(cells, row, strict=False)),
                 "extra_cells": row[len(cells) :],
             }
             buffer.write(json.dumps(document, ensure_ascii=False) + "\n")
             return
         head = [str(line), neutralise(name), neutralise(code), "invalid", neutralise("; ".join(errors))]
+        head.append(neutralise(_words(notices)))
         blank = 4 if self.job.long else 2 * len(self.benefits) + 2
         csv.writer(buffer, lineterminator="\r\n").writerow(head + [""] * blank + self.audit.split(","))
 
-    def _jsonl(self, line: int, values: dict[str, Any], buffer: io.StringIO, stats: Stats) -> None:
-        """One valid row's document (as ``check --format json`` gives it, after its line and row status),
-        counted into ``stats``."""
+    def _warning_cell(self, notices: list[Notice]) -> str:
+        """A row's warnings as their CSV cell (``_words``, made safe), remembered: rows share them."""
+        key = tuple(notices)
+        found = self.warning_cells.get(key)
+        if found is None:
+            found = self.warning_cells.remember(key, safe_cell(_words(notices)))
+        return str(found)
+
+    def _control_notices(self, cleaned: dict[int, list[tuple[int, str]]]) -> dict[int, list[Notice]]:
+        """Per row position, a warning for each cell control characters were taken out of."""
+        cells, keys = self.job.header.cells, self.job.header.keys
+        found: dict[int, list[Notice]] = {}
+        for position, taken in cleaned.items():
+            found[position] = [
+                controls.notice(
+                    removed,
+                    keys[index] if index < len(keys) else None,
+                    cells[index] if index < len(cells) and cells[index].strip() else f"column {index + 1}",
+                )
+                for index, removed in taken
+            ]
+        return found
+
+    def _jsonl(
+        self, line: int, values: dict[str, Any], notices: list[Notice], buffer: io.StringIO, stats: Stats
+    ) -> None:
+        """One valid row's document (as ``check --format json`` gives it, after its line, row status and row
+        warnings), counted into ``stats``."""
         profile = Profile(**values)
         date = evaluation_date(profile, self.job.as_of, self.job.today)
-        text, verdict = self.documents.json(profile, date, {"line": line, "row_status": "valid"})
+        head = {"line": line, "row_status": "valid", "row_warnings": [str(notice) for notice in notices]}
+        text, verdict = self.documents.json(profile, date, head, notices)
         for index, (status, high) in enumerate(zip(verdict.statuses, verdict.max_awards, strict=True)):
             stats.status_firms[status][index] += 1
             if status == "eligible":
@@ -250,6 +340,21 @@ class ChunkWriter:
         stats.add_district(profile.district or "", 1, verdict.eligible_cash_max, verdict.potential_cash_max)
         stats.blank.update(key for key in KEYS if key not in ("name", "credit_code") and values.get(key) is None)
         buffer.write(text + "\n")
+
+
+def _joined(first: dict[int, list[Notice]], second: dict[int, list[Notice]]) -> dict[int, list[Notice]]:
+    """Two sets of warnings by row position, together (``first``'s of a row before ``second``'s)."""
+    if not first:
+        return second
+    joined = {position: list(notices) for position, notices in first.items()}
+    for position, notices in second.items():
+        joined.setdefault(position, []).extend(notices)
+    return joined
+
+
+def _words(notices: list[Notice]) -> str:
+    """A row's warnings in one cell, as its errors are: ``heading: message; heading: message``."""
+    return "; ".join(map(str, notices))
 
 
 # -- running it ----------------------------------------------------------------------------------------------------

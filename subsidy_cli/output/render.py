@@ -249,6 +249,8 @@ def assessment(
             console,
             tr(lang, "No eligible, to-confirm, potential or needs-info lines; add --all to see every line."),
         )
+    for warning in assessment.warnings:  # identity facts that do not add up: they decide nothing, but tell
+        console.print(_t(console, tr(lang, "Warning: {warning}", warning=str(warning)), "yellow"))
     if explain_lines:
         for result in shown:
             _explain(console, result, profile, lang)
@@ -542,6 +544,23 @@ def batch_progress(total_bytes: int | None = None) -> Iterator[Callable[[int, in
         yield lambda rows, done: progress.update(task, completed=done, rows=rows)
 
 
+def _encodings(console: Console, stats: BatchStats, lang: str) -> None:
+    """How many rows were read in which encoding, when a file held rows of two (rows pasted in from another
+    program), with the first lines of those in the file's other encoding."""
+    counts = [(name, rows) for name, rows in stats.encodings.most_common() if rows]
+    if len(counts) < 2:
+        return
+    others = sum(rows for _, rows in counts[1:])
+    where = ", ".join(map(str, stats.encoding_lines[:5])) + (", ..." if others > 5 else "")
+    line = tr(
+        lang,
+        "rows by encoding: {counts}; each read in its own (line {where})",
+        counts=tr(lang, ", ").join(f"{rows:,} {name}" for name, rows in counts),
+        where=where,
+    )
+    console.print(_t(console, line))
+
+
 def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds: float, lang: str) -> None:
     """Rows read, scored and invalid, the time taken, and per line the eligible firms and their awards."""
     scored = stats.rows - stats.invalid
@@ -565,6 +584,7 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
             "bold",
         )
     )
+    _encodings(console, stats, lang)
     if not stats.eligible_firms or not any(stats.eligible_firms):
         return
     table = Table(box=_box(console), title_justify="left")

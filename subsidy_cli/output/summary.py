@@ -40,6 +40,8 @@ class Stats:
     best: Counter[str] = field(default_factory=Counter)
     districts: dict[str, list[int | Decimal]] = field(default_factory=dict)
     blank: Counter[str] = field(default_factory=Counter)
+    encodings: Counter[str] = field(default_factory=Counter)  # rows read in each encoding (CSV input), by its name
+    encoding_lines: list[int] = field(default_factory=list)  # the first lines of rows read in the file's other one
 
     @classmethod
     def empty(cls, lines: int) -> Stats:
@@ -84,5 +86,7 @@ class Stats:
             self.potential_sums[i] += total
         self.best.update(other.best)
         self.blank.update(other.blank)
+        self.encodings.update(other.encodings)
+        self.encoding_lines += other.encoding_lines[: max(0, 20 - len(self.encoding_lines))]
         for district, (firms, eligible, potential) in other.districts.items():
             self.add_district(district, int(firms), Decimal(eligible), Decimal(potential))

@@ -12,6 +12,7 @@ from typing import Any
 from subsidy_cli import tomlfile
 from subsidy_cli.errors import Problem
 from subsidy_cli.i18n import N_, _, os_reason
+from subsidy_cli.profile import controls
 from subsidy_cli.profile.keys import (
     KEYS,
     Profile,
@@ -177,15 +178,24 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def load_profile(source: str, overrides: dict[str, Any] | None = None, notes: list[str] | None = None) -> Profile:
+def load_profile(
+    source: str,
+    overrides: dict[str, Any] | None = None,
+    notes: list[str] | None = None,
+    given: dict[str, Any] | None = None,
+) -> Profile:
     """A profile file with ``--set`` values (already parsed; None makes a key unknown) laid over it; ``notes``
-    gets a line when the file's encoding was not plain UTF-8 (see ``read_profile_data``)."""
+    gets a line when the file's encoding was not plain UTF-8 (see ``read_profile_data``); ``given``, when passed,
+    gets the key/values as written (for the warnings only they can give, such as the marks a spreadsheet put
+    around a credit code: ``identity.profile_warnings``)."""
     data, name = read_profile_data(source, notes)
     for key, value in (overrides or {}).items():
         if value is None:
             data.pop(key, None)
         else:
             data[key] = value
+    if given is not None:
+        given.update(data)
     return build_profile(data, name)
 
 
@@ -194,6 +204,7 @@ def build_overrides(pairs: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, text in parse_overrides(pairs).items():
+        text = controls.clean(text)[0]  # the one rule for control characters (profile.controls)
         if unknown_text(key, text):  # blank, or "-", "/", "无", "N/A"...: unknown
             values[key] = None
             continue

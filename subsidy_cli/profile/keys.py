@@ -22,6 +22,7 @@ from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 from subsidy_cli.errors import Problem, SubsidyError
 from subsidy_cli.i18n import NP_, _, active, trp
+from subsidy_cli.profile import controls
 from subsidy_cli.profile.creditcode import validate_credit_code
 from subsidy_cli.profile.districts import accepted_forms, ambiguity, lookup_district
 from subsidy_cli.profile.synonyms import SYNONYMS
@@ -173,9 +174,12 @@ class KeySpec:
     def validate(self, value: object) -> Any:
         """The field validator: empty text, a placeholder (``-``, ``/``, ``无``, ``N/A``...: see
         ``values.is_placeholder``; in a list ``无`` is the empty list) or None is unknown (``None``); anything
-        else goes to ``parse``. A name is never a placeholder."""
+        else goes to ``parse``, control characters in text cleaned first (``profile.controls``). A name is never
+        a placeholder."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
+        if isinstance(value, str) and controls.has_controls(value):  # the one rule: see profile.controls
+            value = controls.clean(value)[0]
         if self.name != "name" and is_placeholder(value, listing=self.type == "multi"):
             return None
         return self.parse(value)
@@ -333,6 +337,12 @@ _DISTRICT_NAMES_SHORT = ["张家港", "常熟", "太仓", "昆山", "吴江", "�
 
 
 def _credit(value: object) -> str:
+    """A credit code as kept for the firm (see ``creditcode.read_code``): it informs, never blocks, so a code
+    that fails its check or looks damaged is kept with warnings (``identity.profile_warnings``); a number (a
+    JSON or TOML number, as a spreadsheet may have turned the code into) is read as its text. Only a resident
+    identity number is refused (``PersonalNumber``)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        value = str(value)
     if not isinstance(value, str):
         raise ValueError(_("{value} is not text; a credit code has 18 characters", value=quote(value)))
     return validate_credit_code(value if value.isascii() else normalise_text(value))  # see creditcode
