@@ -14,7 +14,10 @@ from subsidy_cli.output.formats import neutralise
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = str(ROOT / "samples" / "kunshan-parts-sme.toml")
 ENV = {"COLUMNS": "200", "NO_COLOR": "1", "SUBSIDY_LANG": "en", "LANG": "C.UTF-8"}
-LAYER = '[layer]\nname = "x"\n[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nfrom = 2022-01-01\nvalue = {value}\nsource = "s"\n'
+LAYER = (
+    '[layer]\nname = "x"\n[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nfrom = 2022-01-01\nvalue = {value}\n'
+    'source = "s"\n'
+)
 
 
 def run(*args: str) -> tuple[int, str, str]:
