@@ -11,9 +11,11 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import TYPE_CHECKING, TextIO
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 from rich.text import Text
@@ -26,7 +28,7 @@ from subsidy_cli.output.summary import Stats as BatchStats
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.catalog import Benefit, Catalog
-from subsidy_cli.words import money, pick
+from subsidy_cli.words import money, money_sum, pick
 
 if TYPE_CHECKING:
     from subsidy_cli.rules.layers import Rules
@@ -379,7 +381,14 @@ def batch_progress(total_bytes: int | None = None) -> Iterator[Callable[[int, in
 
 
 def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds: float, lang: str) -> None:
-    """Rows read, scored and invalid, the time taken, and per line the eligible firms and their awards."""
+    """The summary of a batch run for people (on stderr): rows read, scored and invalid and the time taken; the
+    firms judged outside the policy's window, if any; firms with an eligible line and the grand totals; per line
+    the firms of the statuses that call for action (and eligible if in force, where some firms were judged
+    outside the window), the sum of their maximum awards and the eligible firms against the annual quota; per
+    district the firms and their totals. Large sums in 万元/亿元 in Chinese."""
+    from subsidy_cli.output.summary import summary_document
+
+    document = summary_document(catalog, stats, lang)
     scored = stats.rows - stats.invalid
     skipped = ""
     if stats.skipped:
@@ -401,23 +410,123 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
             "bold",
         )
     )
-    if not stats.eligible_firms or not any(stats.eligible_firms):
+    outside = stats.out_of_window
+    if outside:
+        policy = catalog.policy
+        console.print(
+            _t(
+                console,
+                tr(
+                    lang,
+                    "{firms:,} of {scored:,} firms were judged on a date outside the policy's window ({start} to "
+                    "{end}): their lines read expired (or not yet in force). The columns of statuses and totals if in "
+                    "force show what they would have received had the policy been in force; --as-of {end} judges "
+                    "every firm on its last day in force.",
+                    firms=outside,
+                    scored=scored,
+                    start=policy.valid_from.isoformat(),
+                    end=policy.valid_until.isoformat(),
+                ),
+                "magenta",
+            )
+        )
+    if not scored:
         return
-    table = Table(box=_box(console), title_justify="left")
+    totals = document["totals"]
+    line = tr(
+        lang,
+        "Firms with an eligible line: {firms:,} of {scored:,}; eligible cash at most {eligible} in all, potential "
+        "cash at most {potential}.",
+        firms=document["firms_with_eligible_line"],
+        scored=scored,
+        eligible=money_sum(Decimal(totals["eligible_cash_max_cny"]), lang),
+        potential=money_sum(Decimal(totals["potential_cash_max_cny"]), lang),
+    )
+    console.print(_t(console, line))
+    if outside:
+        line = tr(
+            lang,
+            "If in force: {firms:,} firms with an eligible line; eligible cash at most {eligible}, potential cash at "
+            "most {potential}.",
+            firms=document["firms_with_eligible_line_if_in_force"],
+            eligible=money_sum(Decimal(totals["eligible_cash_max_if_in_force_cny"]), lang),
+            potential=money_sum(Decimal(totals["potential_cash_max_if_in_force_cny"]), lang),
+        )
+        console.print(_t(console, line))
+    _batch_lines(console, document, bool(outside), lang)
+    _batch_districts(console, document, bool(outside), lang)
+
+
+def _batch_lines(console: Console, document: dict[str, Any], outside: bool, lang: str) -> None:
+    """Per line with firms to act on: firms eligible, potential, needing information and to confirm, and the sum
+    of the maxima of the eligible firms; then, per line with an annual quota, the eligible firms against it.
+    Where some firms were judged outside the policy's window (``outside``), by the statuses if in force (the
+    same as the statuses for the others)."""
+    acting = ("eligible", "potential", "needs_info", "to_confirm")
+    firms = "firms_if_in_force" if outside else "firms"
+    rows = [line for line in document["lines"] if any(line[firms][status] for status in acting)]
+    caption = tr(lang, "Statuses if in force.") if outside else None
+    if rows:
+        table = Table(box=_box(console), title_justify="left", caption=caption, caption_justify="left")
+        table.add_column(_t(console, tr(lang, "ID")), no_wrap=True)
+        table.add_column(_t(console, tr(lang, "Benefit")), ratio=1, min_width=12, overflow="fold")
+        headers = [*(explain.status_word(status, lang) for status in acting), tr(lang, "Sum of max awards")]
+        table_rows = []
+        for line in rows:
+            total = Decimal(line["eligible_max_sum_if_in_force_cny" if outside else "eligible_max_sum_cny"])
+            counts = (f"{line[firms][status]:,}" for status in acting)
+            table_rows.append([line["benefit"], line["title"], *counts, money_sum(total, lang) if total else "-"])
+        for place, header in enumerate(headers, start=2):  # numbers are never broken nor cut: as wide as the widest
+            widest = max(cell_len(_safe(console, cells[place])) for cells in table_rows)
+            table.add_column(_t(console, header), justify="right", width=max(widest, _longest_word(console, header)))
+        for cells in table_rows:
+            table.add_row(*(_t(console, cell) for cell in cells))
+        console.print(table)
+    quoted = [line for line in document["lines"] if line["quota"]]
+    if not quoted:
+        return
+    table = Table(box=_box(console), title_justify="left", caption=caption, caption_justify="left")
+    table.add_column(_t(console, tr(lang, "ID")), no_wrap=True)
+    table.add_column(_t(console, tr(lang, "Benefit")), ratio=1, min_width=12, overflow="fold")
+    table.add_column(_t(console, explain.status_word("eligible", lang)), justify="right")
+    table.add_column(_t(console, tr(lang, "Annual quota")), ratio=1, overflow="fold")
+    table.add_column(_t(console, tr(lang, "Share")), justify="right", min_width=4)
+    for line in quoted:
+        quota = line["quota"]
+        share = f"{100 * quota['share']:.0f}%" + (" " + tr(lang, "over") if quota["over"] else "")
+        cells = [line["benefit"], line["title"], f"{quota['eligible_if_in_force']:,}", quota["text"], share]
+        table.add_row(*(_t(console, cell) for cell in cells))
+    console.print(table)
+
+
+def _longest_word(console: Console, text: str) -> int:
+    """The width of the widest word of ``text`` (a heading wraps between words)."""
+    return max((cell_len(_safe(console, word)) for word in text.split()), default=0)
+
+
+def _batch_districts(console: Console, document: dict[str, Any], outside: bool, lang: str) -> None:
+    """Per district: firms, firms with an eligible line, and their eligible and potential cash totals (if in force,
+    where some firms were judged outside the policy's window)."""
+    if not document["districts"]:
+        return
+    more = "_if_in_force" if outside else ""
+    caption = tr(lang, "Statuses if in force.") if outside else None
+    table = Table(box=_box(console), title_justify="left", caption=caption, caption_justify="left")
     columns: tuple[tuple[str, JustifyMethod], ...] = (
-        (tr(lang, "ID"), "left"),
-        (tr(lang, "Benefit"), "left"),
-        (tr(lang, "Eligible firms"), "right"),
-        (tr(lang, "Sum of max awards"), "right"),
+        (tr(lang, "District"), "left"),
+        (tr(lang, "Firms"), "right"),
+        (tr(lang, "With an eligible line"), "right"),
+        (tr(lang, "Eligible cash, at most"), "right"),
+        (tr(lang, "Potential cash, at most"), "right"),
     )
     for header, justify in columns:
         table.add_column(_t(console, header), justify=justify)
-    for benefit, firms, total in zip(catalog.benefits, stats.eligible_firms, stats.eligible_sums, strict=True):
-        if firms:
-            table.add_row(
-                _t(console, benefit.id),
-                _t(console, benefit.title(lang)),
-                _t(console, f"{firms:,}"),
-                _t(console, money(total, lang) if total else "-"),
-            )
+    for place in document["districts"]:
+        table.add_row(
+            _t(console, place["label"]),
+            _t(console, f"{place['firms']:,}"),
+            _t(console, f"{place['firms_with_eligible_line' + more]:,}"),
+            _t(console, money_sum(Decimal(place[f"eligible_cash_max{more}_cny"]), lang)),
+            _t(console, money_sum(Decimal(place[f"potential_cash_max{more}_cny"]), lang)),
+        )
     console.print(table)
