@@ -526,7 +526,7 @@ def batch(
     if summary_path is not None:
         from subsidy_cli.output.summary import check_summary_file
 
-        check_summary_file(summary_path, source, output, report_path)
+        check_summary_file(summary_path, source, output, report_path, lang=language)
     if workbook.is_workbook(source):
         firms: runner.FirmsInput = workbook.open_firms(source, sheet, ignore_unknown_columns, output, fixed)
     else:

@@ -18,7 +18,7 @@ from typing import Any
 from subsidy_cli.engine.explain import STATUS_WORDS, quota_words
 from subsidy_cli.engine.status import STATUSES
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
-from subsidy_cli.i18n import N_, _, tr
+from subsidy_cli.i18n import N_, _, active, tr
 from subsidy_cli.profile.keys import KEYS, choice_label, parse_value
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.version import __version__
@@ -405,22 +405,25 @@ def summary_rows(document: dict[str, Any], excel: bool, lang: str) -> list[list[
     return rows
 
 
-def check_summary_file(path: str, *inputs: str | None) -> None:
+def check_summary_file(path: str, *inputs: str | None, lang: str | None = None) -> None:
     """The summary file's path before a batch runs: ``.json`` or ``.csv``, and none of ``inputs`` (the firms, the
-    results). Raises ``SubsidyError`` (exit 2)."""
+    results). Raises ``SubsidyError`` (exit 2), its message in ``lang`` (default: the active language)."""
+    lang = lang or active()
     if Path(path).suffix.lower() not in SUMMARY_SUFFIXES:
         raise SubsidyError(
             Problem(
-                _("is not a .json or .csv file"),
+                tr(lang, "is not a .json or .csv file"),
                 file=path,
-                hint=_("name it summary.json or summary.csv"),
+                hint=tr(lang, "name it summary.json or summary.csv"),
             ),
             EXIT_USAGE,
         )
     for other in inputs:
         if other is not None and other != "-" and _same(path, other):
             raise SubsidyError(
-                Problem(_("is also the firms or results file"), file=path, hint=_("choose another name")),
+                Problem(
+                    tr(lang, "is also the firms or results file"), file=path, hint=tr(lang, "choose another name")
+                ),
                 EXIT_USAGE,
             )
 
