@@ -15,6 +15,14 @@ remembered per block, and rows whose blocks have the same parts share a "group" 
 Amounts that depend on a row's own figures are filled in per row, remembered per figure text. Output
 cells are kept as UTF-8 bytes, ready to write.
 
+The cells after the audit columns come from the same memories. A part also knows its statuses if in force (its
+"twin": the same block with every expired line at its status if in force), so a group judged outside the
+window has a twin group whose cells and totals are those in force. The facts still missing are the keys the
+lines needing information (or eligible ones) wait on: each cell left unknown sets its key's bit in a "waits"
+field of the masks (and a condition of several keys sets, per combination of classes, the bits of the keys it
+waits on), so a row's missing facts follow from its group's lines and its waits bits, remembered together.
+The minimum of an open-ended line (1b) comes with its maximum from the memory of amounts per figure text.
+
 Rows are dispatched to the scorer of their snapshot (``subsidy_cli.batch.run``); caps and exclusions
 across lines are applied to a row's cells after its statuses. Tests compare batch with check firm by
 firm. Every memory is bounded, so memory stays flat.
