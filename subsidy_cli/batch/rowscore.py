@@ -112,17 +112,15 @@ class _Part:
     start: int = 0  # the first line of the block
     statuses: tuple[str, ...] = ()  # per line of the block, its status (for the summary's counts)
     potential_highs: list[tuple[int, Decimal]] = field(default_factory=list)  # potential lines, fixed amount
-    settled: tuple[tuple[str, str, bool, bool, bool], ...] = ()  # what made it (its key in the memory of parts)
-    status_text: bytes = b""  # the statuses as written, each followed by a comma
-    candidates: int = 0  # lines that wait on facts when unknown (needs_info or eligible if in force), as bits
-    current: int = 0  # lines eligible, potential or needs_info (not expired), as bits
-    voids: int = 0  # lines whose figures cannot be paid on, as bits
+    settled: tuple[tuple[Status, Status, bool, bool, bool], ...] = ()  # what made it (its key in the memory of parts)
+    status_text: bytes | None = None  # the statuses as written, each followed by a comma (made when asked)
     expired: bool = False  # some line outside its window
     twin: _Part | None = None  # the same block judged in force (where a line is expired; see _twin_part)
     dynamic_bits: int = 0  # the lines whose amount the row decides, as bits
-    mins: list[bytes | tuple[str, int]] = field(default_factory=list)  # per open-ended line of the block (_Plan)
-    facts: int = 0  # candidates, voids among them and current ones among them, in three fields of line bits
-    relevant: int = 0  # the bits of the waits field that can name a missing fact of its candidates
+    mins: tuple[bytes | tuple[str, int], ...] = ()  # per open-ended line of the block (see _Plan)
+    plan: _Plan | None = None  # for a group in the window whose open-ended lines are all in this block
+    allowed: int = 0  # the bits of the waits field that name a missing fact where set (see _missing_words)
+    capped: int = 0  # its lines waiting on facts, not expired, that caps across lines hold, as bits
 
 
 @dataclass(eq=False, slots=True)
@@ -139,8 +137,8 @@ class Group:
     totals: bytes  # the two total cells when no amount the row decides counts towards them
     parts: tuple[_Part, ...]
     expired: bool = False  # some line outside its window
-    relevant: int = 0  # the bits of the waits field that can name a missing fact for these statuses
-    facts: int = 0  # what the facts still missing depend on, as in _Part
+    allowed: int = 0  # as in _Part, for every line
+    capped: int = 0
     twin: Group | None = None  # the group of the same rows judged in force (where a line is expired; see twin)
     plan: _Plan | None = None  # the cells after the missing facts (see RowScorer.extras)
 
@@ -153,7 +151,7 @@ class _Plan:
     whose amounts decide it); ``static`` when no cell depends on the row's figures."""
 
     static: bytes | None
-    mins: list[bytes | tuple[str, int]]
+    mins: tuple[bytes | tuple[str, int], ...]
     fixed: bytes | None  # the minima's cells, when no row's figure decides them
     statuses: bytes  # the statuses if in force; in the window, the empty cells of those and of their totals
     twin: Group | None  # None in the window (no line expired)
@@ -409,12 +407,7 @@ class RowScorer:
                 found = self.line_caps.setdefault(index_of[name], [])
                 if _KEY_ATOM[cap.at_most] not in found:
                     found.append(_KEY_ATOM[cap.at_most])
-        self.atom_reach = list(self.atom_lines)  # per bit of waits, every line that may wait on it
-        for atom, reads in enumerate(self.amount_reads):
-            self.atom_reach[atom] |= reads
-        for index, found in self.line_caps.items():
-            for atom in found:
-                self.atom_reach[atom] |= 1 << index
+        self.capped_lines = sum(1 << index for index in self.line_caps)  # lines that caps across lines hold
         fields = self.fields = _Fields(max(64, len(self.benefits)), len(self.atom_keys))
         self.sides = Memo(self._limit(_CACHE_LIMIT))
         self.unknown = {  # per key, what a cell left unknown gives: its conditions' outcomes, and its bit of waits
@@ -519,12 +512,10 @@ class RowScorer:
             masks = sum(bits << k * w for k in range(fields.count))
             self.blocks.append((masks, lines, Memo(self._limit(_CACHE_LIMIT))))
         # after the audit columns: the facts still missing, per lines that can wait on facts and facts left unknown
-        self.waiting = Memo(self._limit(4 * _GROUP_LIMIT))
-        self.relevance = Memo(
-            self._limit(_GROUP_LIMIT)
-        )  # lines that can wait on facts -> bits of waits that can matter
+        self.missing = Memo(self._limit(_CACHE_LIMIT))  # the facts missing (bits of waits) -> their cell
         self.fixed_low = [f"{low},".encode() for _, low, _ in self.fixed]
         self.blank_in_force = b"," * (len(self.benefits) + 2)  # the statuses if in force and their totals, empty
+        self.no_min_plan = _Plan(self.blank_in_force, (), b"", self.blank_in_force, None)  # in the window
         self.failures: dict[int, str] = {}
         # rows whose amounts they decide: their totals, and the totals' cells
         self.row_totals: dict[int, tuple[Decimal, Decimal, bytes]] = {}
@@ -905,13 +896,13 @@ class RowScorer:
                 slot = (index, key, self.amount_position[index], tuple(after), is_eligible, counts, is_potential)
                 slots.append(share(slot))
             group = Group(None, share(tuple(pieces[0])), slots, eligible, potential, totals, parts)
-        facts = relevant = 0
+        allowed = capped = 0
         for part in parts:
-            facts |= part.facts
-            relevant |= part.relevant
+            allowed |= part.allowed
+            capped |= part.capped
             if part.expired:
                 group.expired = True
-        group.facts, group.relevant = facts, relevant
+        group.allowed, group.capped = allowed, capped
         return group
 
     def _share(self, value: Any) -> Any:
@@ -956,17 +947,16 @@ class RowScorer:
         part = _Part(b"", [], [], Decimal(0), Decimal(0), [], [], [], start=lines.start)
         part.settled = statuses
         part.statuses = tuple(status for status, *_ in statuses)
-        words = []
+        candidates = current = voids = 0
         for index, (status, judged, known, void, early) in zip(lines, statuses, strict=True):
             bit = 1 << index
             word = self.not_yet if early and status == "expired" else self.word[status]
-            words.append(word)
-            if judged in ("needs_info", "eligible"):
-                part.candidates |= bit
+            if judged in ("needs_info", "eligible"):  # lines that wait on facts left unknown
+                candidates |= bit
             if status in ("eligible", "potential", "needs_info"):
-                part.current |= bit
+                current |= bit
             if void:
-                part.voids |= bit
+                voids |= bit
             if status == "expired":
                 part.expired = True
             high_cell, low_cell, high = self.fixed[index]
@@ -995,19 +985,33 @@ class RowScorer:
                 part.lines.append((word, high_cell, low_cell))
         part.text = "".join(f"{cell}," for cell in cells).encode()
         part.segments = part.text.split(_SLOT.encode())
+        mins: list[bytes | tuple[str, int]] = []
         for index in self.min_lines:  # the minimum of each open-ended line of the block, or where it comes from
             if index in lines:
                 if part.hidden >> index & 1:
-                    part.mins.append(b",")
+                    mins.append(b",")
                 elif part.dynamic_bits >> index & 1:
-                    part.mins.append((self.dynamic[index], self.amount_position[index]))
+                    mins.append((self.dynamic[index], self.amount_position[index]))
                 else:
-                    part.mins.append(self.fixed_low[index])
-        part.status_text = "".join(f"{word}," for word in words).encode()
-        w = self.fields.width
-        part.facts = part.candidates | (part.voids & part.candidates) << w | (part.current & part.candidates) << 2 * w
-        part.relevant = self.relevance.recall(part.candidates, self._relevant)
+                    mins.append(self.fixed_low[index])
+        if mins:
+            part.mins = tuple(mins)
+            fixed = None if any(isinstance(cell, tuple) for cell in mins) else b"".join(cast("list[bytes]", mins))
+            static = None if fixed is None else self.blank_in_force + fixed
+            part.plan = _Plan(static, part.mins, fixed, self.blank_in_force, None)
+        part.allowed = self._allowed(candidates, voids)
+        part.capped = candidates & current & self.capped_lines
         return part
+
+    def _status_text(self, part: _Part) -> bytes:
+        """A part's statuses as written, each followed by a comma (the statuses if in force of a twin)."""
+        if part.status_text is None:
+            words = [
+                self.not_yet if early and status == "expired" else self.word[status]
+                for status, _, _, _, early in part.settled
+            ]
+            part.status_text = "".join(f"{word}," for word in words).encode()
+        return part.status_text
 
     def _twin_part(self, part: _Part) -> _Part:
         """The part of the same block judged in force: every expired line with its status if in force."""
@@ -1103,51 +1107,63 @@ class RowScorer:
             for row, group in enumerate(groups)
         ]
         shift = self.fields.wait_shift
-        keys = [None if group is None else (group.facts, mask >> shift & group.relevant)
+        keys = [None if group is None else mask >> shift & group.allowed
                 for group, mask in zip(groups, parsed.masks, strict=True)]  # fmt: skip
-        return extras, lookup(self.waiting, keys, self._missing_text)
+        if self.capped_lines:  # lines that caps across lines hold wait on the caps' figures too
+            for row, group in enumerate(groups):
+                if group is not None and group.capped:
+                    keys[row] |= self._cap_atoms(group.capped, parsed.masks[row] >> shift)  # type: ignore[operator]
+        return extras, lookup(self.missing, keys, self._missing_words)
 
     def _district_of(self, parsed: Parsed, row: int) -> str:
         """A row's district cell as typed (the --set one, or ``""``, where no column gives it)."""
         where = self.district_index
         return parsed.columns[where][row] if where is not None else self.fixed_district
 
-    def _relevant(self, candidates: int) -> int:
-        """The bits of the waits field that can name a missing fact of these lines."""
-        return sum(1 << atom for atom, reach in enumerate(self.atom_reach) if reach & candidates)
+    def _allowed(self, candidates: int, voids: int) -> int:
+        """The bits of the waits field that name a missing fact where set, for these lines waiting on facts (and
+        those of them whose figures cannot be paid on): a key or condition one of them waits on, or a key its
+        amount reads."""
+        allowed = 0
+        for atom, lines in enumerate(self.atom_lines):
+            if lines & candidates:
+                allowed |= 1 << atom
+        for atom, lines in enumerate(self.amount_reads):  # (the first bits: one a key)
+            if lines & candidates & ~voids:
+                allowed |= 1 << atom
+        return allowed
 
-    def _missing_text(self, key: tuple[int, int] | None) -> bytes:
+    def _cap_atoms(self, capped: int, waits: int) -> int:
+        """The bits of the caps' figures that these capped lines wait on: all of a line's caps' figures, when none
+        is known (as ``check`` lists them)."""
+        found = 0
+        for index, atoms in self.line_caps.items():
+            if capped >> index & 1 and all(waits >> atom & 1 for atom in atoms):
+                for atom in atoms:
+                    found |= 1 << atom
+        return found
+
+    def _missing_words(self, atoms: int | None) -> bytes:
         """The facts a firm still has to give, as ``check`` lists them under "answer these to refine": the unknown
         keys that a line needing information, or an eligible one (judged as if in force), waits on (keys of its
         undecided conditions; of its amount, unless its figures cannot be paid on; of the caps across lines it
         is under, where none of their figures is known and it is not expired). Keys, or their labels for
-        people, in the order of the profile's keys. ``key``: those lines, those of them whose figures cannot be
-        paid on and those of them not expired (in three fields of line bits), and the bits of the waits field
-        set."""
-        if key is None:
+        people, in the order of the profile's keys. ``atoms``: those facts, as bits of the waits field."""
+        if not atoms:
             return b""
-        facts, waits = key
-        lines = (1 << self.fields.width) - 1
-        candidates, voids, current = facts & lines, facts >> self.fields.width & lines, facts >> 2 * self.fields.width
-        keys = len(_KEY_ORDER)
-        found = set()
-        bits = waits
-        while bits:
-            low = bits & -bits
-            atom = low.bit_length() - 1
-            bits ^= low
-            if self.atom_lines[atom] & candidates or (atom < keys and self.amount_reads[atom] & candidates & ~voids):
-                found.add(self.atom_keys[atom])
-        for index, atoms in self.line_caps.items():
-            if current >> index & 1 and all(waits >> atom & 1 for atom in atoms):
-                found.update(self.atom_keys[atom] for atom in atoms)
+        found = {self.atom_keys[atom] for atom in range(atoms.bit_length()) if atoms >> atom & 1}
         words = [self.fact_words[key] for key in _KEY_ORDER if key in found]
         return safe_cell(self.fact_separator.join(words)).encode()
 
     def _plan(self, group: Group) -> _Plan:
-        """What the rows of ``group`` write after the audit columns (see ``_Plan``), made once per group."""
+        """What the rows of ``group`` write after the audit columns (see ``_Plan``), made once per group; in the
+        window, the plan of the part holding its open-ended lines (or the scorer's, where it has none)."""
+        holders = [part for part in group.parts if part.mins]
+        if not group.expired and len(holders) <= 1:  # (the usual case: no group-specific cells)
+            plan = group.plan = holders[0].plan if holders else self.no_min_plan
+            return cast("_Plan", plan)
         mins: list[bytes | tuple[str, int]] = []
-        for part in group.parts:
+        for part in holders:
             mins += part.mins
         fixed = None if any(isinstance(cell, tuple) for cell in mins) else b"".join(cast("list[bytes]", mins))
         if not group.expired:  # in the window: the status columns say it all, the columns if in force are empty
@@ -1155,11 +1171,11 @@ class RowScorer:
             static = None if fixed is None else in_force + fixed
         else:
             twin = self.twin(group)
-            in_force = b"".join([part.status_text for part in twin.parts])
+            in_force = b"".join([self._status_text(part) for part in twin.parts])
             static = None
             if group.static is not None:  # no amount depends on the row (the minima neither), nor the twin's
                 static = b"".join((in_force, twin.totals, b",", fixed or b""))
-        plan = group.plan = _Plan(static, mins, fixed, in_force, twin)
+        plan = group.plan = _Plan(static, tuple(mins), fixed, in_force, twin)
         return plan
 
     def _dynamic_extra(self, group: Group, row: int, parsed: Parsed, stats: Stats) -> bytes:

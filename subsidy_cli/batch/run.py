@@ -161,7 +161,7 @@ class ChunkWriter:
         self.places = Memo()  # district text -> (the district, where the rules single it out, else None,)
         self.carry = carried(job.header)  # the input columns every output row carries
         self.scaled = [index for index, unit in enumerate(job.header.units) if unit]  # read in 万 or 亿
-        # cells after the audit columns: the facts still missing, the minima, the statuses if in force, the totals
+        # cells after the audit columns: the statuses if in force, their totals, the minima, the facts still missing
         self.more = 1 + len(open_ended(job.rules.first())) + len(self.benefits) + len(IN_FORCE_TOTAL_COLUMNS)
         self.valid_word = safe_cell(tr(job.lang, "valid")) if job.excel else "valid"
         self.invalid_word = tr(job.lang, "invalid") if job.excel else "invalid"
@@ -241,8 +241,8 @@ class ChunkWriter:
     ) -> Stats:
         """One chunk of rows written to ``out`` (UTF-8). Valid rows are joined by hand, as bytes: their computed
         cells (statuses and amounts) never need quoting, and csv.writer costs more than the scoring on an
-        89-cell row; only the name and credit code, and the input columns carried at the end, need care (made
-        safe column by column). Rows that are not all valid, ``--long`` and JSONL are written as they are made,
+        89-cell row; only the name and credit code, and the input columns carried at the end, need care (see
+        ``_inputs``). Rows that are not all valid, ``--long`` and JSONL are written as they are made,
         a few at a time, so that memory does not grow with the output. ``originals``: per column read in 万 or
         亿, its cells as typed (the rows hold them with the unit added); ``controls``: see ``_inputs``."""
         stats = Stats.empty(len(self.benefits))
@@ -292,7 +292,7 @@ class ChunkWriter:
                 self._invalid(line, name, code, problems, shown, given, buffer, stats)
                 continue
             head = f"{line},{safe_cell(name)},{safe_cell(code)},{self.valid_word},"
-            carried = ",".join(map(safe_cell, given))
+            as_given = ",".join(map(safe_cell, given))
             if jsonl:
                 self._jsonl(line, self.scorer.values(row), buffer, stats, given)
             elif scored.longs is not None:
@@ -300,12 +300,12 @@ class ChunkWriter:
                 assert cells is not None and scored.missing is not None  # a valid row
                 lacking = scored.missing[position].decode()
                 for benefit_id, (status, high, low, judged) in zip(self.ids, cells, strict=True):
-                    write(f"{head},{benefit_id},{status},{high},{low},{audit},{judged},{lacking},{carried}\r\n")
+                    write(f"{head},{benefit_id},{status},{high},{low},{audit},{judged},{lacking},{as_given}\r\n")
             else:
                 body, more = scored.bodies[position], cast("list[bytes]", scored.extras)[position]
                 lacking = cast("list[bytes]", scored.missing)[position].decode()
                 assert body is not None  # a valid row
-                write(f"{head},{body.decode()},{audit},{more.decode()}{lacking},{carried}\r\n")
+                write(f"{head},{body.decode()},{audit},{more.decode()}{lacking},{as_given}\r\n")
         out.write(buffer.getvalue().encode())
         return stats
 
