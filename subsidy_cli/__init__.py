@@ -38,17 +38,20 @@ def evaluate(
     ``profile`` is a :class:`subsidy_cli.profile.keys.Profile` or the raw keys of a profile file (values
     are parsed as in a file: ``"200万"``, ``"是"``, ...). ``as_of`` (a date or ``YYYY-MM-DD`` text) defaults
     to the profile's ``application_date``, else today. ``measures`` loads another catalogue file and
-    ``overlays`` layers county rules over it (as ``--overlay``); ``lang`` is ``"en"`` or ``"zh"``. The rules
-    are read on every call: to judge many firms, load them once with ``subsidy_cli.library.Evaluator``.
+    ``overlays`` layers county rules over it (as ``--overlay``); ``lang`` is ``"en"`` or ``"zh"``, for the
+    document and for the problems raised. The rules are read on every call: to judge many firms, load them once
+    with ``subsidy_cli.library.Evaluator``.
 
     Raises ``SubsidyError``: exit code 2 for an argument of the wrong type or value (a profile that is not a
     mapping, a bad date, an unknown language, overlays given as one text), ``ProfileError`` (1) for bad
     profile keys or values and ``CatalogError`` (1) for a broken measures or layer file.
     """
+    from subsidy_cli.i18n import using
     from subsidy_cli.library import Evaluator, check_arguments
 
     check_arguments(profile, as_of, lang, measures, overlays)
-    return Evaluator(measures, overlays or ()).evaluate(profile, as_of, lang=lang)
+    with using(lang):
+        return Evaluator(measures, overlays or ()).evaluate(profile, as_of, lang=lang)
 
 
 __all__ = ["__version__", "evaluate"]

@@ -20,20 +20,51 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
+from subsidy_cli import i18n
 from subsidy_cli.errors import EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, SubsidyError
+from subsidy_cli.helptext import language_of, localise_click, translated
+from subsidy_cli.i18n import N_, _
 from subsidy_cli.version import __version__
 
 if TYPE_CHECKING:
     import datetime as dt
 
     from subsidy_cli.engine.assess import Assessment
+    from subsidy_cli.output.report import Provenance
     from subsidy_cli.rules.layers import Rules
 
 
-class _Commands(TyperGroup):
+class _Localised:
+    """Help pages and usage errors in the run's language (see ``helptext``), for commands and the group."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with translated(self, ctx):
+            super().format_help(ctx, formatter)  # type: ignore[misc]
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix=_("Usage: "))
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with translated(self):
+            return str(super().get_short_help_str(limit))  # type: ignore[misc]
+
+
+class _Command(_Localised, TyperCommand):
+    """A command whose help page and usage errors are written in the run's language."""
+
+
+class _Commands(_Localised, TyperGroup):
     """The commands, each run inside the one place where errors become messages and exit codes."""
+
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        """Before Click reads anything, choose the run's language (``--lang``, else the environment), so that
+        help pages, usage errors and every message after them speak it."""
+        i18n.use(language_of(args))
+        localise_click()
+        return super().make_context(info_name, args, parent, **extra)
 
     def invoke(self, ctx: Any) -> Any:  # ctx: the Context of the Click that Typer bundles
         """Run the command; turn what it raises into messages on stderr and an exit code."""
@@ -43,7 +74,7 @@ class _Commands(TyperGroup):
             raise  # Typer's own: exits, --help, usage errors (exit 2, shown by Typer)
         except SubsidyError as exc:
             for line in exc.lines():
-                sys.stderr.write(f"error: {line}\n")
+                sys.stderr.write(_("error: {problem}", problem=line) + "\n")
             raise typer.Exit(exc.exit_code) from None
         except BrokenPipeError:
             _pipe_closed()
@@ -56,7 +87,12 @@ class _Commands(TyperGroup):
             if os.environ.get("SUBSIDY_DEBUG"):
                 raise
             sys.stderr.write(
-                f"internal error: {type(exc).__name__}: {exc} (set SUBSIDY_DEBUG=1 for details; please report this)\n"
+                _(
+                    "internal error: {kind}: {exc} (set SUBSIDY_DEBUG=1 for details; please report this)",
+                    kind=type(exc).__name__,
+                    exc=exc,
+                )
+                + "\n"
             )
             raise typer.Exit(EXIT_INTERNAL) from None
 
@@ -64,9 +100,11 @@ class _Commands(TyperGroup):
 app = typer.Typer(
     name="subsidy",
     cls=_Commands,
-    help="Eligibility and awards under Suzhou's 《关于推进制造业智能化改造和数字化转型的若干措施》 (2021-2023).\n\n"
-    "Exit codes: 0 done; 1 invalid profile or rules file (batch: some rows invalid); 2 usage error or "
-    "unreadable input; 70 internal error; 130 interrupted (batch: 143 SIGTERM, 129 SIGHUP); 141 output closed.",
+    help=N_(
+        "Eligibility and awards under Suzhou's 《关于推进制造业智能化改造和数字化转型的若干措施》 (2021-2023).\n\n"
+        "Exit codes: 0 done; 1 invalid profile or rules file (batch: some rows invalid); 2 usage error or "
+        "unreadable input; 70 internal error; 130 interrupted (batch: 143 SIGTERM, 129 SIGHUP); 141 output closed."
+    ),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -106,46 +144,51 @@ class Lang(StrEnum):
 
 MeasuresOption = Annotated[
     Path | None,
-    typer.Option("--measures", help="Load this measures file instead of the one shipped.", dir_okay=False),
+    typer.Option("--measures", help=N_("Load this measures file instead of the one shipped."), dir_okay=False),
 ]
 OverlayOption = Annotated[
     list[Path] | None,
     typer.Option(
-        "--overlay", help="Layer county rules over the measures (repeatable; later layers win).", dir_okay=False
+        "--overlay", help=N_("Layer county rules over the measures (repeatable; later layers win)."), dir_okay=False
     ),
 ]
 AsOfFirmOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="Evaluation date, YYYY-MM-DD (default: the profile's application_date, else today)."),
+    typer.Option(
+        "--as-of", help=N_("Evaluation date, YYYY-MM-DD (default: the profile's application_date, else today).")
+    ),
 ]
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", metavar="KEY=VALUE", help="What-if: override a profile key (repeatable)."),
+    typer.Option("--set", metavar="KEY=VALUE", help=N_("What-if: override a profile key (repeatable).")),
 ]
 AsOfRulesOption = Annotated[
     str | None,
-    typer.Option("--as-of", help="Show the values in force on this date (default: the first values)."),
+    typer.Option("--as-of", help=N_("Show the values in force on this date (default: the first values).")),
 ]
 DistrictOption = Annotated[
     str | None,
-    typer.Option("--district", help="Show the values for firms registered in this district (with layers)."),
+    typer.Option("--district", help=N_("Show the values for firms registered in this district (with layers).")),
 ]
 SheetOption = Annotated[
     str | None,
     typer.Option(
-        "--sheet", help="A workbook's sheet, by name or number (default: the first with a header row naming the firm)."
+        "--sheet",
+        help=N_("A workbook's sheet, by name or number (default: the first with a header row naming the firm)."),
     ),
 ]
 LangOption = Annotated[
     Lang | None,
-    typer.Option("--lang", help="Language of the output (default: $SUBSIDY_LANG, else the locale)."),
+    typer.Option("--lang", help=N_("Language of the output (default: $SUBSIDY_LANG, else the locale).")),
 ]
 
 
 def _lang(option: Lang | None) -> str:
-    from subsidy_cli.words import choose_lang
-
-    return choose_lang(option.value if option else None)
+    """The run's language: the command's ``--lang``, else the one chosen before parsing (``--lang`` given
+    before the command, ``$SUBSIDY_LANG``, the locale); messages from here on speak it."""
+    language = option.value if option else i18n.active()
+    i18n.use(language)
+    return language
 
 
 def _write(text: str) -> None:
@@ -165,11 +208,24 @@ def _say(text: str) -> None:
 
 
 def _ask(prompt: str) -> str | None:
-    """Show ``prompt`` on stderr and read one answer line from stdin (None at the end of input)."""
+    """Show ``prompt`` on stderr and read one answer line from stdin (None at the end of input). Answers piped
+    in are echoed after their prompt, so that the transcript on stderr reads as a typed one. Ctrl-C while
+    waiting raises ``KeyboardInterrupt`` (the interview offers to save what was answered)."""
     sys.stderr.write(prompt)
     sys.stderr.flush()
     line = sys.stdin.readline()
-    return line.rstrip("\r\n") if line else None
+    if not line:
+        return None
+    answer = line.rstrip("\r\n")
+    if not _typed():
+        sys.stderr.write(answer + "\n")
+    return answer
+
+
+def _typed() -> bool:
+    """Whether answers come from a terminal (which shows them as they are typed)."""
+    isatty = getattr(sys.stdin, "isatty", None)  # called after a line was read: stdin is open
+    return bool(isatty and isatty())
 
 
 def _pipe_closed() -> NoReturn:
@@ -189,42 +245,55 @@ def _version(value: bool) -> None:
 @app.callback()
 def _root(
     version: Annotated[
-        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+        bool, typer.Option("--version", callback=_version, is_eager=True, help=N_("Print the version and exit."))
     ] = False,
+    lang: LangOption = None,  # read before parsing (_Commands.make_context); here so that it is accepted
 ) -> None:
     """Eligibility and award calculator for Suzhou's smart-retrofit and digital-transformation measures."""
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    help=N_("Judge every benefit line for one enterprise profile (or interview the client with --interactive)."),
+    epilog=N_(
+        "\b\n"
+        "Examples:\n"
+        "  subsidy check samples/kunshan-parts-sme.toml                    judge a profile\n"
+        "  subsidy check firm.toml --set sme=true --as-of 2022-06-30      a what-if, on a date\n"
+        "  subsidy check -i --save firm.toml                              interview a client, save the answers"
+    ),
+)
 def check(
     profile: Annotated[
         str | None,
         typer.Argument(
-            help="Profile file (.toml or .json), or a workbook (.xlsx) with one firm or --row; '-' reads stdin. "
-            "Optional with --interactive."
+            help=N_(
+                "Profile file (.toml or .json), or a workbook (.xlsx) with one firm or --row; '-' reads stdin. "
+                "Optional with --interactive."
+            )
         ),
     ] = None,
     as_of: AsOfFirmOption = None,
     output_format: Annotated[
-        CheckFormat, typer.Option("--format", help="table for people, json for scripts.")
+        CheckFormat, typer.Option("--format", help=N_("table for people, json for scripts."))
     ] = CheckFormat.table,
     show_all: Annotated[
-        bool, typer.Option("--all", help="Also show lines that need information or do not apply.")
+        bool, typer.Option("--all", help=N_("Also show lines that need information or do not apply."))
     ] = False,
     explain: Annotated[
-        bool, typer.Option("--explain", help="Show every condition, the value used, and the clause.")
+        bool, typer.Option("--explain", help=N_("Show every condition, the value used, and the clause."))
     ] = False,
     overrides: SetOption = None,
     interactive: Annotated[
-        bool, typer.Option("--interactive", "-i", help="Ask only the questions that can change the answer.")
+        bool, typer.Option("--interactive", "-i", help=N_("Ask only the questions that can change the answer."))
     ] = False,
     save: Annotated[
         Path | None,
-        typer.Option("--save", help="With --interactive: save the answers to this TOML file.", dir_okay=False),
+        typer.Option("--save", help=N_("With --interactive: save the answers to this TOML file."), dir_okay=False),
     ] = None,
     sheet: SheetOption = None,
     row: Annotated[
-        int | None, typer.Option("--row", min=1, help="A workbook's row to judge (the row number Excel shows).")
+        int | None, typer.Option("--row", min=1, help=N_("A workbook's row to judge (the row number Excel shows)."))
     ] = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
@@ -235,29 +304,41 @@ def check(
     from subsidy_cli.engine.assess import assess_rules, evaluation_date
     from subsidy_cli.profile.files import load_profile
 
+    language = _lang(lang)  # first: every message in it
     date = sources.option_date(as_of)
     sources.check_profile_argument(profile, interactive, save)
     fixed = sources.overrides(overrides or [])
     rules = sources.rules(measures, overlay or [])
-    language = _lang(lang)
     if interactive:
         _interview(profile, fixed, date, rules, language, save, output_format, show_all, explain)
         return
     assert profile is not None
     from subsidy_cli.batch import workbook
 
+    given: dict[str, Any] = {}  # the values as written: what reading took out shows only there
     if workbook.is_workbook(profile):
-        parsed = workbook.load_profile(profile, sheet, row, fixed)
+        parsed = workbook.load_profile(profile, sheet, row, fixed, given)
     else:
         workbook.check_sheet_options(profile, sheet, row)
         notes: list[str] = []
-        parsed = load_profile(profile, fixed, notes)
+        parsed = load_profile(profile, fixed, notes, given)
         for note in notes:  # the encoding, when not plain UTF-8
             sys.stderr.write(f"{note}\n")
-    _show(assess_rules(parsed, rules, evaluation_date(parsed, date)), language, output_format, show_all, explain)
+    from subsidy_cli.output.report import Provenance
+
+    provenance = Provenance([str(s) for s in rules.sources], list(overrides or []), layers=rules.layer_names)
+    result = assess_rules(parsed, rules, evaluation_date(parsed, date), given)
+    _show(result, language, output_format, show_all, explain, provenance)
 
 
-def _show(result: Assessment, language: str, output_format: CheckFormat, show_all: bool, explain: bool) -> None:
+def _show(
+    result: Assessment,
+    language: str,
+    output_format: CheckFormat,
+    show_all: bool,
+    explain: bool,
+    provenance: Provenance | None = None,
+) -> None:
     if output_format is CheckFormat.json:
         from subsidy_cli.output.formats import assessment_dict, dumps
 
@@ -265,7 +346,8 @@ def _show(result: Assessment, language: str, output_format: CheckFormat, show_al
         return
     from subsidy_cli.output import render
 
-    render.assessment(render.make_console(), result, language, show_all=show_all, explain_lines=explain)
+    console = render.make_console()
+    render.assessment(console, result, language, show_all=show_all, explain_lines=explain, provenance=provenance)
 
 
 def _interview(
@@ -283,7 +365,7 @@ def _interview(
     from subsidy_cli.interview import Interview
 
     interview = Interview.starting_from(rules, language, date, profile, overrides)
-    result = interview.ask_all(_ask, _say)
+    result = interview.ask_all(_ask, _say, save)
     _show(result, language, output_format, show_all, explain)
     interview.offer_save(save, _ask, _say)
 
@@ -295,19 +377,34 @@ class ReportFormat(StrEnum):
     md = "md"
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    help=N_(
+        "Write the client report of one profile: a self-contained HTML page for A4 (or Markdown) with what "
+        "the firm can claim, could pursue and must confirm, the clauses, the open questions, the rules used "
+        "and a disclaimer."
+    ),
+    epilog=N_(
+        "\b\n"
+        "Examples:\n"
+        "  subsidy report firm.toml -o report.html                        the client's report (A4)\n"
+        "  subsidy report firm.toml -o report.md --lang en                in Markdown, in English\n"
+        "  subsidy report firm.toml --overlay samples/overlays/zhangjiagang-2022.toml -o r.html"
+    ),
+)
 def report(
-    profile: Annotated[str, typer.Argument(help="Profile file (.toml or .json); '-' reads stdin.")],
+    profile: Annotated[str, typer.Argument(help=N_("Profile file (.toml or .json); '-' reads stdin."))],
     output: Annotated[
-        str | None, typer.Option("-o", "--output", help="Write here (.html or .md; default: stdout).")
+        str | None, typer.Option("-o", "--output", help=N_("Write here (.html or .md; default: stdout)."))
     ] = None,
     output_format: Annotated[
-        ReportFormat | None, typer.Option("--format", help="html or md (default: from the -o suffix, else html).")
+        ReportFormat | None, typer.Option("--format", help=N_("html or md (default: from the -o suffix, else html)."))
     ] = None,
     as_of: AsOfFirmOption = None,
     overrides: SetOption = None,
     district: Annotated[
-        str | None, typer.Option("--district", help="Judge the firm as registered in this district (--set district=).")
+        str | None,
+        typer.Option("--district", help=N_("Judge the firm as registered in this district (--set district=).")),
     ] = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
@@ -336,12 +433,22 @@ def report(
         _write(text)
         return
     documents.write_document(output, text)
-    sys.stderr.write(f"wrote {output}\n")
+    sys.stderr.write(_("wrote {path}", path=output) + "\n")
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    help=N_("List every benefit line of the policy (and of the layers given)."),
+    epilog=N_(
+        "\b\n"
+        "Examples:\n"
+        "  subsidy measures                                               every line, in a table\n"
+        "  subsidy measures --format csv > lines.csv                      for a spreadsheet\n"
+        "  subsidy measures --overlay suzhou-2022 --as-of 2022-03-01      the values in force that day"
+    ),
+)
 def measures(
-    output_format: Annotated[ListFormat, typer.Option("--format", help="table, json or csv.")] = ListFormat.table,
+    output_format: Annotated[ListFormat, typer.Option("--format", help=N_("table, json or csv."))] = ListFormat.table,
     as_of: AsOfRulesOption = None,
     district: DistrictOption = None,
     lang: LangOption = None,
@@ -367,11 +474,21 @@ def measures(
         render.catalog_table(render.make_console(), catalog, language)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    help=N_("Explain one benefit line, or every line of one measure."),
+    epilog=N_(
+        "\b\n"
+        "Examples:\n"
+        "  subsidy show 16a                                               one line: conditions, amount, clause\n"
+        "  subsidy show 5                                                 every line of measure 5\n"
+        "  subsidy show 1a --overlay samples/overlays/zhangjiagang-2022.toml --layers"
+    ),
+)
 def show(
-    benefit_id: Annotated[str, typer.Argument(metavar="ID", help="A line id (16a) or a measure number (16).")],
+    benefit_id: Annotated[str, typer.Argument(metavar="ID", help=N_("A line id (16a) or a measure number (16)."))],
     layers: Annotated[
-        bool, typer.Option("--layers", help="Show which layer set each value, from when, on what source.")
+        bool, typer.Option("--layers", help=N_("Show which layer set each value, from when, on what source."))
     ] = False,
     as_of: AsOfRulesOption = None,
     district: DistrictOption = None,
@@ -383,15 +500,30 @@ def show(
     from subsidy_cli.batch import sources
     from subsidy_cli.output import render
 
+    language = _lang(lang)  # first: every message in it
     rules = sources.rules(measures, overlay or [])
     catalog = sources.catalog_in_force(rules, as_of, district)
     found = sources.select_benefits(catalog, benefit_id)
-    render.benefit_detail(render.make_console(), catalog, found, _lang(lang), rules if layers else None)
+    render.benefit_detail(render.make_console(), catalog, found, language, rules if layers else None)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    help=N_(
+        "Check measures and layer files without evaluating anything. Exit 1 if any has a problem. Each "
+        "measures file is checked alone; the layer files are checked together, in the order given, over the "
+        "first measures file given (else --measures, else the shipped one)."
+    ),
+    epilog=N_(
+        "\b\n"
+        "Examples:\n"
+        "  subsidy validate measures.toml                                 a measures file\n"
+        "  subsidy validate samples/overlays/zhangjiagang-2022.toml       a county layer over the shipped measures\n"
+        "  subsidy validate my-measures.toml my-layer.toml                a layer over an edited measures file"
+    ),
+)
 def validate(
-    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help="Measures files and layer files.")],
+    files: Annotated[list[Path], typer.Argument(metavar="FILE...", help=N_("Measures files and layer files."))],
     measures: MeasuresOption = None,
 ) -> None:
     """Check measures and layer files without evaluating anything. Exit 1 if any has a problem.
@@ -407,19 +539,36 @@ def validate(
         raise SubsidyError(report.problems, EXIT_DATA)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    help=N_(
+        "Score firms under two rule sets (--measures/--overlay against --against-measures/--against) and "
+        "list, per firm and line, what changed and why, as CSV."
+    ),
+    epilog=N_(
+        "\b\n"
+        "Examples:\n"
+        "  subsidy diff firms.csv --against samples/overlays/zhangjiagang-2022.toml > changes.csv\n"
+        "  subsidy diff firm.toml --overlay suzhou-2022 --against-measures new-measures.toml"
+    ),
+)
 def diff(
     firms: Annotated[
-        str, typer.Argument(metavar="FIRMS", help="A CSV or workbook (.xlsx) of firms, or one profile (.toml/.json).")
+        str,
+        typer.Argument(metavar="FIRMS", help=N_("A CSV or workbook (.xlsx) of firms, or one profile (.toml/.json).")),
     ],
     against: Annotated[
-        list[Path] | None, typer.Option("--against", help="Layers of the second rule set (repeatable).", dir_okay=False)
+        list[Path] | None,
+        typer.Option("--against", help=N_("Layers of the second rule set (repeatable)."), dir_okay=False),
     ] = None,
     against_measures: Annotated[
-        Path | None, typer.Option("--against-measures", help="Measures file of the second rule set.", dir_okay=False)
+        Path | None,
+        typer.Option("--against-measures", help=N_("Measures file of the second rule set."), dir_okay=False),
     ] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Evaluation date (default: each firm's).")] = None,
-    encoding: Annotated[str | None, typer.Option("--encoding", help="The CSV's encoding (default: detect).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=N_("Evaluation date (default: each firm's)."))] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help=N_("The CSV's encoding (default: detect)."))
+    ] = None,
     sheet: SheetOption = None,
     measures: MeasuresOption = None,
     overlay: OverlayOption = None,
@@ -431,6 +580,7 @@ def diff(
     from subsidy_cli.batch import sources
     from subsidy_cli.batch.diff import FirmsDiff
 
+    _lang(None)  # the messages' language: $SUBSIDY_LANG, else the locale
     date = sources.option_date(as_of)
     first = sources.rules(measures, overlay or [], EXIT_USAGE)
     second = sources.rules(against_measures, against or [], EXIT_USAGE)
@@ -442,10 +592,22 @@ def diff(
         raise typer.Exit(changes.exit_code)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    help=N_(
+        "Print the JSON Schema of profile files, or with --rules of measures and layer files (for editors "
+        "that check files as they are typed; the package ships them in subsidy_cli/schemas/)."
+    ),
+    epilog=N_(
+        "\b\n"
+        "Examples:\n"
+        "  subsidy schema > profile.schema.json                           the profile's schema\n"
+        "  subsidy schema --rules > rules.schema.json                     measures and layer files"
+    ),
+)
 def schema(
     rules: Annotated[
-        bool, typer.Option("--rules", help="The schema of rules files (a measures file or a layer file) instead.")
+        bool, typer.Option("--rules", help=N_("The schema of rules files (a measures file or a layer file) instead."))
     ] = False,
 ) -> None:
     """Print the JSON Schema of profile files, or with --rules of measures and layer files (for editors that check
@@ -456,51 +618,69 @@ def schema(
     _write(dumps(rules_schema() if rules else profile_schema()))
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    help=N_(
+        "Score a CSV or workbook of firms: one output row per input row, in order. Exit 1 when some rows are invalid."
+    ),
+    epilog=N_(
+        "\b\n"
+        "Examples:\n"
+        "  subsidy batch samples/firms.csv -o results.csv                 score a county's list\n"
+        "  subsidy batch firms.xlsx -o results.xlsx --lang zh             a workbook in, a workbook out\n"
+        "  subsidy batch firms.csv --excel --lang zh -o out.csv --summary summary.csv   for Excel, with a summary\n"
+        "  subsidy batch firms.csv --overlay samples/overlays/zhangjiagang-2022.toml --jobs 2 -o out.csv"
+    ),
+)
 def batch(
     source: Annotated[
         str,
-        typer.Argument(metavar="FIRMS", help="CSV or workbook (.xlsx .xls .ods) of firms; '-' reads stdin."),
+        typer.Argument(metavar="FIRMS", help=N_("CSV or workbook (.xlsx .xls .ods) of firms; '-' reads stdin.")),
     ],
     output: Annotated[
-        str | None, typer.Option("-o", "--output", help="Write here (default: stdout); a .xlsx name writes a workbook.")
+        str | None,
+        typer.Option("-o", "--output", help=N_("Write here (default: stdout); a .xlsx name writes a workbook.")),
     ] = None,
     output_format: Annotated[
         BatchFormat | None,
-        typer.Option("--format", help="csv (one row per firm), jsonl or xlsx (default: -o's extension, else csv)."),
+        typer.Option("--format", help=N_("csv (one row per firm), jsonl or xlsx (default: -o's extension, else csv).")),
     ] = None,
-    long: Annotated[bool, typer.Option("--long", help="CSV with one row per firm and line.")] = False,
+    long: Annotated[bool, typer.Option("--long", help=N_("CSV with one row per firm and line."))] = False,
     excel: Annotated[
         bool,
         typer.Option(
             "--excel",
-            help="For people in Excel: UTF-8 with a BOM, headers (line id and title), statuses and missing facts in "
-            "the --lang language; without it the columns keep the names scripts read.",
+            help=N_(
+                "For people in Excel: UTF-8 with a BOM, headers (line id and title), statuses and missing facts in "
+                "the --lang language; without it the columns keep the names scripts read."
+            ),
         ),
     ] = False,
-    encoding: Annotated[str | None, typer.Option("--encoding", help="The input's encoding (default: detect).")] = None,
+    encoding: Annotated[
+        str | None, typer.Option("--encoding", help=N_("The input's encoding (default: detect)."))
+    ] = None,
     ignore_unknown_columns: Annotated[
-        bool, typer.Option("--ignore-unknown-columns", help="Skip columns that are not profile keys.")
+        bool, typer.Option("--ignore-unknown-columns", help=N_("Skip columns that are not profile keys."))
     ] = False,
-    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="Processes to score with.")] = 1,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help=N_("Processes to score with."))] = 1,
     as_of: Annotated[
         str | None,
         typer.Option(
-            "--as-of", help="Evaluation date for every row (default: each row's application_date, else today)."
+            "--as-of", help=N_("Evaluation date for every row (default: each row's application_date, else today).")
         ),
     ] = None,
     overrides: Annotated[
-        list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help="Set a key for every row (repeatable).")
+        list[str] | None, typer.Option("--set", metavar="KEY=VALUE", help=N_("Set a key for every row (repeatable)."))
     ] = None,
     report_path: Annotated[
         str | None,
-        typer.Option("--report", help="Also write a county summary page with charts (HTML) here.", dir_okay=False),
+        typer.Option("--report", help=N_("Also write a county summary page with charts (HTML) here."), dir_okay=False),
     ] = None,
     summary_path: Annotated[
         str | None,
         typer.Option(
             "--summary",
-            help="Also write the summary here: .json, or .csv (one table; with --excel in words, with a BOM).",
+            help=N_("Also write the summary here: .json, or .csv (one table; with --excel in words, with a BOM)."),
             dir_okay=False,
         ),
     ] = None,
@@ -514,11 +694,11 @@ def batch(
     from subsidy_cli.output import render
     from subsidy_cli.output.summary import BatchRun, write_summary
 
+    language = _lang(lang)  # first: every message in it
     chosen = workbook.output_format(output_format.value if output_format else None, output, long)
     date = sources.option_date(as_of)
     fixed = sources.overrides(overrides or [], EXIT_USAGE)
     rules = sources.rules(measures, overlay or [], EXIT_USAGE)
-    language = _lang(lang)
     if report_path is not None:
         from subsidy_cli.output.report import check_summary_path
 
@@ -528,18 +708,21 @@ def batch(
 
         check_summary_file(summary_path, source, output, report_path, lang=language)
     if workbook.is_workbook(source):
-        firms: runner.FirmsInput = workbook.open_firms(source, sheet, ignore_unknown_columns, output, fixed)
+        firms: runner.FirmsInput = workbook.open_firms(source, sheet, ignore_unknown_columns, output)
     else:
         workbook.check_sheet_options(source, sheet)
         firms = runner.open_firms(source, encoding, ignore_unknown_columns, output)
     with firms:
         if isinstance(firms, workbook.WorkbookFirms):
-            sys.stderr.write(f"reading {firms.name}, sheet {firms.sheet!r} (header on row {firms.header_line})\n")
+            line = _("reading {name}, sheet {sheet!r} (header on row {row})", name=firms.name, sheet=firms.sheet,
+                     row=firms.header_line)  # fmt: skip
+        elif firms.detected:
+            line = _("reading {name} as {encoding} (detected)", name=firms.name, encoding=firms.encoding)
         else:
-            how = "detected" if firms.detected else "as given"
-            sys.stderr.write(f"reading {firms.name} as {firms.encoding} ({how})\n")
+            line = _("reading {name} as {encoding} (as given)", name=firms.name, encoding=firms.encoding)
+        sys.stderr.write(line + "\n")
         if firms.header.unknown:
-            sys.stderr.write(f"ignoring column(s): {', '.join(firms.header.unknown)}\n")
+            sys.stderr.write(_("ignoring column(s): {names}", names=", ".join(firms.header.unknown)) + "\n")
         for note in firms.header.notes.lines():  # the delimiter read, columns with no heading
             sys.stderr.write(f"{note}\n")
         options: dict[str, Any] = {"jobs": jobs, "as_of": date, "overrides": fixed, "lang": language}
@@ -556,29 +739,41 @@ def batch(
     run = BatchRun(source, as_of, [str(s) for s in rules.sources])
     if summary_path is not None:
         write_summary(summary_path, result.catalog, result.stats, language, run, excel)
-        sys.stderr.write(f"wrote {summary_path}\n")
+        sys.stderr.write(_("wrote {path}", path=summary_path) + "\n")
     if report_path is not None:
         from subsidy_cli.output import report as documents
 
         documents.write_document(report_path, documents.render_summary(result.catalog, result.stats, language, run))
-        sys.stderr.write(f"wrote {report_path}\n")
+        sys.stderr.write(_("wrote {path}", path=report_path) + "\n")
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 
 
-@app.command()
+@app.command(
+    cls=_Command,
+    help=N_(
+        "Write a commented TOML profile to fill in (or, with --csv, an empty CSV of firms; with --xlsx, a workbook)."
+    ),
+    epilog=N_(
+        "\b\n"
+        "Examples:\n"
+        "  subsidy template -o firm.toml                                  a profile to fill in\n"
+        "  subsidy template --csv --excel -o firms.csv                    a CSV Excel opens, one firm a row\n"
+        "  subsidy template --xlsx -o firms.xlsx                          a workbook with dropdowns"
+    ),
+)
 def template(
     output: Annotated[
-        Path | None, typer.Option("-o", "--output", help="Write to this file instead of stdout.", dir_okay=False)
+        Path | None, typer.Option("-o", "--output", help=N_("Write to this file instead of stdout."), dir_okay=False)
     ] = None,
-    csv_header: Annotated[bool, typer.Option("--csv", help="An empty CSV with every profile key as a column.")] = (
+    csv_header: Annotated[bool, typer.Option("--csv", help=N_("An empty CSV with every profile key as a column."))] = (
         False
     ),
     xlsx: Annotated[
-        bool, typer.Option("--xlsx", help="A workbook to collect firms in, with dropdowns and hints (needs -o).")
+        bool, typer.Option("--xlsx", help=N_("A workbook to collect firms in, with dropdowns and hints (needs -o)."))
     ] = False,
     excel: Annotated[
-        bool, typer.Option("--excel", help="With --csv: UTF-8 with a BOM, so Excel on Chinese Windows reads it.")
+        bool, typer.Option("--excel", help=N_("With --csv: UTF-8 with a BOM, so Excel on Chinese Windows reads it."))
     ] = False,
     lang: LangOption = None,
 ) -> None:
@@ -591,15 +786,15 @@ def template(
         from subsidy_cli.output.template import workbook_template
 
         if output is None:
-            raise SubsidyError("--xlsx writes a workbook: give its name with -o, e.g. -o firms.xlsx", EXIT_USAGE)
+            raise SubsidyError(_("--xlsx writes a workbook: give its name with -o, e.g. -o firms.xlsx"), EXIT_USAGE)
         check_new_file(output)
         with atomic_path(str(output)) as path:
             workbook_template(path, _lang(lang))
-        sys.stderr.write(f"wrote {output}\n")
+        sys.stderr.write(_("wrote {path}", path=output) + "\n")
         return
 
     if excel and not csv_header:
-        raise SubsidyError("--excel writes the CSV template with a BOM; use it with --csv", EXIT_USAGE)
+        raise SubsidyError(_("--excel writes the CSV template with a BOM; use it with --csv"), EXIT_USAGE)
     text = csv_template(_lang(lang)) if csv_header else profile_template(_lang(lang))
     if excel:
         text = "\ufeff" + text
@@ -607,7 +802,7 @@ def template(
         _write(text)
         return
     write_new_file(output, text)
-    sys.stderr.write(f"wrote {output}\n")
+    sys.stderr.write(_("wrote {path}", path=output) + "\n")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ Code never reads a problem back out of its text: what it needs is in the fields.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -21,13 +22,24 @@ EXIT_INTERRUPTED = 130  # Ctrl-C, or the interview's input ended early
 EXIT_PIPE = 141  # the reader of the output went away
 
 
+_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character (C0, DEL, C1) written as its escape (``\\x1b``): a message is one
+    line, and nothing in it drives a terminal (a key or file name holding an escape sequence or a line break)."""
+    return text.translate(_ESCAPES) if _CONTROL.search(text) else text
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input, for people.
 
     ``file`` names the input (a path, ``<stdin>``, ``--set``); ``line`` is its line number where one is known;
     ``where`` locates the problem inside it (a key path such as ``benefit 2a: amount.cap``, a profile key, a
-    CSV column); ``message`` says what is wrong and ``hint`` what to do about it.
+    CSV column); ``message`` says what is wrong and ``hint`` what to do about it, both in the language of the
+    run; the line joins them as that language punctuates (``; ``, or ``；`` before a hint in Chinese).
     """
 
     message: str
@@ -41,8 +53,10 @@ class Problem:
         if self.file:
             place = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         where = f"{self.where}: " if self.where else ""
-        hint = f"; {self.hint}" if self.hint else ""
-        return f"{place}{where}{self.message}{hint}"
+        hint = ""
+        if self.hint:
+            hint = f"；{self.hint}" if "\u4e00" <= self.hint[0] <= "\u9fff" else f"; {self.hint}"  # a hint in Chinese
+        return printable(f"{place}{where}{self.message}{hint}")
 
 
 class SubsidyError(Exception):
@@ -83,3 +97,28 @@ def exit_code_for(exit_code: int) -> Iterator[None]:
     except SubsidyError as exc:
         exc.exit_code = exit_code
         raise
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something in an input worth telling that stops nothing: a warning (a credit code that fails its check, a
+    fact the code contradicts, a control character taken out of a cell).
+
+    ``key`` is the profile key it is about and ``kind`` what kind of warning it is (both stable, for scripts:
+    ``check_character``, ``spreadsheet_damage``, ``category``, ``region``...); ``where`` names the column or key
+    as the reader wrote it (a CSV heading), else the key is shown; ``message`` is for people, in the active
+    language.
+    """
+
+    message: str
+    key: str | None = None
+    kind: str = ""
+    where: str | None = None
+
+    def __str__(self) -> str:
+        place = self.where or self.key
+        return printable(f"{place}: {self.message}" if place else self.message)
+
+    def as_dict(self) -> dict[str, str | None]:
+        """The warning as the JSON documents give it: ``key``, ``kind`` and ``message``."""
+        return {"key": self.key, "kind": self.kind, "message": self.message}

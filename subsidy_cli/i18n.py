@@ -22,7 +22,9 @@ field names and statuses never pass through here: only what people read does.
 
 from __future__ import annotations
 
+import contextlib
 import gettext as _gettext
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,18 @@ def use(lang: str) -> None:
 def active() -> str:
     """The language ``_()`` translates into: "zh" or "en"."""
     return _active
+
+
+@contextlib.contextmanager
+def using(lang: str) -> Iterator[None]:
+    """Inside the block, ``_()`` translates into ``lang`` (as ``use``); the language before is back after it.
+    The language is one for the process: not for threads that want different ones at once."""
+    before = _active
+    use(lang)
+    try:
+        yield
+    finally:
+        use(before)
 
 
 def tr(lang: str, message: str, /, **fields: object) -> str:
@@ -83,6 +97,32 @@ def N_(message: str) -> str:
 def NP_(context: str, message: str) -> str:
     """Mark ``message`` for the catalogue under ``context`` without translating it (``trp`` translates it)."""
     return message
+
+
+_OS_REASONS = {
+    "ENOENT": N_("no such file or folder"),
+    "EACCES": N_("permission denied"),
+    "EPERM": N_("operation not permitted"),
+    "EISDIR": N_("is a folder"),
+    "ENOTDIR": N_("a part of the path is not a folder"),
+    "ENOSPC": N_("no space left on the disk"),
+    "EROFS": N_("the disk is read-only"),
+    "EEXIST": N_("already exists"),
+    "ENAMETOOLONG": N_("the name is too long"),
+    "EBUSY": N_("in use by another program"),
+    "EIO": N_("input/output error"),
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """Why the system refused a file operation, in the active language: the common reasons (no such file,
+    permission denied, disk full...) translated, any other as the system words it."""
+    import errno
+
+    name = errno.errorcode.get(exc.errno or -1, "")
+    if name in _OS_REASONS:
+        return _(_OS_REASONS[name])
+    return str(exc.strerror or exc)
 
 
 KEYWORDS = {"_": None, "N_": None, "NP_": ((1, "c"), 2), "tr": (2,), "trp": ((2, "c"), 3)}  # for extraction

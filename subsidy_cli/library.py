@@ -10,7 +10,9 @@
         verdict = rules.verdict(firm, as_of="2022-06-30")                     # statuses and amounts only, fast
 
 ``subsidy_cli.evaluate(profile, ...)`` is the one-call convenience: it loads the rules on every call. Every
-bad argument raises ``SubsidyError`` with exit code 2 and a ``Problem`` naming the argument.
+bad argument raises ``SubsidyError`` with exit code 2 and a ``Problem`` naming the argument. Problems are
+worded in the language ``subsidy_cli.i18n.use`` sets (English unless set; ``evaluate(..., lang="zh")``
+words the profile's in Chinese).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from subsidy_cli.engine.assess import Assessment, assess_rules, evaluation_date
 from subsidy_cli.engine.compiled import Judge, Verdict
 from subsidy_cli.engine.status import evaluation_date as evaluation_date_of
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
+from subsidy_cli.i18n import _, using
 from subsidy_cli.output.formats import assessment_dict
 from subsidy_cli.profile.keys import KEYS, Profile, build_profile
 from subsidy_cli.profile.values import parse_date
@@ -56,11 +59,14 @@ class Evaluator:
 
         ``profile`` is a ``Profile`` or the raw keys of a profile file (``"200万"``, ``"是"``, Chinese
         district names...). ``as_of`` (a date or ``YYYY-MM-DD``) defaults to the profile's
-        ``application_date``, else today. Raises ``SubsidyError`` for a bad profile (a ``ProfileError``)
-        or a bad date (exit code 2).
+        ``application_date``, else today. Identity facts inform, never block: a credit code that fails its
+        check, looks damaged by a spreadsheet or contradicts the entity type or district gives
+        ``Assessment.warnings``. Raises ``SubsidyError`` for a bad profile (a ``ProfileError``; a resident
+        identity number in ``credit_code`` is one) or a bad date (exit code 2).
         """
         parsed = profile if isinstance(profile, Profile) else _profile(profile)
-        return assess_rules(parsed, self.judge, evaluation_date(parsed, _date(as_of)))
+        given = None if isinstance(profile, Profile) else profile  # as written: shows what reading took out
+        return assess_rules(parsed, self.judge, evaluation_date(parsed, _date(as_of)), given)
 
     def verdict(self, profile: Profile | Mapping[str, Any], as_of: dt.date | str | None = None) -> Verdict:
         """Statuses, amounts and totals for one firm, without the explanation: the fast path for loops.
@@ -111,33 +117,40 @@ class Evaluator:
         self, profile: Profile | Mapping[str, Any], as_of: dt.date | str | None = None, *, lang: str = "en"
     ) -> dict[str, Any]:
         """The document ``subsidy check --format json`` prints, as a dict (amounts as decimal strings in
-        CNY, ``null`` where the text sets none); ``lang`` is ``"zh"`` or ``"en"`` for the words in it."""
+        CNY, ``null`` where the text sets none); ``lang`` is ``"zh"`` or ``"en"`` for the words in it and in the
+        problems of the profile."""
         if lang not in ("zh", "en"):
-            raise _argument("lang", f"must be 'en' or 'zh', not {lang!r}")
-        return assessment_dict(self.assess(profile, as_of), lang)
+            raise _argument("lang", _("must be 'en' or 'zh', not {value}", value=repr(lang)))
+        with using(lang):
+            assessment = self.assess(profile, as_of)
+        return assessment_dict(assessment, lang)
 
 
 def check_arguments(profile: object, as_of: object, lang: object, measures: object, overlays: object) -> None:
     """Check a one-call evaluation's arguments before anything is read: the language, the date, the rules
     files, then the profile's type; ``SubsidyError`` (exit 2) naming the first that is wrong."""
     if lang not in ("en", "zh"):
-        raise _argument("lang", f"must be 'en' or 'zh', not {lang!r}")
+        raise _argument("lang", _("must be 'en' or 'zh', not {value}", value=repr(lang)))
     _date(as_of)
     _files(measures, overlays)
     if not isinstance(profile, Profile | Mapping):
-        raise _argument("profile", f"must be a mapping of profile keys to values, not {type(profile).__name__}")
+        raise _argument("profile", _not_mapping(profile))
+
+
+def _not_mapping(value: object) -> str:
+    return _("must be a mapping of profile keys to values, not {type}", type=type(value).__name__)
 
 
 def _profile(data: object) -> Profile:
     if not isinstance(data, Mapping):
-        raise _argument("profile", f"must be a mapping of profile keys to values, not {type(data).__name__}")
+        raise _argument("profile", _not_mapping(data))
     return build_profile(dict(data))
 
 
 def _reject(data: Any) -> NoReturn:
     """Raise the ``SubsidyError`` that ``build_profile`` gives for a profile with a problem."""
     _profile(data)
-    raise SubsidyError(Problem("the profile cannot be read", where="profile"), EXIT_USAGE)  # pragma: no cover
+    raise SubsidyError(Problem(_("the profile cannot be read"), where="profile"), EXIT_USAGE)  # pragma: no cover
 
 
 def _date(value: object) -> dt.date | None:
@@ -145,7 +158,7 @@ def _date(value: object) -> dt.date | None:
     if value is None:
         return None
     if not isinstance(value, str | dt.date):
-        raise _argument("as_of", f"must be a date or YYYY-MM-DD text, not {type(value).__name__}")
+        raise _argument("as_of", _("must be a date or YYYY-MM-DD text, not {type}", type=type(value).__name__))
     try:
         return parse_date(value)
     except ValueError as exc:
@@ -156,15 +169,16 @@ def _files(measures: object, overlays: object) -> list[Path | None]:
     """The measures file (or None: the one shipped) and the layer files, as paths; SubsidyError (exit 2) for
     anything that is not a path, and for overlays given as one text rather than a list of them."""
     if measures is not None and not isinstance(measures, str | Path):
-        raise _argument("measures", f"must be a path, not {type(measures).__name__}")
+        raise _argument("measures", _("must be a path, not {type}", type=type(measures).__name__))
     if overlays is None:
         overlays = []
     if isinstance(overlays, str | Path) or not isinstance(overlays, Iterable):
-        raise _argument("overlays", f"must be a list of paths, not {type(overlays).__name__}")
+        raise _argument("overlays", _("must be a list of paths, not {type}", type=type(overlays).__name__))
     paths: list[Path | None] = [Path(measures) if measures else None]
     for item in overlays:
         if not isinstance(item, str | Path):
-            raise _argument("overlays", f"must be a list of paths, not a list holding {type(item).__name__}")
+            message = _("must be a list of paths, not a list holding {type}", type=type(item).__name__)
+            raise _argument("overlays", message)
         paths.append(Path(item))
     return paths
 

@@ -1,4 +1,5 @@
-"""Language choice and the way each audience reads numbers (¥500,000 / 50万元).
+"""Language choice, the way each audience reads numbers (¥500,000 / 50万元), and text wrapped to a terminal's
+cells (CJK characters take two; a number and its unit are never broken).
 
 Plain strings only: no Rich here, so JSON output and the interview can use it too.
 """
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import locale
 import os
+import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal
 
 LANGS = ("zh", "en")
@@ -91,3 +94,113 @@ def percent(rate: Decimal) -> str:
 
 def pick(lang: str, zh: str, en: str) -> str:
     return zh if lang == "zh" else en
+
+
+# -- text in terminal cells --------------------------------------------------------------------------------------
+
+# Never at the start of a line (closing punctuation) / never at its end (opening punctuation): the usual rules
+# of Chinese typesetting (避头尾), and their ASCII forms.
+_NO_LINE_START = frozenset("，。、；：？！）」』”’》〉】…—,.;:?!)]}%％·～/")
+_NO_LINE_END = frozenset("（「『“‘《〈【([{¥￥/")  # and a slash joins what it separates: 是/否
+# A number with what belongs to it: 500万元, 1%, 2021年1月1日, ¥500,000, 3星级, 第15条, 5,000.5: one piece.
+_NUMBER = re.compile(
+    r"(?:第|[¥￥])?[0-9０-９](?:[0-9０-９,.，．:：/-]*[0-9０-９])?"
+    r"(?:[%％]|[十百千万亿]*元|[十百千万亿]+|(?:[年月][0-9０-９]+)*[年月日])?"
+    r"(?:[家台套次个人项名星级户条倍]+)?"
+)
+
+
+def cell_width(text: str) -> int:
+    """How many terminal cells ``text`` takes: CJK and full-width characters two, combining marks none, the
+    rest one (East Asian "ambiguous" characters count one, as in most terminals)."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _wide(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in ("W", "F")
+
+
+def _pieces(text: str, spaces_only: bool = False) -> list[tuple[str, bool]]:
+    """``text`` cut where a line may break: (piece, whether spaces came before it). A line breaks at spaces, and
+    (unless ``spaces_only``) between two characters of which one is wide (CJK), but never inside a number with
+    its unit (``_NUMBER``), before closing punctuation or after opening punctuation."""
+    glued = [False] * (len(text) + 1)  # glued[i]: no break between text[i-1] and text[i]
+    for match in _NUMBER.finditer(text):
+        for i in range(match.start() + 1, match.end()):
+            glued[i] = True
+    pieces: list[tuple[str, bool]] = []
+    current = ""
+    spaced = False
+    for i, char in enumerate(text):
+        if char == " ":
+            if current:
+                pieces.append((current, spaced))
+                current = ""
+            spaced = True
+            continue
+        if current:
+            before = current[-1]
+            breakable = (
+                not spaces_only
+                and not glued[i]
+                and (_wide(before) or _wide(char))
+                and char not in _NO_LINE_START
+                and before not in _NO_LINE_END
+            )
+            if breakable:
+                pieces.append((current, spaced))
+                current, spaced = "", False
+        current += char
+    if current:
+        pieces.append((current, spaced))
+    return pieces
+
+
+def longest_piece(text: str, spaces_only: bool = False) -> int:
+    """The cells of the widest piece of ``text`` that ``wrap`` never breaks: the narrowest width that holds
+    ``text`` without folding."""
+    return max((cell_width(piece) for piece, _ in _pieces(text, spaces_only)), default=0)
+
+
+def wrap(
+    text: str,
+    width: int,
+    indent: str = "",
+    hanging: str | None = None,
+    spaces_only: bool = False,
+    fold: bool = False,
+) -> list[str]:
+    """``text`` as lines of at most ``width`` terminal cells (``cell_width``): the first line starts with
+    ``indent``, the others with ``hanging`` (default: ``indent``). Lines break at spaces and between CJK
+    characters, never inside a word, a number or an amount (``500万元``, ``2,001``, ``2021年1月1日``), never
+    before closing or after opening punctuation; a piece wider than a line stands alone on its line, whole.
+    Line breaks in ``text`` are kept, spaces at the start of a line are not (give ``indent``); an empty ``text``
+    gives one empty line. No line ends with a space. With ``spaces_only`` lines break at spaces only (a status
+    is one word in Chinese too); with ``fold`` a piece wider than a line is cut across lines, as a last resort
+    for a table cell that must not be wider than its column."""
+    follow = indent if hanging is None else hanging
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line, used = indent, cell_width(indent)
+        empty = True
+        for piece, spaced in _pieces(paragraph, spaces_only):
+            size = cell_width(piece)
+            gap = 1 if spaced and not empty else 0
+            if not empty and used + gap + size > width:
+                lines.append(line.rstrip(" "))
+                line, used, empty, gap = follow, cell_width(follow), True, 0
+            while fold and used + size > width and len(piece) > 1:  # wider than any line: cut it
+                cut = max(1, next((i for i in range(len(piece), 0, -1) if used + cell_width(piece[:i]) <= width), 1))
+                lines.append((line + piece[:cut]).rstrip(" "))
+                piece = piece[cut:]
+                line, used, size = follow, cell_width(follow), cell_width(piece)
+            line += " " * gap + piece
+            used += gap + size
+            empty = False
+        lines.append(line.rstrip(" "))
+    return lines

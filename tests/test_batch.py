@@ -71,26 +71,30 @@ def test_sample_utf8() -> None:
     assert "50 rows read, 50 scored, 0 invalid" in err
 
 
-def without_input(text: str) -> list[list[str]]:
+def without_input(rows: list[dict[str, str]]) -> list[dict[str, str]]:
     """The rows of a batch output without the input columns it carries (they hold the input as given)."""
-    rows = list(csv.reader(io.StringIO(text)))
-    scored = [i for i, column in enumerate(rows[0]) if not column.startswith("(input) ")]
-    return [[row[i] for i in scored] for row in rows]
+    return [{column: cell for column, cell in row.items() if not column.startswith("(input) ")} for row in rows]
 
 
 def test_sample_gb18030_with_chinese_headers_gives_the_same_results() -> None:
+    """The same results; the warnings name the columns as each file heads them (注册地 or district)."""
     code, out_gb, err = batch(str(FIRMS_GB))
     assert code == 0 and "as gb18030 (detected)" in err
-    assert without_input(out_gb) == without_input(batch(str(FIRMS))[1])
+    gb, utf8 = without_input(rows_of(out_gb)), without_input(rows_of(batch(str(FIRMS))[1]))
+    assert [{**row, "row_warnings": ""} for row in gb] == [{**row, "row_warnings": ""} for row in utf8]
+    assert [bool(row["row_warnings"]) for row in gb] == [bool(row["row_warnings"]) for row in utf8]
+    assert "统一社会信用代码: positions 3-8 of the code say it was issued in 姑苏区 (320503), but 注册地 is 昆山市" in (
+        gb[3]["row_warnings"]
+    )
     assert b"\r\n" in FIRMS_GB.read_bytes()
 
 
 def test_wide_columns() -> None:
     """The columns scripts read keep their names and places; the new ones come after them, the input last."""
     header = next(csv.reader(io.StringIO(batch(str(FIRMS))[1])))
-    assert header[:5] == ["line", "name", "credit_code", "row_status", "row_errors"]
-    assert header[5:9] == ["1a_status", "1a_max_cny", "1b_status", "1b_max_cny"]
-    old = 5 + 2 * 41 + 4
+    assert header[:6] == ["line", "name", "credit_code", "row_status", "row_errors", "row_warnings"]
+    assert header[6:10] == ["1a_status", "1a_max_cny", "1b_status", "1b_max_cny"]
+    old = 6 + 2 * 41 + 4
     assert header[old - 4 : old] == ["eligible_cash_max_cny", "potential_cash_max_cny", "rules_sha256", "tool_version"]
     more = header[old:]
     assert more[:41] == [f"{line}_status_if_in_force" for line in IDS]
@@ -167,20 +171,23 @@ def test_given_encoding(tmp_path: Path) -> None:
     assert code == 2 and "unknown encoding 'klingon'" in err
 
 
-def test_bytes_that_go_bad_after_the_sniffed_prefix_make_that_row_invalid(
+def test_bytes_that_go_bad_after_the_sniffed_prefix_are_read_in_their_own_encoding_or_make_the_row_invalid(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(csvio, "SNIFF_BYTES", 64)
     good = "".join(f"firm {i},kunshan\n" for i in range(20))
     path = tmp_path / "mixed.csv"
-    path.write_bytes(b"name,district\n" + good.encode() + "丙公司,昆山\n".encode("gb18030") + b"last,sip\n")
-    code, out, _ = batch(str(path), "--as-of", "2022-01-01")
+    gb = "丙公司,昆山\n".encode("gb18030")
+    path.write_bytes(b"name,district\n" + good.encode() + gb + b"\xb1\xff,sip\n" + b"last,sip\n")
+    code, out, err = batch(str(path), "--as-of", "2022-01-01")
     rows = rows_of(out)
-    assert code == 1 and len(rows) == 22
-    bad = rows[20]
+    assert code == 1 and len(rows) == 23
+    assert (rows[20]["name"], rows[20]["row_status"]) == ("丙公司", "valid")  # a GB18030 row: read as one
+    bad = rows[21]  # bytes neither encoding reads
     assert bad["row_status"] == "invalid" and "not valid in the file's encoding" in bad["row_errors"]
     assert bad["name"].startswith("\ufffd[b1]")  # the bytes are shown, not dropped
-    assert rows[21]["row_status"] == "valid"
+    assert rows[22]["row_status"] == "valid"
+    assert "rows by encoding: 22 UTF-8, 1 GB18030; each read in its own (line 22)" in err
 
 
 def test_only_cells_with_bad_bytes_are_invalid_wherever_they_fall(
@@ -297,7 +304,7 @@ def test_bad_rows_are_kept_in_order_and_named(tmp_path: Path) -> None:
     errors = rows[1]["row_errors"]
     assert "district: 'kunshn' is not one of" in errors and "did you mean 'kunshan'?" in errors
     assert "sme: 'maybe' is not yes or no" in errors and "retrofit_loan_cny: 'lots' is not an amount" in errors
-    assert "credit_code: '91350100M000100Y44' fails the GB 32100-2015 check" in errors
+    assert "credit_code: '91350100M000100Y44' fails the GB 32100-2015 check" in rows[1]["row_warnings"]
     assert "row has 6 cells but the header has 5; extra cells: 'y'" in rows[2]["row_errors"]
     assert "row has 1 cells but the header has 5" in rows[3]["row_errors"]
     assert "name: is empty" in rows[4]["row_errors"]
@@ -314,17 +321,17 @@ def test_a_row_the_csv_reader_cannot_split_is_kept_as_invalid() -> None:
 def test_quoted_cells_spanning_lines_keep_their_line_numbers(tmp_path: Path) -> None:
     text = 'name,district\n"two\nlines",kunshan\nnext,sip\n'
     rows = rows_of(batch(str(write(tmp_path / "in.csv", text)), "--as-of", "2022-01-01")[1])
-    assert [(r["line"], r["name"]) for r in rows] == [("2", "two\nlines"), ("4", "next")]
+    assert [(r["line"], r["name"]) for r in rows] == [("2", "two lines"), ("4", "next")]  # a line break: a space
 
 
 def test_formula_cells_are_neutralised(tmp_path: Path) -> None:
     text = 'name,district,credit_code\n"=HYPERLINK(""http://x"")",kunshan,\n+cmd,kunshan,@SUM(A1)\n-2,kunshan,\n'
     code, out, _ = batch(str(write(tmp_path / "in.csv", text)), "--as-of", "2022-01-01")
     rows = rows_of(out)
-    assert code == 1  # the credit code is invalid
+    assert code == 0  # a credit code that is no code warns, and blocks nothing
     assert rows[0]["name"] == '\'=HYPERLINK("http://x")'
     assert rows[1]["name"] == "'+cmd" and rows[1]["credit_code"] == "'@SUM(A1)"
-    assert rows[1]["row_errors"].startswith("credit_code:")  # invalid, and its message is plain text
+    assert rows[1]["row_warnings"].startswith("credit_code: '@SUM(A1)' has 8 characters")  # plain text
     assert rows[2]["name"] == "'-2"
     for line in out.splitlines()[1:]:
         for cell in next(csv.reader([line])):
@@ -394,6 +401,7 @@ def test_excel_long_and_jsonl(tmp_path: Path) -> None:
         "credit_code",
         "row_status",
         "row_errors",
+        "row_warnings",
         "benefit",
         "status",
         "max_award_cny",

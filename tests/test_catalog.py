@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from subsidy_cli import i18n
 from subsidy_cli.engine.explain import CN_NUMERALS
 from subsidy_cli.rules import catalog as catalog_module
 from subsidy_cli.rules.catalog import CatalogError
@@ -191,25 +192,31 @@ def test_quotas_stated_by_the_text() -> None:
     }
 
 
-def _expected_message(path: Path) -> str:
+def _expected_message(path: Path, lang: str = "en") -> str:
+    """The message a broken file is read with: its first line ``# expect: <message>`` in English, its last line
+    ``# expect zh: <message>`` in Chinese (at the end, so that the lines named keep their numbers)."""
     raw = path.read_bytes().removeprefix(b"\xef\xbb\xbf")
-    first = raw.split(b"\n", 1)[0]
+    lines = raw.rstrip(b"\n").split(b"\n")
+    line = lines[0] if lang == "en" else lines[-1]
     try:
-        line = first.decode("utf-8")
+        text = line.decode("utf-8")
     except UnicodeDecodeError:
-        line = first.decode("gb18030")
-    assert line.startswith("# expect: "), f"{path.name} must start with '# expect: <message>'"
-    return line.removeprefix("# expect: ")
+        text = line.decode("gb18030")
+    head = "# expect: " if lang == "en" else "# expect zh: "
+    where = "start" if lang == "en" else "end"
+    assert text.startswith(head), f"{path.name} must {where} with '{head}<message>'"
+    return text.removeprefix(head)
 
 
 BROKEN = sorted((ROOT / "tests" / "broken_measures").glob("*.toml"))
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
 @pytest.mark.parametrize("path", BROKEN, ids=lambda p: p.stem)
-def test_broken_measures_file(path: Path) -> None:
-    with pytest.raises(CatalogError) as caught:
+def test_broken_measures_file(path: Path, lang: str) -> None:
+    with i18n.using(lang), pytest.raises(CatalogError) as caught:
         load(path)
-    expected = _expected_message(path)
+    expected = _expected_message(path, lang)
     lines = caught.value.lines()  # one printed line per Problem record
     assert any(expected in problem for problem in lines), lines
     for problem in lines:

@@ -15,21 +15,33 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from subsidy_cli.batch.blocks import Block, blocks, check_encoding, line_breaks, read_block, split_first_row
-from subsidy_cli.batch.csvio import InputError, read_rows
+from subsidy_cli.batch.csvio import BadRow, InputError, read_rows
+from subsidy_cli.profile import controls
 
 cells = st.text(alphabet='ab,"\r\n 公司', max_size=6)
 rows = st.lists(st.lists(cells, min_size=1, max_size=4), max_size=12)
 
 
 def whole(text: str) -> list[tuple[int, list[str]]]:
-    return list(read_rows(io.StringIO(text, newline="")))
+    """The rows of the whole text, each cell under the rule for control characters (a line break in a quoted
+    cell reads as a space), as blocks give them."""
+    found = []
+    for line, row in read_rows(io.StringIO(text, newline="")):
+        cleaned = [controls.clean(cell)[0] for cell in row]
+        if isinstance(row, BadRow):
+            row = BadRow(row.error)
+            row.extend(cleaned)
+        else:
+            row = cleaned
+        found.append((line, row))
+    return found
 
 
 def in_blocks(data: bytes, size: int, encoding: str = "utf-8") -> list[tuple[int, list[str]]]:
     found = []
     for block in blocks(io.BytesIO(data), encoding, size=size):
-        lines, block_rows, _ = read_block(block, encoding)
-        found += zip(lines, block_rows, strict=True)
+        read = read_block(block, encoding)
+        found += zip(read.lines, read.rows, strict=True)
     return found
 
 
@@ -102,7 +114,7 @@ def test_a_zero_width_no_break_space_after_the_first_block_is_kept() -> None:
 
 def test_a_byte_order_mark_is_not_a_character_of_the_first_cell() -> None:
     data = codecs.BOM_UTF8 + b'"na\nme",x\n"a\nb",c\n'
-    assert in_blocks(data, 4, "utf-8-sig") == [(1, ["na\nme", "x"]), (3, ["a\nb", "c"])]
+    assert in_blocks(data, 4, "utf-8-sig") == [(1, ["na me", "x"]), (3, ["a b", "c"])]  # line breaks in a cell: spaces
 
 
 @pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
@@ -136,14 +148,14 @@ def test_the_header_is_split_off_by_bytes() -> None:
     header, offset = split_first_row(data, "utf-8")
     assert header == ["name\nzh", "district"]
     assert data[offset:] == "甲,昆山市\r\n".encode()
-    lines, rest, _ = read_block(Block(data[offset:], 1 + line_breaks(data[:offset])), "utf-8")
-    assert lines == [3] and rest == [["甲", "昆山市"]]
+    read = read_block(Block(data[offset:], 1 + line_breaks(data[:offset])), "utf-8")
+    assert read.lines == [3] and read.rows == [["甲", "昆山市"]]
 
 
 def test_undecodable_bytes_are_counted_per_block() -> None:
-    _, found, bad = read_block(Block(b"ok\n\xff\xfe,x\n", 1), "utf-8")
-    assert bad and found[1][0] == "\udcff\udcfe"
-    assert not read_block(Block(b"ok\n", 1), "utf-8")[2]
+    read = read_block(Block(b"ok\n\xff\xfe,x\n", 1), "utf-8")
+    assert read.bad_bytes and read.rows[1][0] == "\udcff\udcfe"
+    assert not read_block(Block(b"ok\n", 1), "utf-8").bad_bytes
 
 
 @pytest.mark.parametrize(

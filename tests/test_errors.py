@@ -4,6 +4,9 @@ library's SubsidyError for bad arguments, and the handler being the only one in 
 from __future__ import annotations
 
 import ast
+import errno
+import multiprocessing
+import os
 import pickle
 import subprocess
 import sys
@@ -13,6 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import subsidy_cli
+from subsidy_cli import i18n
 from subsidy_cli.batch import csvio, sources
 from subsidy_cli.cli import app
 from subsidy_cli.errors import (
@@ -25,6 +29,7 @@ from subsidy_cli.errors import (
     SubsidyError,
 )
 from subsidy_cli.interview import EndOfAnswers
+from subsidy_cli.library import Evaluator
 from subsidy_cli.output import template
 from subsidy_cli.profile.keys import ProfileError
 from subsidy_cli.rules.catalog import CatalogError
@@ -58,14 +63,6 @@ def test_a_subsidy_error_prints_one_line_a_problem_and_exits_with_its_code(monke
     assert (code, out, err) == (7, "", "error: f.toml:3: bad\nerror: key: odd; fix it\n")
 
 
-def test_invalid_data_exits_1(tmp_path: Path) -> None:
-    bad = tmp_path / "bad.toml"
-    bad.write_text('name = "x"\nsme = "maybe"\n', encoding="utf-8")
-    code, out, err = run("check", str(bad))
-    assert (code, out) == (EXIT_DATA, "")
-    assert err == f"error: {bad}: sme: 'maybe' is not yes or no; write true/false, yes/no, 是/否 or 1/0\n"
-
-
 def test_usage_error_exits_2() -> None:
     code, _, err = run("check", KUNSHAN, "--as-of", "2022-02-30")
     assert code == EXIT_USAGE
@@ -77,18 +74,162 @@ def test_typer_usage_errors_are_left_to_typer() -> None:
     assert code == EXIT_USAGE and "No such option" in err and "internal error" not in err
 
 
-def test_broken_measures_is_data_for_check_and_usage_for_batch_and_diff() -> None:
-    broken = str(ROOT / "tests" / "broken_measures" / "negative-cap.toml")
-    expected = f"error: {broken}:35: benefit 2a: amount.cap: must be more than 0, got -500000\n"
-    assert run("check", KUNSHAN, "--measures", broken)[::2] == (EXIT_DATA, expected)
-    assert run("batch", str(FIRMS), "--measures", broken)[::2] == (EXIT_USAGE, expected)
-    assert run("diff", KUNSHAN, "--against-measures", broken)[::2] == (EXIT_USAGE, expected)
+# --- every class of bad input: one line in the language of the run, and its exit code -------------------------
+
+BROKEN = str(ROOT / "tests" / "broken_measures" / "negative-cap.toml")
+LAYER = '[layer]\nname = "t"\nsource = "s"\n[[change]]\nbenefit = "9z"\nkey = "amount.cap"\nvalue = 1\n'
+DISTRICTS_EN = (
+    "张家港市、常熟市、太仓市、昆山市、吴江区、吴中区、相城区、姑苏区、苏州工业园区、苏州高新区 or 苏州市外 "
+    "(or zhangjiagang, changshu, taicang, kunshan, wujiang, wuzhong, xiangcheng, gusu, sip, snd, outside_suzhou)"
+)
+DISTRICTS_ZH = "张家港市、常熟市、太仓市、昆山市、吴江区、吴中区、相城区、姑苏区、苏州工业园区、苏州高新区、苏州市外"
 
 
-def test_bad_set_is_data_for_check_and_usage_for_batch() -> None:
-    expected = "error: --set: sme: 'maybe' is not yes or no; write true/false, yes/no, 是/否 or 1/0\n"
-    assert run("check", KUNSHAN, "--set", "sme=maybe")[::2] == (EXIT_DATA, expected)
-    assert run("batch", str(FIRMS), "--set", "sme=maybe")[::2] == (EXIT_USAGE, expected)
+@pytest.mark.parametrize(
+    ("args", "text", "code", "english", "chinese"),
+    [
+        pytest.param(
+            ["check", "{file}"], 'name = "x"\nsme = "maybe"\n', EXIT_DATA,
+            "{file}: sme: 'maybe' is not yes or no; write true/false, yes/no, 是/否 or 1/0",
+            '{file}: sme: "maybe" 不是“是”或“否”；请填 是/否、true/false、yes/no 或 1/0',
+            id="yes-no",
+        ),
+        pytest.param(
+            ["check", "{file}"], 'name = "x"\nretrofit_loan_cny = "很多"\n', EXIT_DATA,
+            "{file}: retrofit_loan_cny: '很多' is not an amount; write e.g. 1234.5, 200万, 200万元 or 0.5亿",
+            '{file}: retrofit_loan_cny: "很多" 不是金额；请写成如 1234.5、200万、200万元 或 0.5亿',
+            id="money",
+        ),
+        pytest.param(
+            ["check", "{file}"], 'name = "x"\ndistrct = "昆山"\n', EXIT_DATA,
+            "{file}: distrct: unknown key; did you mean 'district'?",
+            '{file}: distrct: 无法识别的字段名；您是否想写 "district"（注册地）？',
+            id="unknown-key",
+        ),
+        pytest.param(
+            ["check", "{file}"], 'name = "x"\ndistrict = "昆三市"\n', EXIT_DATA,
+            f"{{file}}: district: '昆三市' is not one of: {DISTRICTS_EN}; did you mean '昆山市'?",
+            f'{{file}}: district: 未识别 "昆三市"；您是否想填 "昆山市"？可填：{DISTRICTS_ZH}',
+            id="unknown-district",
+        ),
+        pytest.param(
+            ["check", "{file}"], 'name = "x"\ndistrict = "kunshn"\n', EXIT_DATA,
+            f"{{file}}: district: 'kunshn' is not one of: {DISTRICTS_EN}; did you mean 'kunshan'?",
+            f'{{file}}: district: 未识别 "kunshn"；您是否想填 "昆山市"？可填：{DISTRICTS_ZH}',
+            id="district-slug-misspelt",
+        ),
+        pytest.param(
+            ["check", "{file}"], 'name = "x"\nentity_type = "公益组织"\n', EXIT_DATA,
+            "{file}: entity_type: '公益组织' is not one of: enterprise (企业), social_organization (社会组织), "
+            "public_institution (事业单位); did you mean '社会组织' (social_organization)?",
+            '{file}: entity_type: 未识别 "公益组织"；您是否想填 "社会组织"？可填：企业、社会组织、事业单位',
+            id="unknown-choice",
+        ),
+        pytest.param(
+            ["check", "{file}"], 'name = "x"\ncloud_star_level = 2022-01-01\n', EXIT_DATA,
+            "{file}: cloud_star_level: expected a number, got 2022-01-01",
+            "{file}: cloud_star_level: 应为数字，实为 2022-01-01",
+            id="wrong-type",
+        ),
+        pytest.param(
+            ["check", "{file}"], 'name = "x"\nsme ＝ true\n', EXIT_DATA,
+            "{file}:2: full-width equals sign '＝'; type an ASCII '=' (switch the IME to English)",
+            "{file}:2: 使用了全角等号“＝”；请输入半角“=”（将输入法切换到英文）",
+            id="ime-equals",
+        ),
+        pytest.param(
+            ["check", "{file}"], 'name = "x"\ndistrict = “昆山”\n', EXIT_DATA,
+            '{file}:2: Chinese quotation marks around a value; use ASCII double quotes "..."',
+            '{file}:2: 取值两侧用了中文引号；请改用半角双引号 "..."',
+            id="ime-quotes",
+        ),
+        pytest.param(
+            ["check", "{file}"], 'name = "x\n', EXIT_DATA,
+            "{file}:1: invalid TOML: a quoted text is not closed on this line; check the quotes, '=' and brackets on "
+            "this line",
+            "{file}:1: TOML 格式有误：引号中的文字在本行没有结束（缺少结束引号）；请检查本行的引号、“=”和括号",
+            id="toml-syntax",
+        ),
+        pytest.param(
+            ["check", "{file}.json"], '{"name": "x", "sme": tru}', EXIT_DATA,
+            "{file}.json:1: invalid JSON: Expecting value (column 22)",
+            "{file}.json:1: JSON 格式有误：此处应有一个值（第 22 列）",
+            id="json-syntax",
+        ),
+        pytest.param(
+            ["check", KUNSHAN, "--set", "sme=maybe"], None, EXIT_DATA,
+            "--set: sme: 'maybe' is not yes or no; write true/false, yes/no, 是/否 or 1/0",
+            '--set: sme: "maybe" 不是“是”或“否”；请填 是/否、true/false、yes/no 或 1/0',
+            id="set-check",
+        ),
+        pytest.param(
+            ["batch", str(FIRMS), "--set", "sme=maybe"], None, EXIT_USAGE,
+            "--set: sme: 'maybe' is not yes or no; write true/false, yes/no, 是/否 or 1/0",
+            '--set: sme: "maybe" 不是“是”或“否”；请填 是/否、true/false、yes/no 或 1/0',
+            id="set-batch",
+        ),
+        pytest.param(
+            ["check", KUNSHAN, "--measures", BROKEN], None, EXIT_DATA,
+            f"{BROKEN}:35: benefit 2a: amount.cap: must be more than 0, got -500000",
+            f"{BROKEN}:35: benefit 2a: amount.cap: 须大于 0，实为 -500000",
+            id="measures-check",
+        ),
+        pytest.param(
+            ["batch", str(FIRMS), "--measures", BROKEN], None, EXIT_USAGE,
+            f"{BROKEN}:35: benefit 2a: amount.cap: must be more than 0, got -500000",
+            f"{BROKEN}:35: benefit 2a: amount.cap: 须大于 0，实为 -500000",
+            id="measures-batch",
+        ),
+        pytest.param(
+            ["diff", KUNSHAN, "--against-measures", BROKEN], None, EXIT_USAGE,
+            f"{BROKEN}:35: benefit 2a: amount.cap: must be more than 0, got -500000",
+            f"{BROKEN}:35: benefit 2a: amount.cap: 须大于 0，实为 -500000",
+            id="measures-diff",
+        ),
+        pytest.param(
+            ["check", KUNSHAN, "--overlay", "{file}"], LAYER, EXIT_DATA,
+            "{file}: change #1: benefit '9z' does not exist; did you mean '9'?",
+            '{file}: change #1: 项目 "9z" 不存在；您是否想写 "9"？',
+            id="layer-check",
+        ),
+        pytest.param(
+            ["template", "-o", "{file}"], "", EXIT_USAGE,
+            "{file}: already exists; choose another name or delete it first",
+            "{file}: 文件已存在；请换一个文件名，或先删除该文件",
+            id="output-exists",
+        ),
+        pytest.param(
+            ["report", KUNSHAN, "-o", "{file}.txt"], None, EXIT_USAGE,
+            "{file}.txt: is not a .html or .md file; name it report.html or report.md, or pass --format",
+            "{file}.txt: 不是 .html 或 .md 文件；请命名为 report.html 或 report.md，或用 --format 指定格式",
+            id="report-suffix",
+        ),
+        pytest.param(
+            ["validate", "{file}"], LAYER, EXIT_DATA,
+            "{file}: change #1: benefit '9z' does not exist; did you mean '9'?",
+            '{file}: change #1: 项目 "9z" 不存在；您是否想写 "9"？',
+            id="layer-validate",
+        ),
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_class_of_bad_input_is_one_line_in_the_language_of_the_run(
+    tmp_path: Path, args: list[str], text: str | None, code: int, english: str, chinese: str, lang: str
+) -> None:
+    """``--lang`` (or, for ``validate`` and ``diff``, which have none, ``$SUBSIDY_LANG``) words every problem of
+    the profile and rules readers; the exit code is the command's (a broken rules file or ``--set`` is invalid data
+    for ``check`` and a usage error for ``batch`` and ``diff``)."""
+    file = str(tmp_path / "firm.toml")
+    if text is not None:
+        target = args[-1].replace("{file}", file)
+        Path(target).write_text(text, encoding="utf-8")
+    given = [arg.replace("{file}", file) for arg in args]
+    if args[0] in ("validate", "diff"):
+        result = run(*given, env={"SUBSIDY_LANG": lang})
+    else:
+        result = run(*given, "--lang", lang, env={"SUBSIDY_LANG": "zh" if lang == "en" else "en"})
+    expected = f"error: {english}" if lang == "en" else f"错误：{chinese}"
+    assert (result[0], result[2]) == (code, expected.replace("{file}", file) + "\n")
 
 
 def test_end_of_the_interviews_answers_exits_130_with_its_own_words() -> None:
@@ -228,6 +369,31 @@ def test_a_subsidy_error_crosses_processes_whole() -> None:
     assert (copy.lines(), copy.exit_code) == (["a.csv: is empty; add rows"], EXIT_USAGE)
 
 
+@pytest.mark.parametrize("method", ["spawn", "fork"])
+def test_worker_processes_word_problems_in_the_language_of_the_run(tmp_path: Path, method: str) -> None:
+    """A worker started by spawn (macOS, Windows) or forkserver (Python 3.14) does not inherit the language
+    --lang set: it takes it from the run's job."""
+    if method not in multiprocessing.get_all_start_methods():
+        pytest.skip(f"no {method} here")
+    firms = tmp_path / "firms.csv"
+    firms.write_text("name,sme\n甲,maybe\n乙,是\n", encoding="utf-8")
+    program = (
+        f"import multiprocessing, sys; multiprocessing.set_start_method({method!r}); "
+        "from subsidy_cli.cli import main; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", program, "batch", str(firms), "--jobs", "2", "--lang", "zh", "--as-of", "2022-06-30"],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        env={**os.environ, "SUBSIDY_LANG": "en"},
+    )
+    assert done.returncode == EXIT_DATA, done.stderr
+    row = done.stdout.splitlines()[1]
+    assert row.startswith('2,甲,,invalid,"sme: ""maybe"" 不是“是”或“否”；请填 是/否、true/false、yes/no 或 1/0"'), row
+
+
 def test_arguments_are_checked_by_the_library() -> None:
     with pytest.raises(SubsidyError) as caught:
         sources.option_date("tomorrow")
@@ -281,6 +447,32 @@ def test_library_bad_profile_and_rules_raise_subsidy_error_exit_1(tmp_path: Path
     with pytest.raises(SubsidyError) as caught:
         subsidy_cli.evaluate({"name": "x"}, overlays=[tmp_path / "missing.toml"])
     assert caught.value.exit_code == EXIT_DATA
+
+
+def test_the_systems_reasons_are_worded_in_the_language_of_the_run() -> None:
+    denied = PermissionError(errno.EACCES, "Permission denied")
+    assert i18n.os_reason(denied) == "permission denied"
+    with i18n.using("zh"):
+        assert i18n.os_reason(denied) == "没有访问权限"
+        assert i18n.os_reason(OSError(errno.ENOSPC, "No space left on device")) == "磁盘空间不足"
+        assert i18n.os_reason(OSError(errno.ELOOP, "Too many levels of symbolic links")) == (
+            "Too many levels of symbolic links"  # a rare reason: as the system words it
+        )
+
+
+def test_the_library_words_problems_in_the_language_asked() -> None:
+    with pytest.raises(SubsidyError) as caught:
+        subsidy_cli.evaluate({"name": "x", "sme": "maybe"}, lang="zh")
+    assert caught.value.lines() == ['profile: sme: "maybe" 不是“是”或“否”；请填 是/否、true/false、yes/no 或 1/0']
+    with pytest.raises(SubsidyError) as caught:
+        subsidy_cli.evaluate({"name": "x"}, measures=BROKEN, lang="zh")
+    assert caught.value.lines()[0].endswith("benefit 2a: amount.cap: 须大于 0，实为 -500000")
+    with pytest.raises(SubsidyError) as caught:  # English unless asked, and the language is put back
+        subsidy_cli.evaluate({"name": "x", "sme": "maybe"})
+    assert caught.value.lines()[0].startswith("profile: sme: 'maybe' is not yes or no")
+    with i18n.using("zh"), pytest.raises(SubsidyError) as caught:  # as the program sets it
+        Evaluator().assess({"name": "x", "sme": "maybe"})
+    assert caught.value.lines()[0].startswith('profile: sme: "maybe" 不是')
 
 
 def test_library_accepts_what_the_command_line_does() -> None:

@@ -119,7 +119,7 @@ def test_security_provider() -> None:
 
 
 def test_skipping_everything_stops() -> None:
-    code, out, err = interview([""] * 40, "--format", "json")
+    code, out, err = interview(["Skipper Co", *[""] * 40], "--format", "json")
     assert code == 0
     order = asked(err)
     assert len(order) == len(set(order)), "a skipped question is never asked again"

@@ -42,8 +42,8 @@ def results(document: dict) -> dict[str, dict]:
     return {r["benefit"]: r for r in document["results"]}
 
 
-def run(*args: str) -> tuple[int, str, str]:
-    result = CliRunner().invoke(app, list(args), env=ENV)
+def run(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    result = CliRunner().invoke(app, list(args), env={**ENV, **(env or {})})
     assert "Traceback" not in result.stdout + result.stderr
     return result.exit_code, result.stdout, result.stderr
 
@@ -133,24 +133,70 @@ def test_the_zhangjiagang_sample_cites_every_value() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "message"),
+    ("text", "message", "chinese"),
     [
-        ('[[chnage]]\nbenefit = "1a"\n', "chnage: unknown table; did you mean 'change'?"),
-        ('[[change]]\nbenefit = "9z"\nkey = "amount.cap"\nvalue = 1\n', "benefit '9z' does not exist"),
-        ('[[change]]\nbenefit = "1a"\nkey = "amount.nope.deeper"\nvalue = 1\n', "no key 'amount.nope.deeper'"),
-        ('[[change]]\nbenefit = "1a"\nkey = "amount.cpa"\nvalue = 1\n', "amount.cpa: unknown key"),
-        ('[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = -1\n', "amount.cap: must be more than 0"),
-        ('[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = 1\ndistrict = "kunshn"\n', "did you mean 'kunshan'?"),
-        ('[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = 1\nfrom = "2022"\n', "from: expected a date"),
-        ('[[cap]]\nlines = ["1a", "1b"]\nat_most = "retrofit_loan"\n', "is not a money key of the profile"),
-        ('[[exclusive]]\nlines = ["1a", "2a"]\nrule = "either"\n', "rule: should be one of 'one_of', 'higher'"),
-        ('[[exclusive]]\nlines = ["1a", "99"]\nrule = "higher"\n', "benefit '99' does not exist"),
+        (
+            '[[chnage]]\nbenefit = "1a"\n',
+            "chnage: unknown table; did you mean 'change'?",
+            'chnage: 未知的表；您是否想写 "change"？分层文件只有 [layer]、[[change]]、[[benefit]]、[[cap]] 和 '
+            "[[exclusive]]",
+        ),
+        (
+            '[[change]]\nbenefit = "9z"\nkey = "amount.cap"\nvalue = 1\n',
+            "benefit '9z' does not exist",
+            'change #1: 项目 "9z" 不存在',
+        ),
+        (
+            '[[change]]\nbenefit = "1a"\nkey = "amount.nope.deeper"\nvalue = 1\n',
+            "no key 'amount.nope.deeper'",
+            'change #1: benefit 1a: 没有可更改的键 "amount.nope.deeper"',
+        ),
+        (
+            '[[change]]\nbenefit = "1a"\nkey = "amount.cpa"\nvalue = 1\n',
+            "amount.cpa: unknown key",
+            "amount.cpa: 未知的键；请删除或检查拼写；由 {path} 设定（按最初有效的取值）",
+        ),
+        (
+            '[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = -1\n',
+            "amount.cap: must be more than 0",
+            "amount.cap: 须大于 0，实为 -1；由 {path} 设定（按最初有效的取值）",
+        ),
+        (
+            '[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = 1\ndistrict = "kunshn"\n',
+            "did you mean 'kunshan'?",
+            'district: 注册地 "kunshn" 不在可选值之中：zhangjiagang, changshu, taicang, kunshan, wujiang, wuzhong, '
+            'xiangcheng, gusu, sip, snd, outside_suzhou；您是否想写 "kunshan"？',
+        ),
+        (
+            '[[change]]\nbenefit = "1a"\nkey = "amount.cap"\nvalue = 1\nfrom = "2022"\n',
+            "from: expected a date",
+            'change #1: from: 应为日期，实为文本 "2022"',
+        ),
+        (
+            '[[cap]]\nlines = ["1a", "1b"]\nat_most = "retrofit_loan"\n',
+            "is not a money key of the profile",
+            'cap #1: at_most 的 "retrofit_loan" 不是企业信息中的金额字段；您是否想写 "retrofit_loan_cny"'
+            "（智能化改造项目贷款额(元)）？",
+        ),
+        (
+            '[[exclusive]]\nlines = ["1a", "2a"]\nrule = "either"\n',
+            "rule: should be one of 'one_of', 'higher'",
+            "exclusive #1: rule: 应为以下之一：'one_of', 'higher'，实为文本 \"either\"",
+        ),
+        (
+            '[[exclusive]]\nlines = ["1a", "99"]\nrule = "higher"\n',
+            "benefit '99' does not exist",
+            'exclusive #1: 项目 "99" 不存在',
+        ),
     ],
 )
-def test_validate_broken_layers(tmp_path: Path, text: str, message: str) -> None:
+def test_validate_broken_layers(tmp_path: Path, text: str, message: str, chinese: str) -> None:
+    """In the language of $SUBSIDY_LANG (``validate`` has no ``--lang``)."""
     path = layer(tmp_path, text)
     code, _, err = run("validate", str(path))
     assert code == 1 and message in err, err
+    code, _, err = run("validate", str(path), env={"SUBSIDY_LANG": "zh"})
+    assert code == 1 and chinese.replace("{path}", str(path)) in err, err
     with pytest.raises(CatalogError):
         load_rules(None, [path])
 
@@ -211,6 +257,10 @@ def test_diff_lists_what_changed_and_why(tmp_path: Path) -> None:
     assert "cap 1a + 1b <= retrofit_loan_interest_paid_cny" in first["1b"]["why"]
     second = {r["benefit"]: r for r in rows if r["line"] == "3"}
     assert set(second) == {"1a"}  # the Kunshan firm: only the city cap changes
+    code, out, _ = run("diff", str(firms), "--against", str(ZJG), "--as-of", "2022-06-30", env={"SUBSIDY_LANG": "zh"})
+    chinese = {r["benefit"]: r["why"] for r in csv.DictReader(io.StringIO(out)) if r["line"] == "2"}
+    assert "amount.cap: 2000000 -> 3000000" in chinese["1a"]  # key paths as written, the words in Chinese
+    assert "; 跨项目规则：无 -> ['cap 1a + 1b <= retrofit_loan_interest_paid_cny']" in chinese["1b"]
     code, out, _ = run("diff", str(firms), "--as-of", "2022-06-30")
     assert code == 0 and out.strip().count("\n") == 0  # the same rules: nothing changes
 

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+import subsidy_cli
 from subsidy_cli.cli import app
 from subsidy_cli.profile.creditcode import validate_credit_code
 from subsidy_cli.profile.keys import ProfileError, build_profile, parse_value
@@ -142,6 +143,7 @@ def test_each_example_file_through_batch(
     assert code == exit_code, err
     assert [(row["line"], row["row_status"]) for row in out_rows] == rows
     assert all(row["row_errors"] == "" for row in out_rows)
+    assert all(row["row_warnings"] == "" for row in out_rows)  # codes and districts agree, no control characters
     for fragment in said:
         assert fragment in err
     documents = {document["line"]: document for document in batch_documents(INPUTS / name)}
@@ -238,13 +240,19 @@ def test_a_stray_quote_swallows_no_firm(tmp_path: Path, jobs: str, delimiter: st
     assert "3,000 rows read, 2,998 scored, 2 invalid" in err
 
 
-def test_mixed_encodings_are_refused_with_the_lines(tmp_path: Path) -> None:
+def test_mixed_encodings_are_read_row_by_row(tmp_path: Path) -> None:
+    """A GBK export with a UTF-8 row appended was refused (or, in other arrangements, read as mojibake): each
+    row is read in its own encoding, and the summary says how many were in which."""
     gbk = "企业名称,注册地\r\n甲公司,昆山市\r\n".encode("gbk")
     path = tmp_path / "in.csv"
     path.write_bytes(gbk + "乙公司,太仓市\r\n".encode())
-    code, out, err = run("batch", str(path))
-    assert code == 2 and out == ""
-    assert "mixes encodings: line 3 in UTF-8, line 1, 2 in GB18030/GBK" in err
+    code, rows, err = batch_rows(path)
+    assert code == 0
+    assert [(r["line"], r["name"], r["row_status"]) for r in rows] == [
+        ("2", "甲公司", "valid"),
+        ("3", "乙公司", "valid"),
+    ]
+    assert "rows by encoding: 1 GB18030, 1 UTF-8; each read in its own (line 3)" in err
 
 
 @pytest.mark.parametrize(
@@ -364,21 +372,26 @@ def test_placeholders_are_unknown_in_every_kind_of_column(key: str, text: str) -
 
 
 @pytest.mark.parametrize(
-    ("code", "message"),
+    ("code", "kind", "message"),
     [
-        ("9.13206E+17", "is a number in scientific notation, as a spreadsheet shows a long number"),
-        ("913205830000000000", "ends in 000, as a code does that a spreadsheet stored as a number"),
-        ("91320583MA1MXK8P0G", "fails the GB 32100-2015 check (its last character does not fit the first 17)"),
-        ("11010519491231002X", "1101**********002X is a resident identity number, not a credit code"),
+        ("9.13206E+17", "spreadsheet_damage", "is a number in scientific notation, as a spreadsheet shows a long"),
+        ("913205830000000000", "spreadsheet_damage", "ends in zeros after its 15th digit, as a code does that a"),
+        ("91320583MA1MXK8P0G", "check_character", "fails the GB 32100-2015 check (its last character does not fit"),
     ],
 )
-def test_credit_codes_damaged_or_of_another_kind(code: str, message: str) -> None:
+def test_credit_codes_damaged_warn_and_block_nothing(code: str, kind: str, message: str) -> None:
+    document = subsidy_cli.evaluate({"name": "x", "credit_code": code}, as_of="2022-06-30")
+    (warning,) = document["warnings"]
+    assert (warning["key"], warning["kind"]) == ("credit_code", kind) and message in warning["message"]
+    assert "should be" not in warning["message"] and document["profile"]["credit_code"] == code
+
+
+def test_a_resident_identity_number_is_refused_and_never_repeated() -> None:
     with pytest.raises(ProfileError) as caught:
-        build_profile({"name": "x", "credit_code": code})
+        build_profile({"name": "x", "credit_code": "11010519491231002X"})
     shown = str(caught.value.problems[0])
-    assert message in shown and "should be" not in shown
-    if code.startswith("1101"):
-        assert code not in shown  # a personal number is never repeated in full
+    assert "1101**********002X is a resident identity number, not a credit code" in shown
+    assert "11010519491231002X" not in shown
 
 
 @pytest.mark.parametrize("code", ["'91320583MA1MXK8P0F", '="91320583MA1MXK8P0F"', " 91320583ma1mxk8p0f "])

@@ -10,10 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from subsidy_cli import i18n
 from subsidy_cli.profile.creditcode import (
     ALPHABET,
     check_character,
     is_valid,
+    read_code,
     validate_credit_code,
     weighted_check_character,
 )
@@ -80,15 +82,18 @@ def test_lists_and_dates() -> None:
 
 
 def test_credit_code() -> None:
+    """A code informs, never blocks: a bad one is kept, with a warning (and never a "corrected" character)."""
     assert validate_credit_code("91350100m000100y43") == "91350100M000100Y43"
+    assert read_code("91350100M000100Y43").notices == ()
     assert check_character("91320583MA1MXK8P0") == "F"
-    with pytest.raises(ValueError, match="has 17 characters"):
-        validate_credit_code("91350100M000100Y4")
-    with pytest.raises(ValueError, match="contains 'I'"):
-        validate_credit_code("91350100M000100YI3")
-    with pytest.raises(ValueError, match="fails the GB 32100-2015 check") as failed:
-        validate_credit_code("91350100M000100Y44")
-    assert "should be" not in str(failed.value)  # no "corrected" character: it would invite a made-up code
+    for code, kind, message in [
+        ("91350100M000100Y4", "length", "has 17 characters"),
+        ("91350100M000100YI3", "characters", "contains 'I'"),
+        ("91350100M000100Y44", "check_character", "fails the GB 32100-2015 check"),
+    ]:
+        (notice,) = read_code(code).notices
+        assert (notice.key, notice.kind) == ("credit_code", kind) and message in notice.message
+        assert "should be" not in notice.message and validate_credit_code(code) == code
 
 
 @given(st.text(alphabet=ALPHABET, min_size=17, max_size=17))
@@ -101,8 +106,9 @@ def test_fast_credit_code_test_agrees_with_the_validator(text: str, fix_check: b
     if fix_check and len(text) == 18 and all(c in ALPHABET for c in text[:17]):
         text = text[:17] + check_character(text[:17])
     try:
-        printed = validate_credit_code(text) == text
-    except ValueError:
+        reading = read_code(text)
+        printed = reading.code == text and not reading.notices
+    except ValueError:  # a resident identity number
         printed = False
     assert is_valid(text) == printed
 
@@ -157,27 +163,78 @@ def test_left_out_is_unknown_and_empty_list_is_none() -> None:
     assert profile_to_dict(profile) == {"name": "x", "roles": []}
 
 
+ROLES_ZH = (
+    "工业(制造业)企业、智能化改造和数字化转型服务商、工业互联网平台运营方、标识解析二级节点建设或运营单位、"
+    "智能装备及关键零部件制造商、工业软件或工业APP开发商、工业互联网安全服务机构、科研院所/高校/重点实验室/创新中心、"
+    "高校或技工院校、行业组织或联盟(协会/学会)"
+)
+
+
 @pytest.mark.parametrize(
-    ("data", "message"),
+    ("data", "message", "chinese"),
     [
-        ({"name": "x", "distrct": "昆山"}, "distrct: unknown key; did you mean 'district'?"),
-        ({"name": "x", "district": "kunshn"}, "district: 'kunshn' is not one of"),
-        ({"name": "x", "district": "kunshn"}, "did you mean 'kunshan'?"),
-        ({"name": "x", "roles": ["manufactuer"]}, "roles: 'manufactuer' is not one of"),
-        ({"name": "x", "sme": "maybe"}, "sme: 'maybe' is not yes or no"),
-        ({"name": "x", "retrofit_loan_cny": "lots"}, "retrofit_loan_cny: 'lots' is not an amount"),
-        ({"name": "x", "cloud_star_level": 7}, "cloud_star_level: 7 is not a star level from 0 to 5"),
         (
-            {"name": "x", "credit_code": "91350100M000100Y44"},
-            "credit_code: '91350100M000100Y44' fails the GB 32100-2015",
+            {"name": "x", "distrct": "昆山"},
+            "distrct: unknown key; did you mean 'district'?",
+            'distrct: 无法识别的字段名；您是否想写 "district"（注册地）？',
         ),
-        ({"district": "昆山"}, "name: is required"),
+        ({"name": "x", "district": "kunshn"}, "district: 'kunshn' is not one of", 'district: 未识别 "kunshn"'),
+        ({"name": "x", "district": "kunshn"}, "did you mean 'kunshan'?", '；您是否想填 "昆山市"？可填：张家港市、'),
+        (
+            {"name": "x", "roles": ["manufactuer"]},
+            "roles: 'manufactuer' is not one of",
+            f'roles: 未识别 "manufactuer"；您是否想填 "工业(制造业)企业"？可填：{ROLES_ZH}',
+        ),
+        (
+            {"name": "x", "sme": "maybe"},
+            "sme: 'maybe' is not yes or no",
+            'sme: "maybe" 不是“是”或“否”；请填 是/否、true/false、yes/no 或 1/0',
+        ),
+        (
+            {"name": "x", "retrofit_loan_cny": "lots"},
+            "retrofit_loan_cny: 'lots' is not an amount",
+            'retrofit_loan_cny: "lots" 不是金额；请写成如 1234.5、200万、200万元 或 0.5亿',
+        ),
+        (
+            {"name": "x", "cloud_star_level": 7},
+            "cloud_star_level: 7 is not a star level from 0 to 5",
+            "cloud_star_level: 7 不是 0 到 5 之间的星级",
+        ),
+        (
+            {"name": "x", "flexible_experts": "3星"},
+            "flexible_experts: '3星': 星 does not fit this count; write a number, or one with 个、人、名、项",
+            "flexible_experts: \"3星\"：“星”不是这个数量的单位；请只写数字，或在数字后写个、人、名、项",
+        ),
+        (
+            {"name": "x", "platform_served_enterprises": "600元"},
+            "platform_served_enterprises: '600元' is a count, not an amount of money",
+            'platform_served_enterprises: "600元"：此项应填数量，不是金额',
+        ),
+        (
+            {"name": "x", "application_date": "2022-13-01"},
+            "application_date: '2022-13-01' is not a real date: month must be in 1..12",
+            'application_date: "2022-13-01" 不是有效日期：月份应在 1 到 12 之间',
+        ),
+        (
+            {"name": "x", "district": "吴县"},
+            "district: '吴县' names no single district: 吴县 was split in 2001 into 吴中区 and 相城区; write which one",
+            'district: "吴县" 无法确定是哪个县级市（区）：吴县已于2001年撤销，分设吴中区和相城区；请写明是哪一个',
+        ),
+        ({"name": 5}, "name: 5 is not text", "name: 5 不是文本"),
+        (
+            {"name": "x", "credit_code": "32058319900101123X"},
+            "credit_code: 3205**********123X is a resident identity number, not a credit code",
+            "credit_code: 3205**********123X 是居民身份证号码，不是统一社会信用代码",
+        ),
+        ({"district": "昆山"}, "name: is required", "name: 必填；请填写企业名称"),
     ],
 )
-def test_problems_name_the_key_and_value(data: dict[str, object], message: str) -> None:
-    with pytest.raises(ProfileError) as caught:
-        build_profile(data, "firm.toml")
-    assert any(message in str(problem) for problem in caught.value.problems), caught.value.problems
+def test_problems_name_the_key_and_value(data: dict[str, object], message: str, chinese: str) -> None:
+    """In the active language: English, or Chinese (``i18n.use("zh")``, as ``--lang zh`` sets)."""
+    for lang, expected in (("en", message), ("zh", chinese)):
+        with i18n.using(lang), pytest.raises(ProfileError) as caught:
+            build_profile(data, "firm.toml")
+        assert any(expected in str(problem) for problem in caught.value.problems), caught.value.problems
 
 
 def test_every_problem_is_reported_at_once() -> None:
@@ -196,7 +253,7 @@ def test_keys_table_matches_the_model() -> None:
     [
         {"name": "甲", "district": "昆山", "roles": "manufacturer;service_provider", "retrofit_loan_cny": "5,000万"},
         {"name": "甲", "sme": "maybe", "distrct": "昆山", "cloud_star_level": 7, "application_date": "2022/6/30"},
-        {"district": "昆山", "credit_code": "91350100M000100Y44"},
+        {"district": "昆山", "credit_code": "32058319900101123X"},
         {"name": "乙", "recognitions": [], "flexible_experts": ""},
     ],
 )
@@ -256,6 +313,15 @@ def test_an_unknown_value_lists_the_accepted_labels_and_a_near_one() -> None:
     with pytest.raises(ProfileError) as ambiguous:  # 高校 could research (15a) or train (19): asked, not guessed
         build_profile({"name": "甲", "roles": "高校"})
     assert "research_institution" in ambiguous.value.lines()[0]
+    with i18n.using("zh"), pytest.raises(ProfileError) as caught:  # in Chinese: over the Chinese words and labels
+        build_profile({"name": "甲", "roles": "软件公司", "entity_type": "enterprize"})
+    assert caught.value.lines() == [
+        'profile: entity_type: 未识别 "enterprize"；您是否想填 "企业"？可填：企业、社会组织、事业单位',
+        f'profile: roles: 未识别 "软件公司"；您是否想填 "软件企业"？可填：{ROLES_ZH}',
+    ]
+    with i18n.using("zh"), pytest.raises(ProfileError) as ambiguous:
+        build_profile({"name": "甲", "roles": "高校"})
+    assert ambiguous.value.lines() == [f'profile: roles: 未识别 "高校"；可填：{ROLES_ZH}']
 
 
 @pytest.mark.parametrize(

@@ -16,11 +16,21 @@ import io
 import itertools
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from subsidy_cli.batch.csvio import InputError, decode_errors, is_blank_row, notes_of, rows_with_lines
+from subsidy_cli.batch.csvio import (
+    InputError,
+    clean_rows,
+    decode_errors,
+    decode_lines,
+    is_blank_row,
+    might_hold_controls,
+    notes_of,
+    rows_with_lines,
+)
 from subsidy_cli.errors import Problem
+from subsidy_cli.i18n import _
 
 BLOCK_BYTES = 1 << 20
 # The regex below reads rows at most this long (or the csv module's field size limit, if less): in them,
@@ -45,9 +55,9 @@ def check_encoding(name: str) -> None:
     if codec.startswith(_ESCAPING) or not ascii_safe:
         raise InputError(
             Problem(
-                f"{name!r} is not an encoding for CSV files from Excel or WPS",
+                _("{encoding} is not an encoding for CSV files from Excel or WPS", encoding=repr(name)),
                 where="--encoding",
-                hint="re-save the file as 'CSV UTF-8', or pass --encoding gb18030",
+                hint=_("re-save the file as 'CSV UTF-8', or pass --encoding gb18030"),
             )
         )
 
@@ -157,8 +167,8 @@ def blank_rows(block: Block, encoding: str) -> list[int]:
     not firms. The header (line 1) never counts."""
     if not _may_have_blank_rows(block.data):
         return []
-    lines, rows, _ = _read(block, encoding)
-    return [line for line, row in zip(lines, rows, strict=True) if line > 1 and is_blank_row(row)]
+    read = _read(block, encoding)[0]
+    return [line for line, row in zip(read.lines, read.rows, strict=True) if line > 1 and is_blank_row(row)]
 
 
 def blocks(raw: BinaryIO, encoding: str, first_line: int = 1, size: int | None = None) -> Iterator[Block]:
@@ -204,14 +214,15 @@ def _rows_encoding(encoding: str) -> str:
 
 
 def split_first_row(data: bytes, encoding: str) -> tuple[list[str], int]:
-    """The first row of the file (the header), and how many bytes it takes. Raises ``InputError`` when the
-    csv module cannot read it or the encoding cannot decode it."""
-    text = decode(data, encoding)
+    """The first row of the file (the header), and how many bytes it takes (each line read in its own encoding,
+    see ``csvio.decode_lines``). Raises ``InputError`` when the csv module cannot read it or the encoding
+    cannot decode it."""
+    text = decode_lines(data, encoding)[0]
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     try:
         row = next(reader, [])
     except csv.Error as exc:
-        raise InputError(Problem(f"the header row cannot be read as CSV: {exc}", line=1)) from None
+        raise InputError(Problem(_("the header row cannot be read as CSV: {error}", error=exc), line=1)) from None
     return row, _after_lines(data, 0, reader.line_num)
 
 
@@ -223,22 +234,32 @@ def _after_lines(data: bytes, start: int, count: int) -> int:
     return len(data) if found is None else found.end()
 
 
-def decode(data: bytes, encoding: str) -> str:
-    """Bytes as text; bytes the encoding cannot read are kept (as lone surrogates) and counted. Raises
-    ``InputError`` for a decoder that fails outright."""
-    try:
-        return data.decode(encoding, errors="subsidy-count")
-    except UnicodeError as exc:  # a decoder that fails outright (no error handler applies)
-        raise InputError(Problem(f"cannot be read as {encoding}: {exc}", hint="pass --encoding")) from None
+@dataclass
+class BlockRows:
+    """A block's rows as read: ``lines``, the line each row starts on; ``rows``, its cells (a row the csv module
+    cannot split comes as a ``BadRow``); ``bad_bytes``, whether some bytes neither encoding could read (kept
+    as lone surrogates); ``cleaned``, per row position the cells control characters were taken out of, with
+    those characters (see ``profile.controls``; tab and line breaks in a cell read as spaces and are not
+    listed); ``other_lines``, the lines of the rows read in the file's other encoding (UTF-8 rows in a GB18030
+    file, or the reverse: ``csvio.decode_lines``)."""
+
+    lines: list[int]
+    rows: list[list[str]]
+    bad_bytes: bool
+    cleaned: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
+    other_lines: list[int] = field(default_factory=list)
 
 
-def read_block(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool]:
-    """A block's rows with the line each starts on, and whether it had bytes the encoding cannot read.
-    A row the csv module cannot split comes as a BadRow, and reading goes on with the next line. Rows of no
-    value (only delimiters or spaces) are left out: ``blocks`` counts them."""
+def read_block(block: Block, encoding: str) -> BlockRows:
+    """A block's rows with the line each starts on, each line decoded in its own encoding (``decode_lines``)
+    and each cell with control characters cleaned (``clean_rows``). A row the csv module cannot split comes as
+    a BadRow, and reading goes on with the next line. Rows of no value (only delimiters or spaces) are left
+    out: ``blocks`` counts them."""
     if isinstance(block, RowBlock):  # a workbook's rows: split already
-        return list(block.lines), list(block.rows), False
-    lines, rows, bad_bytes = _read(block, encoding)
+        rows = list(block.rows)
+        return BlockRows(list(block.lines), rows, False, clean_rows(rows))
+    read, controls = _read(block, encoding)
+    lines, rows = read.lines, read.rows
     blank = block.blank
     if blank is None and _may_have_blank_rows(block.data):
         blank = tuple(line for line, row in zip(lines, rows, strict=True) if line > 1 and is_blank_row(row))
@@ -246,15 +267,24 @@ def read_block(block: Block, encoding: str) -> tuple[list[int], list[list[str]],
         skip = set(blank)
         kept = [i for i, line in enumerate(lines) if line not in skip]
         lines, rows = [lines[i] for i in kept], [rows[i] for i in kept]
-    return lines, rows, bad_bytes
+    cleaned = clean_rows(rows) if controls else {}
+    others = []
+    if read.other_lines:
+        other = set(read.other_lines)
+        others = [line for line in lines if line in other]
+    return BlockRows(lines, rows, read.bad_bytes, cleaned, others)
 
 
-def _read(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool]:
-    """A block's rows, all of them, with the line each starts on (see ``read_block``)."""
+def _read(block: Block, encoding: str) -> tuple[BlockRows, bool]:
+    """A block's rows, all of them, with the line each starts on (see ``read_block``; ``other_lines`` are the
+    lines read in the other encoding, and the cells are not cleaned yet), and whether its cells may hold control
+    characters (a fast test on the text; rows spanning lines hold line breaks)."""
     before = decode_errors()
-    text = decode(block.data, encoding if block.first_line == 1 else _rows_encoding(encoding))
+    text, others = decode_lines(block.data, encoding, first=block.first_line == 1)
     bad_bytes = decode_errors() > before
     first = block.first_line
+    other_lines = [first + number for number in others]
+    controls = might_hold_controls(block.data, text, encoding, bool(others))
     reader = csv.reader(io.StringIO(text, newline=""), strict=False)
     try:
         rows = list(reader)
@@ -262,7 +292,7 @@ def _read(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool
         last = text[max(text.rfind("\n"), text.rfind("\r")) + 1 :]  # a last line with no break
         broken = bool(rows) and any("\n" in c or "\r" in c for c in rows[-1])
         if reader.line_num == len(rows) and not last.count('"') % 2 and not broken:
-            return list(range(first, first + len(rows))), rows, bad_bytes
+            return BlockRows(list(range(first, first + len(rows))), rows, bad_bytes, {}, other_lines), controls
     except csv.Error:
         pass
     lines: list[int] = []
@@ -270,4 +300,4 @@ def _read(block: Block, encoding: str) -> tuple[list[int], list[list[str]], bool
     for line, row in rows_with_lines(io.StringIO(text, newline="")):
         lines.append(first + line - 1)
         rows.append(row)
-    return lines, rows, bad_bytes
+    return BlockRows(lines, rows, bad_bytes, {}, other_lines), True  # rows across lines: line breaks in cells

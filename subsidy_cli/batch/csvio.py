@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import BinaryIO, TextIO
 
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
+from subsidy_cli.i18n import N_, _
 from subsidy_cli.output.files import same_mode
-from subsidy_cli.profile.keys import KEYS, closest, near
+from subsidy_cli.profile import controls
+from subsidy_cli.profile.keys import KEY_NAMES, KEYS, closest, key_for, near
 from subsidy_cli.profile.values import normalise_text
 
 SNIFF_BYTES = 1 << 20
@@ -110,22 +112,29 @@ class _Replay(io.RawIOBase):
 
 
 def detect_encoding(prefix: bytes, complete: bool, name: str) -> str:
-    """BOM -> UTF-8; strict UTF-8; strict GB18030; else an error suggesting --encoding."""
+    """The encoding of a CSV from its first bytes: a BOM means UTF-8; then strict UTF-8; else the one that reads
+    most of its lines, UTF-8 or GB18030 (rows pasted from another program are each read in their own encoding
+    later, see ``decode_lines``); else an error suggesting --encoding. Workbooks, UTF-16 and binary data are
+    refused, each with what to do."""
     if prefix.startswith(b"PK\x03\x04"):
         raise InputError(
             Problem(
-                "is an Excel workbook (.xlsx), not CSV",
+                _("is an Excel workbook (.xlsx), not CSV"),
                 file=name,
-                hint="pass it by a name ending in .xlsx (workbooks are read from files, not stdin), "
-                "or in Excel or WPS use Save As > 'CSV UTF-8'",
+                hint=_(
+                    "pass it by a name ending in .xlsx (workbooks are read from files, not stdin), "
+                    "or in Excel or WPS use Save As > 'CSV UTF-8'"
+                ),
             )
         )
     if prefix.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError(
-            Problem("is UTF-16 text ('Unicode text' in Excel)", file=name, hint="save it as 'CSV UTF-8' instead")
+            Problem(
+                _("is UTF-16 text ('Unicode text' in Excel)"), file=name, hint=_("save it as 'CSV UTF-8' instead")
+            )
         )
-    if b"\x00" in prefix[:8192]:
-        raise InputError(Problem("is a binary file, not CSV text", file=name, hint="export the sheet as CSV"))
+    if is_binary(prefix):
+        raise InputError(Problem(_("is a binary file, not CSV text"), file=name, hint=_("export the sheet as CSV")))
     if prefix.startswith(_BOM):
         return "utf-8-sig"
     try:
@@ -133,22 +142,194 @@ def detect_encoding(prefix: bytes, complete: bool, name: str) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    try:
-        codecs.getincrementaldecoder("gb18030")().decode(prefix, final=complete)
-        _one_encoding(prefix, name)
-        return "gb18030"
-    except UnicodeDecodeError:
-        _one_encoding(prefix, name)  # rows of UTF-8 among GBK ones are not valid GB18030 either
+    lines = prefix.splitlines()
+    if not complete:
+        lines = lines[:-1]  # the last line may be cut
+    utf8 = gb18030 = neither = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        if _strict(line, "utf-8") is not None:
+            utf8 += 1
+        elif _strict(line, "gb18030") is not None:
+            gb18030 += 1
+        else:
+            neither += 1
+    if neither > utf8 + gb18030 or not utf8 + gb18030:
         raise InputError(
             Problem(
-                "is neither UTF-8 nor GB18030 text",
+                _("is neither UTF-8 nor GB18030 text"),
                 file=name,
-                hint="if you know its encoding, pass it, e.g. --encoding big5",
+                hint=_("if you know its encoding, pass it, e.g. --encoding big5"),
             )
+        )
+    return "utf-8" if utf8 > gb18030 else "gb18030"
+
+
+_BINARY_SHARE = 10  # a file whose first 8 KB are more than a tenth control bytes (NUL...) is binary, not text
+_CONTROL_BYTES = bytes(range(32)).replace(b"\t", b"").replace(b"\n", b"").replace(b"\r", b"")
+
+
+def is_binary(prefix: bytes) -> bool:
+    """Whether a file starting with ``prefix`` is binary data rather than text: more than a tenth of its first 8 KB
+    are control bytes other than tab and line breaks (a stray NUL or escape in a cell is text, and is taken out
+    of the cell: see ``profile.controls``)."""
+    head = prefix[:8192]
+    return len(head) - len(head.translate(None, _CONTROL_BYTES)) > len(head) // _BINARY_SHARE
+
+
+def _strict(data: bytes, encoding: str) -> str | None:
+    """``data`` decoded strictly, or None."""
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+# Encodings of Chinese CSVs, each with the one rows pasted in from another program are in: a row that decodes
+# strictly in the other and reads as Chinese text there is read in it (``decode_lines``).
+_OTHER_ENCODING = {
+    "utf-8": "gb18030",
+    "utf-8-sig": "gb18030",
+    "gb18030": "utf-8",
+    "gbk": "utf-8",
+    "gb2312": "utf-8",
+}
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "gb18030": "GB18030", "gbk": "GBK", "gb2312": "GB2312"}
+# Text that reads as Chinese: ASCII, CJK ideographs and the punctuation, symbols and full-width forms Chinese text
+# uses. Bytes of one encoding decoded in the other give characters outside these (Latin, Cyrillic, Hangul...).
+_NOT_CHINESE_TEXT = re.compile(
+    "[^\x00-\x7f\u00a5\u00b0\u00b1\u00b7\u00d7\u00f7\u2000-\u206f\u2100-\u218f\u2190-\u21ff"
+    "\u2460-\u24ff\u2500-\u25ff\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\ufe30-\ufe4f"
+    "\uff00-\uffef\U00020000-\U0003ffff]"
+)
+_IDEOGRAPH = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
+
+
+def reads_as_chinese(text: str) -> bool:
+    """Whether ``text`` holds Chinese ideographs and nothing that Chinese text does not use (see
+    ``_NOT_CHINESE_TEXT``): the test a row read in the file's other encoding must pass."""
+    return _IDEOGRAPH.search(text) is not None and _NOT_CHINESE_TEXT.search(text) is None
+
+
+def other_encoding(encoding: str) -> str | None:
+    """The encoding rows pasted into a file of ``encoding`` may be in (UTF-8 <-> GB18030), or None."""
+    return _OTHER_ENCODING.get(codecs.lookup(encoding).name)
+
+
+def decode_lines(data: bytes, encoding: str, first: bool = True) -> tuple[str, list[int]]:
+    """Whole lines of CSV bytes as text, each line in its own encoding: the file's, or for a file in UTF-8 or
+    GB18030 (GBK) the other one where the line decodes strictly in it and reads as Chinese text there
+    (``reads_as_chinese``) but is not valid in the file's: rows pasted in from another program are read as
+    they were written, wherever they are in the file, never turned into other characters. Returns the text and
+    the 0-based numbers of the lines read in the other encoding (``other_encoding``). Bytes neither encoding
+    reads are kept as lone surrogates and counted (``decode_errors``). ``first``: the data starts the file (a
+    UTF-8 byte-order mark there is dropped)."""
+    name = codecs.lookup(encoding).name
+    if name == "utf-8-sig":
+        if first and data.startswith(_BOM):
+            data = data[3:]
+        name = "utf-8"
+    other = _OTHER_ENCODING.get(name)
+    if other is None or data.isascii():
+        return _decode(data, name), []
+    if name == "utf-8":
+        text = _strict(data, "utf-8")
+        if text is not None:  # the common case: one decode, no line looked at
+            return text, []
+    lines = data.splitlines(keepends=True)
+    found = _other_lines(data, lines, name, other)
+    if not found:
+        return _decode(data, name), []
+    pieces = [found[number] if number in found else _decode(line, name) for number, line in enumerate(lines)]
+    return "".join(pieces), sorted(found)
+
+
+def _other_lines(data: bytes, lines: list[bytes], name: str, other: str) -> dict[int, str]:
+    """The lines of ``data`` (``lines``, as ``bytes.splitlines`` cuts them) that are in the ``other`` encoding
+    and not in the file's ``name``, with their text."""
+    found: dict[int, str] = {}
+    if name != "utf-8" and b"\xef\xbf\xbd" not in data and data.count(b"\r") == data.count(b"\r\n"):
+        # UTF-8 lines in a GB18030 file, found at C speed: one decode with replacements, then the lines that
+        # kept none (a line ends with LF here, so the text's lines are the bytes' lines)
+        text = data.decode(other, "replace")
+        for number, piece in enumerate(text.split("\n")):
+            if "\ufffd" not in piece and not piece.isascii() and reads_as_chinese(piece):
+                found[number] = piece + ("\n" if number < len(lines) and lines[number].endswith(b"\n") else "")
+        return found
+    for number, line in enumerate(lines):  # line by line: a literal U+FFFD, lines ended by a lone CR, UTF-8 files
+        if line.isascii() or (name == "utf-8" and _strict(line, name) is not None):
+            continue
+        alternative = _strict(line, other)
+        if alternative is not None and reads_as_chinese(alternative):
+            found[number] = alternative
+    return found
+
+
+def _decode(data: bytes, encoding: str) -> str:
+    """Bytes as text in ``encoding``; bytes it cannot read are kept (as lone surrogates) and counted. Raises
+    ``InputError`` for a decoder that fails outright."""
+    try:
+        return data.decode(encoding, errors="subsidy-count")
+    except UnicodeError as exc:  # a decoder that fails outright (no error handler applies)
+        raise InputError(
+            Problem(_("cannot be read as {encoding}: {error}", encoding=encoding, error=exc), hint=_("pass --encoding"))
         ) from None
 
 
-DELIMITERS = {",": "commas", "\t": "tabs", ";": "semicolons", "；": "full-width semicolons", "，": "full-width commas"}
+# -- control characters (the one rule: ``profile.controls``) ------------------------------------------------------
+
+
+def clean_rows(rows: list[list[str]]) -> dict[int, list[tuple[int, str]]]:
+    """Rows with ``controls.clean`` applied to every cell (a row that changes is replaced in ``rows`` by a new one;
+    a ``BadRow`` stays one). Returns, per row position, the cells (0-based) whose control characters other than
+    tab and line breaks were taken out, with those characters."""
+    taken: dict[int, list[tuple[int, str]]] = {}
+    for position, row in enumerate(rows):
+        if not controls.has_controls("".join(row)):
+            continue
+        cells: list[str] = []
+        for index, cell in enumerate(row):
+            text, removed = controls.clean(cell)
+            cells.append(text)
+            if removed:
+                taken.setdefault(position, []).append((index, removed))
+        if isinstance(row, BadRow):
+            fresh = BadRow(row.error)
+            fresh.extend(cells)
+            rows[position] = fresh
+        else:
+            rows[position] = cells
+    return taken
+
+
+_C0 = bytes((*range(0x20), 0x7F)).replace(b"\r", b"").replace(b"\n", b"")  # the C0 controls and DEL, but line breaks
+_C1_START = {"utf-8": b"\xc2", "utf-8-sig": b"\xc2", "gb18030": b"\x81\x30"}  # how U+0080-U+009F start in bytes
+
+
+def might_hold_controls(data: bytes, text: str, encoding: str, mixed: bool = False) -> bool:
+    """Whether CSV bytes ``data`` of ``encoding`` (``text`` once decoded; ``mixed``: some lines were read in the
+    other encoding) hold a control character other than line breaks: a fast test on the bytes where it can be
+    (C0 and DEL are single bytes in every encoding a CSV may have; a C1 character starts with known bytes in
+    UTF-8 and GB18030), before ``clean_rows``. Rows spanning lines hold line breaks in their cells, which the
+    caller knows."""
+    if len(data.translate(None, _C0)) != len(data):
+        return True
+    if data.isascii():
+        return False
+    start = _C1_START.get(codecs.lookup(encoding).name)
+    if start is not None and not mixed and start not in data:
+        return False
+    return controls.takes_out(text)
+
+
+DELIMITERS = {
+    ",": N_("commas"),
+    "\t": N_("tabs"),
+    ";": N_("semicolons"),
+    "；": N_("full-width semicolons"),
+    "，": N_("full-width commas"),
+}
 _NOTED_LINES = 20  # line numbers of skipped rows kept for messages (the count is always whole)
 
 
@@ -163,6 +344,7 @@ class InputNotes:
     blank_rows: int = 0
     blank_lines: list[int] = field(default_factory=list)
     unnamed_columns: list[int] = field(default_factory=list)  # 1-based positions of empty header cells
+    header_controls: list[int] = field(default_factory=list)  # header cells control characters were taken out of
 
     def skipped(self, lines: Iterable[int]) -> None:
         """Count rows skipped as blank, starting on these lines."""
@@ -176,10 +358,19 @@ class InputNotes:
         are for the summary at the end."""
         found = []
         if self.delimiter != ",":
-            found.append(f"the columns are separated by {DELIMITERS[self.delimiter]}; read as such")
+            found.append(_("the columns are separated by {what}; read as such", what=_(DELIMITERS[self.delimiter])))
         if self.unnamed_columns:
             where = ", ".join(map(str, self.unnamed_columns))
-            found.append(f"ignoring {len(self.unnamed_columns)} column(s) with no heading (column {where})")
+            found.append(
+                _(
+                    "ignoring {count} column(s) with no heading (column {where})",
+                    count=len(self.unnamed_columns),
+                    where=where,
+                )
+            )
+        if self.header_controls:
+            where = ", ".join(map(str, self.header_controls))
+            found.append(_("took control characters out of the header (column {where})", where=where))
         return found
 
 
@@ -237,7 +428,7 @@ class _Resplit(io.RawIOBase):
         super().close()
 
     def _fill(self) -> None:
-        for _ in range(256):
+        for _count in range(256):
             found = next(self._rows, None)
             if found is None:
                 self._done = True
@@ -259,46 +450,6 @@ class _Resplit(io.RawIOBase):
         buffer[:size] = self._pending[:size]
         self._pending = self._pending[size:]
         return size
-
-
-_UTF8_CHINESE = re.compile(rb"[\xe0-\xef][\x80-\xbf]{2}")
-
-
-def _one_encoding(prefix: bytes, name: str) -> None:
-    """Raise InputError when text that is not UTF-8 (so to be read as GB18030) also holds whole lines of UTF-8
-    Chinese, which GB18030 would turn into other characters without a word: rows appended from another
-    program. The lines of each kind are named."""
-    utf8: list[int] = []
-    other: list[int] = []
-    lines = prefix.split(b"\n")
-    if len(prefix) >= SNIFF_BYTES:
-        lines = lines[:-1]  # the last line may be cut
-    for number, line in enumerate(lines, start=1):
-        if line.isascii():
-            continue
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            other.append(number)
-        else:
-            if _UTF8_CHINESE.search(line):
-                utf8.append(number)
-    if utf8 and other:
-        raise InputError(
-            Problem(
-                f"mixes encodings: line {_some(utf8)} in UTF-8, line {_some(other)} in GB18030/GBK; read as one "
-                "encoding, one kind would become other characters",
-                file=name,
-                hint="open it in Excel or WPS and save it again as 'CSV UTF-8', or fix the rows pasted in from "
-                "another file",
-            )
-        )
-
-
-def _some(numbers: list[int]) -> str:
-    """Line numbers for a message: the first few, and how many more."""
-    shown = ", ".join(map(str, numbers[:5]))
-    return shown + (f" (and {len(numbers) - 5} more)" if len(numbers) > 5 else "")
 
 
 @dataclass
@@ -339,33 +490,34 @@ def open_raw(source: str, encoding: str | None = None) -> RawInput:
     else:
         path = Path(source)
         if path.is_dir():
-            raise InputError(Problem("is a folder", file=source, hint="give a CSV file"))
+            raise InputError(Problem(_("is a folder"), file=source, hint=_("give a CSV file")))
         try:
             raw = path.open("rb")
         except FileNotFoundError:
-            raise InputError(Problem("does not exist", file=source, hint="check the path")) from None
+            raise InputError(Problem(_("does not exist"), file=source, hint=_("check the path"))) from None
         except OSError as exc:
-            raise InputError(Problem(f"cannot be read: {exc.strerror or exc}", file=source)) from None
+            raise InputError(Problem(_("cannot be read: {why}", why=exc.strerror or exc), file=source)) from None
     prefix = raw.read(SNIFF_BYTES)
     if not prefix:
         raise InputError(
             Problem(
-                "is empty",
+                _("is empty"),
                 file=name,
-                hint="a CSV of firms starts with a header row ('subsidy template --csv' writes one)",
+                hint=_("a CSV of firms starts with a header row ('subsidy template --csv' writes one)"),
             )
         )
     if encoding:
         try:
             info = codecs.lookup(encoding)
         except LookupError:
-            raise InputError(_encoding_problem(f"unknown encoding {encoding!r}")) from None
+            raise InputError(_encoding_problem(_("unknown encoding {encoding}", encoding=repr(encoding)))) from None
         if (
             not getattr(info, "_is_text_encoding", True)
             or info.name.startswith("utf-16")
             or info.name.startswith("utf-32")
         ):
-            raise InputError(_encoding_problem(f"{encoding!r} is not an encoding for CSV text"))
+            not_text = _("{encoding} is not an encoding for CSV text", encoding=repr(encoding))
+            raise InputError(_encoding_problem(not_text))
         chosen = info.name
         detected = False
     else:
@@ -384,7 +536,7 @@ def open_raw(source: str, encoding: str | None = None) -> RawInput:
 
 
 def _encoding_problem(message: str) -> Problem:
-    return Problem(message, where="--encoding", hint="try utf-8, gb18030 or big5")
+    return Problem(message, where="--encoding", hint=_("try utf-8, gb18030 or big5"))
 
 
 def open_input(source: str, encoding: str | None = None) -> CsvInput:
@@ -422,7 +574,7 @@ def rows_with_lines(stream: Iterable[str], delimiter: str = ",") -> Iterator[tup
         except StopIteration:
             return
         except csv.Error as exc:
-            row = BadRow(f"cannot be read as CSV: {exc}")
+            row = BadRow(_("cannot be read as CSV: {error}", error=exc))
         span = reader.line_num - previous
         # a quote that ran to the end of the text (no line break after it), e.g. on a last line without one
         unclosed = not LINE_END.search(taken[span - 1]) and sum(line.count('"') for line in taken[:span]) % 2 == 1
@@ -466,14 +618,14 @@ def _line_by_line(physical: list[str], delimiter: str = ",") -> list[list[str]]:
             try:
                 cells = next(csv.reader([line], delimiter=delimiter, strict=False), [])
             except csv.Error as exc:
-                rows.append(BadRow(f"cannot be read as CSV: {exc}"))
+                rows.append(BadRow(_("cannot be read as CSV: {error}", error=exc)))
                 continue
             rows.append([cell.replace(_STRAY, '"') for cell in cells])
         else:
             try:
                 rows.append(next(csv.reader([line], delimiter=delimiter, strict=False), []))
             except csv.Error as exc:
-                rows.append(BadRow(f"cannot be read as CSV: {exc}"))
+                rows.append(BadRow(_("cannot be read as CSV: {error}", error=exc)))
     return rows
 
 
@@ -499,29 +651,8 @@ def read_rows(stream: TextIO, notes: InputNotes | None = None) -> Iterator[tuple
 
 
 def header_key(cell: str) -> str | None:
-    """The profile key a header names: the key itself, or its Chinese or English label (spaces and line
-    breaks inside the cell do not count)."""
-    text = normalise_text(cell).lstrip("\ufeff").strip()
-    found = _HEADER_NAMES.get(text) or _HEADER_NAMES.get(text.lower())
-    if found is None and re.search(r"\s", text):
-        squeezed = re.sub(r"\s+", " ", text)
-        found = _HEADER_NAMES.get(squeezed.lower()) or _HEADER_NAMES.get(re.sub(r"\s+", "", text))
-    return found
-
-
-def _header_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for spec in KEYS.values():
-        for form in (spec.name, spec.label_zh, spec.label_en):
-            text = normalise_text(form)
-            names[text] = spec.name
-            names[text.lower()] = spec.name
-            if text.endswith("(元)"):
-                names[text.removesuffix("(元)")] = spec.name
-    return names
-
-
-_HEADER_NAMES = _header_names()
+    """The profile key a header names (``keys.key_for``: the key, or its Chinese or English label)."""
+    return key_for(cell)
 
 
 @dataclass(frozen=True)
@@ -548,7 +679,9 @@ def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
     ``ignore_unknown``; with a did-you-mean) and a missing name column.
     """
     notes = _OPENED.pop(source, None) or InputNotes()
-    cells = [visible(cell) for cell in cells]
+    cleaned = [controls.clean(visible(cell)) for cell in cells]
+    cells = [text for text, _ in cleaned]
+    notes.header_controls = [i + 1 for i, (_, removed) in enumerate(cleaned) if removed]
     keys: list[str | None] = []
     unknown: list[str] = []
     seen: dict[str, str] = {}
@@ -570,7 +703,16 @@ def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
             unknown.append(cell)
         elif key in seen:
             problems.append(
-                Problem(f"columns {seen[key]!r} and {cell!r} both hold {key!r}", file=source, hint="keep one of them")
+                Problem(
+                    _(
+                        "columns {first} and {second} both hold {key}",
+                        first=repr(seen[key]),
+                        second=repr(cell),
+                        key=repr(key),
+                    ),
+                    file=source,
+                    hint=_("keep one of them"),
+                )
             )
         else:
             seen[key] = cell
@@ -578,10 +720,16 @@ def map_header(cells: list[str], source: str, ignore_unknown: bool) -> Header:
     if unknown and not ignore_unknown:
         listed = ", ".join(f"{cell!r}{_near_heading(cell)}" for cell in unknown)
         problems.append(
-            Problem(f"unknown column(s): {listed}", file=source, hint="rename them, or pass --ignore-unknown-columns")
+            Problem(
+                _("unknown column(s): {listed}", listed=listed),
+                file=source,
+                hint=_("rename them, or pass --ignore-unknown-columns"),
+            )
         )
     if "name" not in seen:
-        problems.append(Problem("no name column (name / 企业名称)", file=source, hint="every firm needs its name"))
+        problems.append(
+            Problem(_("no name column (name / 企业名称)"), file=source, hint=_("every firm needs its name"))
+        )
     if problems:
         raise InputError(problems)
     return Header(tuple(cells), tuple(keys), tuple(unknown), notes, tuple(units))
@@ -596,13 +744,13 @@ def _near_heading(cell: str) -> str:
     """A did-you-mean for an unknown heading, never one in another unit (万元 is not 元: a loan read 10,000
     times too small)."""
     text = normalise_text(cell)
-    found = closest(text, sorted(_HEADER_NAMES))
+    found = closest(text, sorted(KEY_NAMES))
     if found is None:
         return ""
     unit, suggested = _ANY_UNIT.search(text), _ANY_UNIT.search(found)
     if unit and (suggested is None or suggested.group(1) != unit.group(1)):
         return ""
-    return near(text, [found])
+    return _("; did you mean {found}?", found=repr(found))
 
 
 def apply_units(rows: list[list[str]], header: Header) -> list[list[str]]:
@@ -683,7 +831,7 @@ def atomic_output(target: str | None, bom: bool) -> Iterator[TextIO]:
         return
     path = Path(target)
     if path.is_dir():
-        raise InputError(Problem("is a folder", file=target, hint="give a file name for the output"))
+        raise InputError(Problem(_("is a folder"), file=target, hint=_("give a file name for the output")))
     try:
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, then renamed or removed
             "w",
@@ -695,7 +843,7 @@ def atomic_output(target: str | None, bom: bool) -> Iterator[TextIO]:
             delete=False,
         )
     except OSError as exc:
-        raise InputError(Problem(f"cannot write there: {exc.strerror or exc}", file=target)) from None
+        raise InputError(Problem(_("cannot write there: {why}", why=exc.strerror or exc), file=target)) from None
     try:
         same_mode(handle.name, path)
         with handle:

@@ -20,14 +20,16 @@ import itertools
 from collections.abc import Iterator
 from decimal import Decimal
 
-from subsidy_cli.batch.csvio import BadRow, Header, InputError, map_header, neutralise, open_input, read_rows
+from subsidy_cli.batch.csvio import BadRow, Header, neutralise
 from subsidy_cli.batch.job import Job
 from subsidy_cli.batch.rowscore import Scored
 from subsidy_cli.batch.run import ChunkWriter
+from subsidy_cli.batch.runner import open_firms
 from subsidy_cli.batch.sources import is_profile_file
 from subsidy_cli.batch.workbook import is_workbook, open_sheet
 from subsidy_cli.engine.compare import DIFF_COLUMNS, Change, compare, pair_of
 from subsidy_cli.errors import EXIT_DATA, EXIT_OK, Problem
+from subsidy_cli.i18n import _
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.profile.files import load_profile
 from subsidy_cli.profile.keys import KEYS, Profile, ProfileError, build_profile
@@ -45,9 +47,10 @@ class FirmsDiff:
 
     Nothing is read until the rows are iterated. Iterating raises ``ProfileError`` (exit 1) for a profile
     file that cannot be read and ``InputError`` (exit 2) for a CSV that cannot; a CSV row that is not a
-    valid profile gives one ``invalid`` row with its problems and is counted in ``invalid``. ``as_of``
-    fixes the date (else each firm's application_date, else today); ``encoding`` is the CSV's (default:
-    detected). Cells are neutralised against spreadsheet formulas.
+    valid profile gives one ``invalid`` row with its problems and is counted in ``invalid``. A CSV is read as
+    ``batch`` reads it (``runner.FirmsInput.read``: each row in its own encoding, control characters cleaned,
+    amounts under a heading in 万元 read in 万). ``as_of`` fixes the date (else each firm's application_date, else
+    today); ``encoding`` is the CSV's (default: detected). Cells are neutralised against spreadsheet formulas.
     """
 
     def __init__(
@@ -92,17 +95,9 @@ class FirmsDiff:
                 while chunk := list(itertools.islice(cells, _CHUNK)):
                     yield from self._chunk(sheet.header, chunk)
             return
-        source = open_input(self.firms, self.encoding)
-        try:
-            rows = read_rows(source.stream)
-            head = next(rows, None)
-            if head is None:
-                raise InputError(Problem("has no header row", file=self.firms))
-            header = map_header(head[1], source.name, ignore_unknown=False)
-            while chunk := list(itertools.islice(rows, _CHUNK)):
-                yield from self._chunk(header, chunk)
-        finally:
-            source.close()
+        with open_firms(self.firms, self.encoding) as firms:  # read as batch reads it, row for row
+            for read in firms.read():
+                yield from self._chunk(firms.header, list(zip(read.lines, read.rows, strict=True)))
 
     def _chunk(self, header: Header, chunk: list[tuple[int, list[str]]]) -> Iterator[list[str]]:
         """The diff rows of a chunk of CSV rows. The rows are scored by the batch scorers of both rule sets (each
@@ -144,7 +139,7 @@ class FirmsDiff:
             return
         data = {key: cell for key, cell in zip(header.keys, row, strict=False) if key is not None}
         try:
-            profile = build_profile(data, f"line {line}")
+            profile = build_profile(data, _("line {line}", line=line))
         except ProfileError as exc:
             self.invalid += 1
             why = "; ".join(_unplaced(p) for p in exc.problems)

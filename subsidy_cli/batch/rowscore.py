@@ -31,11 +31,12 @@ firm. Every memory is bounded, so memory stays flat.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import datetime as dt
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar, cast
@@ -46,10 +47,13 @@ from subsidy_cli.engine.compiled import Compiled, leaves
 from subsidy_cli.engine.evaluate import Amount, compare, compile_condition, compute, open_ended
 from subsidy_cli.engine.explain import NOT_YET_WORDS, STATUS_WORDS
 from subsidy_cli.engine.status import STATUSES, Status, Tri, bounded_total, line_caps, settle, shows_amount
+from subsidy_cli.errors import Notice
 from subsidy_cli.i18n import tr
 from subsidy_cli.output.summary import Stats, best_status
-from subsidy_cli.profile.creditcode import is_valid
+from subsidy_cli.profile.creditcode import PersonalNumber, is_valid, read_code
+from subsidy_cli.profile.identity import IDENTITY_KEYS, category_contradictions, region_contradictions
 from subsidy_cli.profile.keys import KEYS, parse_value, unknown_text, value_problem
+from subsidy_cli.profile.values import normalise_text
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.version import __version__
 from subsidy_cli.words import cny
@@ -160,11 +164,12 @@ class _Plan:
 @dataclass
 class Scored:
     """A block's rows of the right width, scored: per row its name and credit code as typed (stripped), its
-    problems (rows that have some), and for valid rows the wide output cells and totals (``bodies``, UTF-8),
-    the cells after the audit columns (``extras``: the facts still missing, the minimum of each open-ended
-    line, the statuses if in force and their totals), the facts still missing alone (``missing``) and, with
-    ``--long``, the (status, max, min, status if in force) cells of every line; with ``detail``, per row the
-    compiled snapshot that judged it and the lines whose amount is not shown (bits), for ``diff``."""
+    problems (rows that have some), its warnings (rows that have some: about its identity facts, which decide
+    nothing), and for valid rows the wide output cells and totals (``bodies``, UTF-8), the cells after the audit
+    columns (``extras``: the statuses if in force and their totals, the minimum of each open-ended line), the
+    facts still missing (``missing``) and, with ``--long``, the (status, max, min, status if in force) cells of
+    every line; with ``detail``, per row the compiled snapshot that judged it and the lines whose amount is not
+    shown (bits), for ``diff``."""
 
     names: list[str]
     codes: list[str]
@@ -175,6 +180,7 @@ class Scored:
     hidden: list[int] | None = None
     extras: list[bytes | None] | None = None
     missing: list[bytes] | None = None
+    warnings: dict[int, list[Notice]] = field(default_factory=dict)
 
     @classmethod
     def merge(cls, count: int, pieces: list[tuple[list[int], Scored]]) -> Scored:
@@ -204,6 +210,8 @@ class Scored:
                     merged.compiled, merged.hidden = compiled, hidden  # type: ignore[assignment]
             for mine, problems in scored.problems.items():
                 merged.problems[positions[mine]] = problems
+            for mine, notices in scored.warnings.items():
+                merged.warnings[positions[mine]] = notices
         return merged
 
 
@@ -219,6 +227,7 @@ class Parsed:
     parts: list[list[_Part]] = field(default_factory=list)  # per block of lines: each row's part
     columns: list[tuple[str, ...]] = field(default_factory=list)  # the cells, column by column
     masks: list[int] = field(default_factory=list)  # each row's outcome bits (see _Fields)
+    warnings: dict[int, list[Notice]] = field(default_factory=dict)  # row -> its warnings (rows that have some)
 
 
 @dataclass(frozen=True)
@@ -474,6 +483,25 @@ class RowScorer:
         self.code_index = header.keys.index("credit_code") if "credit_code" in header.keys else None
         self.check_name = "name" not in overrides
         self.check_code = self.code_index is not None and "credit_code" not in overrides
+        # The credit code informs, never blocks: each code that is not plainly valid is read once per text (a
+        # resident identity number is the one refusal), and what its category (positions 1-2) says is set against
+        # the entity type and legal-person status, once per combination of their texts, and its region (positions
+        # 3-8) against the district, once per combination of region and district text.
+        self.code_heading = header.cells[self.code_index] if self.code_index is not None else "credit_code"
+        self.codes_read = Memo(self._limit(_FIGURE_LIMIT))
+        at = {key: header.keys.index(key) for key in IDENTITY_KEYS if key in header.keys and key not in overrides}
+        fixed = {key: overrides[key] for key in IDENTITY_KEYS if overrides.get(key) is not None}
+        self.identity_names = {key: header.cells[index] for key, index in at.items()}
+        self.identity_fixed = fixed
+        self.category_keys = [key for key in ("entity_type", "independent_legal_person") if key in at]
+        self.category_at = [at[key] for key in self.category_keys]
+        fixed_category = {"entity_type", "independent_legal_person"} & set(fixed)
+        self.check_category = self.check_code and bool(self.category_keys or fixed_category)
+        self.region_at = at.get("district")
+        self.check_region = self.check_code and (self.region_at is not None or "district" in fixed)
+        self.check_identity = self.check_category or self.check_region
+        self.categories = Memo(self._limit(_CACHE_LIMIT))
+        self.regions = Memo(self._limit(_CACHE_LIMIT))
         self.unnamed = header.unnamed  # columns with no heading: a value under one would be lost, so it is an error
         # clusters of keys read together by one condition, with their columns (None: not in the file, or set)
         self.multi = [
@@ -686,7 +714,7 @@ class RowScorer:
         if self.check_name and ('"' in "".join(name[:1] for name in names) or max(map(len, names)) > 500):
             suspects.update(i for i, name in enumerate(names) if name[:1] == '"' or len(name) > 500)  # see keys._text
         if self.check_code:
-            suspects.update(i for i, code in enumerate(codes) if code and not is_valid(code))
+            suspects.update(self._identity(columns, codes, parsed.warnings))
         for index in self.unnamed:
             if any(map(str.strip, columns[index])):
                 suspects.update(i for i, text in enumerate(columns[index]) if text.strip())
@@ -697,10 +725,86 @@ class RowScorer:
             if problems:
                 parsed.problems[i] = problems
                 groups[i] = None
-            elif self.check_code and codes[i] and not is_valid(codes[i]):  # '913..., ="913...", or a placeholder:
-                codes[i] = safe_cell(codes[i])  # written as typed, made safe (the fast path writes codes as they are)
         parsed.groups = groups
         return parsed
+
+    def _identity(
+        self, columns: list[tuple[str, ...]], codes: list[str], warnings: dict[int, list[Notice]]
+    ) -> list[int]:
+        """The warnings of the rows' credit codes, and of what the codes contradict, into ``warnings``; the rows
+        whose code is a resident identity number (refused: their problem is found with the others'). Codes that
+        are not plainly valid (``'913...``, a placeholder, a failing check) are made safe for the output in
+        ``codes`` (the fast path writes codes as they are)."""
+        refused = []
+        bad = [i for i, code in enumerate(codes) if code and not is_valid(code)]
+        firsts = list(map(operator.itemgetter(slice(2)), codes)) if self.check_category else None
+        regions = list(map(operator.itemgetter(slice(2, 8)), codes)) if self.check_region else None
+        for i in bad:
+            personal, notices, prefix = self.codes_read.recall(codes[i], self._read_code)
+            if firsts is not None:
+                firsts[i] = prefix[:2]
+            if regions is not None:
+                regions[i] = prefix[2:8]
+            if personal:
+                refused.append(i)
+                continue
+            if notices:
+                warnings[i] = list(notices)
+            codes[i] = safe_cell(codes[i])
+        # each row's (mostly empty) tuple of warnings, looked up by C-speed walks; only rows with some are visited
+        if firsts is not None:
+            keys = list(zip(firsts, *(columns[i] for i in self.category_at), strict=True))
+            found = lookup(self.categories, keys, self._category)
+            for i in itertools.compress(range(len(found)), found):
+                warnings.setdefault(i, []).extend(found[i])
+        if regions is not None:
+            places = columns[self.region_at] if self.region_at is not None else itertools.repeat("")
+            found = lookup(self.regions, list(zip(regions, places, strict=False)), self._region)
+            for i in itertools.compress(range(len(found)), found):
+                warnings.setdefault(i, []).extend(found[i])
+        return refused
+
+    def _read_code(self, text: str) -> tuple[bool, tuple[Notice, ...], str]:
+        """A credit-code cell that is not plainly valid, read: (a resident identity number, the warnings, the
+        code's positions 1-8 where they can be read, else "")."""
+        if unknown_text("credit_code", text):
+            return False, (), ""
+        try:
+            reading = read_code(text if text.isascii() else normalise_text(text))
+        except PersonalNumber:
+            return True, (), ""
+        notices = tuple(dataclasses.replace(notice, where=self.code_heading) for notice in reading.notices)
+        return False, notices, reading.code[:8] if reading.structured else ""
+
+    def _category(self, key: tuple[str, ...]) -> tuple[Notice, ...]:
+        """What a code's positions 1-2 contradict among a row's entity type and legal-person status (their cells'
+        texts, or the --set values); cells that cannot be read contradict nothing."""
+        category, *texts = key
+        if len(category) < 2:
+            return ()
+        values = self._identity_values(zip(self.category_keys, texts, strict=True))
+        return self._placed(category_contradictions(category, values, self.identity_names))
+
+    def _region(self, key: tuple[str, str]) -> tuple[Notice, ...]:
+        """What a code's positions 3-8 contradict: a row's district (its cell's text, or the --set value)."""
+        region, text = key
+        if len(region) < 6:
+            return ()
+        values = self._identity_values([("district", text)] if self.region_at is not None else [])
+        return self._placed(region_contradictions(region, values.get("district"), self.identity_names))
+
+    def _identity_values(self, texts: Iterable[tuple[str, str]]) -> dict[str, Any]:
+        """The --set values of the identity keys, and the values of these (key, cell text) pairs that can be read."""
+        values = dict(self.identity_fixed)
+        for name, text in texts:
+            value, _ = self.value(name, text, False)
+            if value is not None:
+                values[name] = value
+        return values
+
+    def _placed(self, notices: list[Notice]) -> tuple[Notice, ...]:
+        """Warnings about the credit code, named by the code column's heading."""
+        return tuple(dataclasses.replace(notice, where=self.code_heading) for notice in notices)
 
     def _class(self, cluster: int, place: int, key: str, text: str | None, *, check_bytes: bool) -> tuple[Tri, ...]:
         """A cell's class for a cluster of keys read together: the outcomes of the cluster's leaf tests on its key
@@ -1068,7 +1172,7 @@ class RowScorer:
         the cells after the audit columns (``diff`` compares the wide cells only)."""
         parsed = self.parse(rows, check_bytes)
         if not cells:
-            return Scored(parsed.names, parsed.codes, parsed.problems, [])
+            return Scored(parsed.names, parsed.codes, parsed.problems, [], warnings=parsed.warnings)
         bodies = self.bodies(parsed, stats)
         problems = parsed.problems
         for row, failure in self.failures.items():
@@ -1082,7 +1186,8 @@ class RowScorer:
             ]
         if self.compiled.across:
             self._across(rows, parsed, bodies, extras, longs, stats)
-        scored = Scored(parsed.names, parsed.codes, problems, bodies, longs, extras=extras, missing=missing)
+        scored = Scored(parsed.names, parsed.codes, problems, bodies, longs, warnings=parsed.warnings)
+        scored.extras, scored.missing = extras, missing
         if detail:
             scored.compiled = [self.compiled] * len(rows)
             scored.hidden = [

@@ -27,14 +27,17 @@ import time
 from collections.abc import Iterable, Iterator
 from typing import Any, BinaryIO, cast
 
-from subsidy_cli.batch.blocks import Block, read_block
+from subsidy_cli import i18n
+from subsidy_cli.batch.blocks import Block, RowBlock, read_block
 from subsidy_cli.batch.csvio import (
+    ENCODING_NAMES,
     FORMULA_STARTS,
     BadRow,
     Header,
     InputError,
     apply_units,
     neutralise,
+    other_encoding,
     safe_cell,
     safe_cells,
     visible_row,
@@ -44,16 +47,19 @@ from subsidy_cli.batch.rowscore import Memo, RowScorer, Scored, lookup
 from subsidy_cli.engine.assess import evaluation_date
 from subsidy_cli.engine.compiled import Judge
 from subsidy_cli.engine.evaluate import open_ended
+from subsidy_cli.errors import Notice
 from subsidy_cli.i18n import N_, tr
 from subsidy_cli.output.files import spool_folder
 from subsidy_cli.output.formats import Documents
 from subsidy_cli.output.summary import Stats, best_status
+from subsidy_cli.profile import controls
+from subsidy_cli.profile.creditcode import shown_code
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.version import __version__
 
 _FLUSH = 1 << 20  # characters of output held before they are written
-FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors")
+FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors", "row_warnings")
 TOTAL_COLUMNS = ("eligible_cash_max_cny", "potential_cash_max_cny")
 AUDIT_COLUMNS = ("rules_sha256", "tool_version")  # which rules scored the row, for the audit trail
 LONG_COLUMNS = (*FIXED_COLUMNS, "benefit", "status", "max_award_cny", "min_award_cny", *AUDIT_COLUMNS)
@@ -95,6 +101,7 @@ def people_columns(catalog: Catalog, long: bool, header: Header | None, lang: st
     """The columns of ``header_row`` in words of ``lang``, for people (``--excel``): each line by its id and
     title (``1a 智能化改造项目贷款市级贴息奖励 状态``)."""
     fixed = [tr(lang, "Row"), tr(lang, "Name"), tr(lang, "Credit code"), tr(lang, "Row status"), tr(lang, "Problems")]
+    fixed.append(tr(lang, "Warnings"))
     audit = [tr(lang, "Rules hash (SHA-256)"), tr(lang, "Tool version")]
     missing = tr(lang, "Facts still missing")
     if long:
@@ -159,6 +166,7 @@ class ChunkWriter:
         self.district_column = keys.index("district") if placed else None
         self.intervals = Memo()  # date text -> (the interval of change dates it falls in, the date)
         self.places = Memo()  # district text -> (the district, where the rules single it out, else None,)
+        self.warning_cells = Memo()  # a row's warnings -> their output cell
         self.carry = carried(job.header)  # the input columns every output row carries
         self.scaled = [index for index, unit in enumerate(job.header.units) if unit]  # read in 万 or 亿
         # cells after the audit columns: the statuses if in force, their totals, the minima, the facts still missing
@@ -191,18 +199,32 @@ class ChunkWriter:
         return self.scorers.get((interval[0], place[0])) or self._scorer(interval[1], place[0])
 
     def run_block(self, block: Block, out: BinaryIO) -> Stats:
-        """Decode, read and score one block of input, writing its output to ``out`` (UTF-8)."""
+        """Decode, read and score one block of input, writing its output to ``out`` (UTF-8); the messages in the
+        rows are in the job's language. The stats count the rows read in each encoding."""
+        previous = i18n.active()
+        i18n.use(self.job.lang)
         try:
-            lines, rows, bad_bytes = read_block(block, self.job.encoding)
-        except InputError as exc:
-            raise InputError(f"{self.job.source}: {exc}") from None
-        originals = {  # the cells of columns read in 万 or 亿 as typed (the output carries the input as given)
-            index: [row[index] if index < len(row) else "" for row in rows] for index in self.scaled
-        }
-        apply_units(rows, self.job.header)
-        controls = not block.data or b"\x00" in block.data or b"\x01" in block.data  # see _inputs
-        stats = self.run(lines, rows, bad_bytes, out, originals, controls)
+            try:
+                read = read_block(block, self.job.encoding)
+            except InputError as exc:
+                raise InputError(f"{self.job.source}: {exc}") from None
+            rows = read.rows
+            originals = {  # the cells of columns read in 万 or 亿 as typed (the output carries the input as given)
+                index: [row[index] if index < len(row) else "" for row in rows] for index in self.scaled
+            }
+            apply_units(rows, self.job.header)
+            controls = not block.data or b"\x00" in block.data or b"\x01" in block.data  # see _inputs
+            stats = self.run(read.lines, rows, read.bad_bytes, out, read.cleaned, originals, controls)
+        finally:
+            i18n.use(previous)
         stats.input_bytes = len(block.data)
+        if not isinstance(block, RowBlock):  # a workbook's cells have no encoding
+            main = self.job.encoding.lower()
+            stats.encodings[ENCODING_NAMES.get(main, main)] += len(read.rows) - len(read.other_lines)
+            if read.other_lines:
+                other = other_encoding(main) or ""
+                stats.encodings[ENCODING_NAMES.get(other, other)] += len(read.other_lines)
+                stats.encoding_lines = read.other_lines[:20]
         return stats
 
     def score(self, rows: list[list[str]], check_bytes: bool, stats: Stats, detail: bool = False) -> Scored:
@@ -236,15 +258,17 @@ class ChunkWriter:
         rows: list[list[str]],
         check_bytes: bool,
         out: BinaryIO,
+        cleaned: dict[int, list[tuple[int, str]]] | None = None,
         originals: dict[int, list[str]] | None = None,
         controls: bool = True,
     ) -> Stats:
         """One chunk of rows written to ``out`` (UTF-8). Valid rows are joined by hand, as bytes: their computed
         cells (statuses and amounts) never need quoting, and csv.writer costs more than the scoring on an
-        89-cell row; only the name and credit code, and the input columns carried at the end, need care (see
-        ``_inputs``). Rows that are not all valid, ``--long`` and JSONL are written as they are made,
-        a few at a time, so that memory does not grow with the output. ``originals``: per column read in 万 or
-        亿, its cells as typed (the rows hold them with the unit added); ``controls``: see ``_inputs``."""
+        89-cell row; only the name, credit code and warnings, and the input columns carried at the end, need care
+        (see ``_inputs``). Rows that are not all valid, ``--long`` and JSONL are written as they are made, a few
+        at a time, so that memory does not grow with the output. ``cleaned``: per row position, the cells control
+        characters were taken out of (a warning each); ``originals``: per column read in 万 or 亿, its cells as
+        typed (the rows hold them with the unit added); ``controls``: see ``_inputs``."""
         stats = Stats.empty(len(self.benefits))
         stats.rows = len(rows)
         width = self.width
@@ -254,13 +278,25 @@ class ChunkWriter:
         else:  # a BadRow of a workbook keeps its cells, so has the width: it is not scored either
             whole = [row for row in rows if len(row) == width and not isinstance(row, BadRow)]
         scored = self.score(whole, check_bytes, stats)
+        taken = self._control_notices(cleaned) if cleaned else {}
         jsonl = self.job.output_format == "jsonl"
         audit = self.audit
         all_valid = len(whole) == len(rows) and not scored.problems
         if all_valid and not (jsonl or self.job.long) and rows:  # the common case, at speed
             names, codes = safe_cells(scored.names), scored.codes  # valid credit codes need no care
             valid = self.valid_word
-            heads = [f"{line},{name},{code},{valid},," for line, name, code in zip(lines, names, codes, strict=True)]
+            warned = _joined(taken, scored.warnings)
+            if warned:
+                shown = [""] * len(lines)
+                for position, notices in warned.items():
+                    shown[position] = self._warning_cell(notices)
+                heads = [
+                    f"{line},{name},{code},{valid},,{warnings},"
+                    for line, name, code, warnings in zip(lines, names, codes, shown, strict=True)
+                ]
+            else:
+                trios = zip(lines, names, codes, strict=True)
+                heads = [f"{line},{name},{code},{valid},,," for line, name, code in trios]
             data = _encoded(heads)
             tail = f",{audit},".encode()
             bodies = cast("list[bytes]", scored.bodies)  # every row is valid here: each has its cells
@@ -274,27 +310,29 @@ class ChunkWriter:
         write = buffer.write
         position = -1
         identity = (self.name_index, self.code_index)
-        for number, (line, row) in enumerate(zip(lines, rows, strict=True)):
+        for at, (line, row) in enumerate(zip(lines, rows, strict=True)):
             if buffer.tell() > _FLUSH:
                 out.write(buffer.getvalue().encode())
                 buffer.seek(0)
                 buffer.truncate()
             shown = visible_row(row) if check_bytes else row  # bytes the encoding could not read: \ufffd[xx]
             name, code = (shown[i].strip() if i is not None and i < len(shown) else "" for i in identity)
-            given = self._given(shown, number, originals)
+            notices = taken.get(at, [])
+            given = self._given(shown, at, originals)
             if len(row) != width or isinstance(row, BadRow):
                 problem = row.error if isinstance(row, BadRow) else self.scorer.ragged(shown)
-                self._invalid(line, name, code, [problem], shown, given, buffer, stats)
+                self._invalid(line, name, code, [problem], notices, shown, given, buffer, stats)
                 continue
             position += 1
+            notices = notices + scored.warnings.get(position, [])
             problems = scored.problems.get(position)
             if problems:
-                self._invalid(line, name, code, problems, shown, given, buffer, stats)
+                self._invalid(line, name, code, problems, notices, shown, given, buffer, stats)
                 continue
-            head = f"{line},{safe_cell(name)},{safe_cell(code)},{self.valid_word},"
+            head = f"{line},{safe_cell(name)},{safe_cell(code)},{self.valid_word},,{self._warning_cell(notices)}"
             as_given = ",".join(map(safe_cell, given))
             if jsonl:
-                self._jsonl(line, self.scorer.values(row), buffer, stats, given)
+                self._jsonl(line, self.scorer.values(row), notices, buffer, stats, given)
             elif scored.longs is not None:
                 cells = scored.longs[position]
                 assert cells is not None and scored.missing is not None  # a valid row
@@ -338,11 +376,16 @@ class ChunkWriter:
         return (joined.encode().replace(b"\x00", b",").replace(b"\x01", b"\r\n\x01") + b"\r\n").split(b"\x01")
 
     def _given(self, row: list[str], number: int, originals: dict[int, list[str]]) -> list[str]:
-        """One row's input columns carried through, as typed (a cell missing from a short row is empty)."""
-        return [
+        """One row's input columns carried through, as typed (a cell missing from a short row is empty; a resident
+        identity number in the credit-code column masked, as everywhere the row is written)."""
+        cells = [
             originals[index][number] if index in originals else (row[index] if index < len(row) else "")
             for index in self.carry
         ]
+        if self.code_index is not None and self.code_index in self.carry:
+            at = self.carry.index(self.code_index)
+            cells[at] = shown_code(cells[at])
+        return cells
 
     def _invalid(
         self,
@@ -350,12 +393,19 @@ class ChunkWriter:
         name: str,
         code: str,
         errors: list[str],
+        notices: list[Notice],
         row: list[str],
         given: list[str],
         buffer: io.StringIO,
         stats: Stats,
     ) -> None:
+        """An invalid row: its errors and warnings, no results, and its input columns (``given``). A resident
+        identity number in the credit-code column is masked wherever the row is written."""
         stats.invalid += 1
+        code = shown_code(code)
+        at = self.code_index
+        if at is not None and at < len(row) and row[at]:
+            row = [*row[:at], shown_code(row[at]), *row[at + 1 :]]
         if self.job.output_format == "jsonl":
             cells = self.job.header.cells
             document = {
@@ -364,26 +414,58 @@ class ChunkWriter:
                 "rules_sha256": self.catalog.rules_sha256,
                 "tool_version": __version__,
                 "row_errors": errors,
+                "row_warnings": [str(notice) for notice in notices],
                 "input": dict(zip(cells, row, strict=False)),
                 "extra_cells": row[len(cells) :],
             }
             buffer.write(json.dumps(document, ensure_ascii=False) + "\n")
             return
         head = [str(line), neutralise(name), neutralise(code), self.invalid_word, neutralise("; ".join(errors))]
+        head.append(neutralise(_words(notices)))
         if self.job.long:
             written = [*head, "", "", "", "", *self.audit.split(","), "", ""]
         else:
             written = [*head, *[""] * (2 * len(self.benefits) + 2), *self.audit.split(","), *[""] * self.more]
         csv.writer(buffer, lineterminator="\r\n").writerow(written + list(map(neutralise, given)))
 
+    def _warning_cell(self, notices: list[Notice]) -> str:
+        """A row's warnings as their CSV cell (``_words``, made safe), remembered: rows share them."""
+        key = tuple(notices)
+        found = self.warning_cells.get(key)
+        if found is None:
+            found = self.warning_cells.remember(key, safe_cell(_words(notices)))
+        return str(found)
+
+    def _control_notices(self, cleaned: dict[int, list[tuple[int, str]]]) -> dict[int, list[Notice]]:
+        """Per row position, a warning for each cell control characters were taken out of."""
+        cells, keys = self.job.header.cells, self.job.header.keys
+        found: dict[int, list[Notice]] = {}
+        for position, taken in cleaned.items():
+            found[position] = [
+                controls.notice(
+                    removed,
+                    keys[index] if index < len(keys) else None,
+                    cells[index] if index < len(cells) and cells[index].strip() else f"column {index + 1}",
+                )
+                for index, removed in taken
+            ]
+        return found
+
     def _jsonl(
-        self, line: int, values: dict[str, Any], buffer: io.StringIO, stats: Stats, given: list[str] | None = None
+        self,
+        line: int,
+        values: dict[str, Any],
+        notices: list[Notice],
+        buffer: io.StringIO,
+        stats: Stats,
+        given: list[str] | None = None,
     ) -> None:
-        """One valid row's document (as ``check --format json`` gives it, after its line and row status, with the
-        input columns as given at the end, ``input``), counted into ``stats``."""
+        """One valid row's document (as ``check --format json`` gives it, after its line, row status and row
+        warnings, with the input columns as given at the end, ``input``), counted into ``stats``."""
         profile = Profile(**values)
         date = evaluation_date(profile, self.job.as_of, self.job.today)
-        text, verdict = self.documents.json(profile, date, {"line": line, "row_status": "valid"})
+        head = {"line": line, "row_status": "valid", "row_warnings": [str(notice) for notice in notices]}
+        text, verdict = self.documents.json(profile, date, head, notices)
         for index, (status, judged, high) in enumerate(
             zip(verdict.statuses, verdict.in_force, verdict.max_awards, strict=True)
         ):
@@ -425,6 +507,21 @@ class ChunkWriter:
             inputs = json.dumps(carried, ensure_ascii=False)
             text = f'{text[:-1]}, "input": {inputs}}}'
         buffer.write(text + "\n")
+
+
+def _joined(first: dict[int, list[Notice]], second: dict[int, list[Notice]]) -> dict[int, list[Notice]]:
+    """Two sets of warnings by row position, together (``first``'s of a row before ``second``'s)."""
+    if not first:
+        return second
+    joined = {position: list(notices) for position, notices in first.items()}
+    for position, notices in second.items():
+        joined.setdefault(position, []).extend(notices)
+    return joined
+
+
+def _words(notices: list[Notice]) -> str:
+    """A row's warnings in one cell, as its errors are: ``heading: message; heading: message``."""
+    return "; ".join(map(str, notices))
 
 
 _NUL, _ROW, _END = "\x00", "\x01", "\r\n"  # between cells and rows while the input columns are joined (_inputs)
@@ -482,6 +579,7 @@ def _serve(job: Job, tasks: Any, results: Any, folder: str) -> None:
     Signals are the main process's to handle (it stops the workers, with SIGTERM); a worker whose main process
     is gone (killed by SIGKILL, which cannot be handled) removes the spool folder and ends, told by the
     system (Linux) or by its own look at its parent every half second."""
+    i18n.use(job.lang)  # a worker started by spawn or forkserver (macOS, Windows, Python 3.14) starts in English
     watch = _Orphan(folder)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C and hang-ups are the main process's: it stops us
     if hasattr(signal, "SIGHUP"):

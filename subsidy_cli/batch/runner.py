@@ -35,11 +35,21 @@ from types import TracebackType
 from typing import Any
 
 from subsidy_cli.batch import sources
-from subsidy_cli.batch.blocks import Block, blocks, check_encoding, line_breaks, split_first_row
-from subsidy_cli.batch.csvio import Header, InputError, RawInput, atomic_output, map_header, open_raw, same_file
+from subsidy_cli.batch.blocks import Block, BlockRows, blocks, check_encoding, line_breaks, read_block, split_first_row
+from subsidy_cli.batch.csvio import (
+    Header,
+    InputError,
+    RawInput,
+    apply_units,
+    atomic_output,
+    map_header,
+    open_raw,
+    same_file,
+)
 from subsidy_cli.batch.job import Job, OutputFormat
 from subsidy_cli.batch.run import header_row, hold_back, score_stream, signals_held
 from subsidy_cli.errors import EXIT_DATA, EXIT_OK, EXIT_USAGE, Problem
+from subsidy_cli.i18n import _
 from subsidy_cli.output.files import hold, remove_abandoned_partials
 from subsidy_cli.output.summary import Stats
 from subsidy_cli.rules.catalog import Catalog
@@ -68,6 +78,15 @@ class FirmsInput:
     _header_bytes: int  # bytes of the header row, counted as read
     _opened: float = field(default_factory=time.perf_counter)
 
+    def read(self) -> Iterator[BlockRows]:
+        """The rows after the header, block by block, as a batch run reads them (``blocks.read_block``: each line in
+        its own encoding, control characters cleaned, rows of no value left out), with plain numbers under a
+        heading in 万元 or 亿元 written in that unit (``csvio.apply_units``). The rows are read once."""
+        for block in self._rows:
+            read = read_block(block, self.encoding)
+            apply_units(read.rows, self.header)
+            yield read
+
     def close(self) -> None:
         """Close the input (stdin is left open)."""
         self._raw.close()
@@ -90,7 +109,7 @@ def open_firms(
     header with unknown (unless ``ignore_unknown_columns``) or repeated columns or without a name column.
     """
     if output is not None and same_file(output, source):
-        raise InputError(Problem("is the input file", file=output, hint="write the results to another file"))
+        raise InputError(Problem(_("is the input file"), file=output, hint=_("write the results to another file")))
     raw = open_raw(source, encoding)
     try:
         check_encoding(raw.encoding)
@@ -98,7 +117,9 @@ def open_firms(
         first = next(stream, None)
         cells, offset = split_first_row(first.data, raw.encoding) if first else ([], 0)
         if first is None or not any(cell.strip() for cell in cells):
-            raise InputError(Problem("has no header row", file=raw.name, hint="the first line names the columns"))
+            raise InputError(
+                Problem(_("has no header row"), file=raw.name, hint=_("the first line names the columns"))
+            )
         header = map_header(cells, raw.name, ignore_unknown_columns)
     except BaseException:
         raw.close()
@@ -194,8 +215,8 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, signum: int, output: str | None) -> None:
         self.signum = signum
         self.exit_code = 128 + signum
-        left = f"{output} was not written" if output else "the output is incomplete"
-        super().__init__(f"interrupted by {signal.Signals(signum).name}: {left}")
+        left = _("{output} was not written", output=output) if output else _("the output is incomplete")
+        super().__init__(_("interrupted by {signal}: {left}", signal=signal.Signals(signum).name, left=left))
 
 
 @contextlib.contextmanager

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from subsidy_cli.errors import EXIT_DATA, EXIT_USAGE, Problem, SubsidyError, exit_code_for
+from subsidy_cli.i18n import _
 from subsidy_cli.output.files import check_new_file
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.rules.layers import Rules
@@ -32,15 +33,15 @@ def check_profile_argument(profile: str | None, interactive: bool, save: Path | 
     interview (which reads its answers from stdin, so starts from a file if from anything), whose answers
     ``save`` names a new file for. Raises ``SubsidyError`` (exit 2) naming what is wrong and what to do."""
     if profile is None and not interactive:
-        raise _usage("give a profile file (or '-' for stdin), or use --interactive")
+        raise _usage(_("give a profile file (or '-' for stdin), or use --interactive"))
     if save is not None and not interactive:
-        raise _usage("--save saves the answers of an interview; use it with --interactive")
+        raise _usage(_("--save saves the answers of an interview; use it with --interactive"))
     if profile is not None and profile != "-" and (Path(profile).is_dir() or not Path(profile).exists()):
         # a FIFO or a process substitution (<(...)) is read like a file
-        what = "is a folder" if Path(profile).is_dir() else "does not exist"
-        raise _usage(Problem(what, file=profile, hint="give a .toml or .json profile file, or '-' for stdin"))
+        what = _("is a folder") if Path(profile).is_dir() else _("does not exist")
+        raise _usage(Problem(what, file=profile, hint=_("give a .toml or .json profile file, or '-' for stdin")))
     if interactive and profile == "-":
-        raise _usage("--interactive reads the answers from stdin; give the starting profile as a file")
+        raise _usage(_("--interactive reads the answers from stdin; give the starting profile as a file"))
     if save is not None:
         check_new_file(save)
 
@@ -111,8 +112,9 @@ def select_benefits(catalog: Catalog, wanted: str) -> list[Benefit]:
     if found:
         return found
     near = difflib.get_close_matches(key, [b.id for b in catalog.benefits], n=3, cutoff=0.5)
-    hint = f"did you mean {' or '.join(near)}?" if near else "run 'subsidy measures' to list them"
-    raise _usage(Problem(f"no benefit line or measure {wanted!r}", hint=hint))
+    listed = _(" or ").join(near)
+    hint = _("did you mean {ids}?", ids=listed) if near else _("run 'subsidy measures' to list them")
+    raise _usage(Problem(_("no benefit line or measure {wanted}", wanted=repr(wanted)), hint=hint))
 
 
 @dataclass
@@ -166,12 +168,12 @@ def check_rules_files(files: Sequence[Path], measures: Path | None = None) -> Ru
         else:
             report.ok += _departures(loaded)
         what = (
-            f"{len(layers)} layer(s) over {loaded.sources[0]}"
+            _("{count} layer(s) over {base}", count=len(layers), base=loaded.sources[0])
             if layers
-            else f"measures, {len(loaded.first().benefits)} lines"
+            else _("measures, {count} lines", count=len(loaded.first().benefits))
         )
         names = ", ".join(str(p) for p in named)
-        report.ok.append(f"{names}: ok ({what}; rules_sha256 {loaded.sha256[:12]})")
+        report.ok.append(_("{names}: ok ({what}; rules_sha256 {sha})", names=names, what=what, sha=loaded.sha256[:12]))
     return report
 
 
@@ -194,8 +196,15 @@ def _departures(rules: Rules) -> list[str]:
             if value and Decimal(str(value)) not in clause_numbers(benefit.clause_text):
                 key = ".".join(map(str, path))
                 notes.append(
-                    f"{setting.layer}: benefit {owner}: {key} = {value} is not written in its clause "
-                    f"(a change the layer makes on purpose; source: {setting.source})"
+                    _(
+                        "{layer}: benefit {owner}: {key} = {value} is not written in its clause (a change the layer "
+                        "makes on purpose; source: {source})",
+                        layer=setting.layer,
+                        owner=owner,
+                        key=key,
+                        value=value,
+                        source=setting.source,
+                    )
                 )
     return notes
 

@@ -6,8 +6,9 @@ How cells are taken (calamine gives each cell's type and, for a formula, the val
 - text as it is; a number as Excel shows it to 15 significant digits, written out in full (``5000000``,
   ``1234.5``; never ``5E+06``): in a money column it is yuan; ``TRUE``/``FALSE`` as ``true``/``false``;
   a date cell as ``YYYY-MM-DD`` (in the date column the time of day, if any, is dropped);
-- a number in the credit-code column makes the row invalid: Excel keeps 15 significant digits, so an
-  18-digit code stored as a number has lost its last digits, and the message says how to keep it as text;
+- a number in the credit-code column is read as Excel shows it, like any number: an 18-digit code stored as a
+  number has lost its last digits (Excel keeps 15 significant digits), so it ends in zeros, and the scoring
+  warns about it (``creditcode.read_code``) while the firm is still judged on its facts, as for a CSV;
 - the header is the row, among the first 20, that names the most profile keys and holds the firm's name
   column (a title row above it is skipped); a header cell merged down from a row above takes that cell's
   text; a data cell merged down over several rows gives its value to each of them (a district merged over
@@ -47,8 +48,10 @@ from subsidy_cli.batch.job import Job
 from subsidy_cli.batch.run import score_stream
 from subsidy_cli.batch.runner import BatchResult, FirmsInput, ProgressDisplay
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
+from subsidy_cli.i18n import _
 from subsidy_cli.output.summary import Stats
-from subsidy_cli.profile.keys import Profile, ProfileError, build_profile, parse_value, value_problem
+from subsidy_cli.profile.creditcode import shown_code
+from subsidy_cli.profile.keys import Profile, ProfileError, build_profile, parse_value
 
 if TYPE_CHECKING:
     from python_calamine import CalamineWorkbook
@@ -59,10 +62,6 @@ WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 HEADER_ROWS = 20  # the header row is looked for among the first rows of a sheet
 BLOCK_ROWS = 4_096  # rows scored together
 MAX_SHEET_ROWS = 1_048_576  # Excel's limit (header included)
-CREDIT_AS_NUMBER = (
-    "Excel stored the credit code as a number ({shown}), which keeps only 15 significant digits, so its last "
-    "digits are lost; format the column as Text (文本) and type the codes again (or start each with ')"
-)
 
 
 def is_workbook(source: str) -> bool:
@@ -123,7 +122,7 @@ class SheetRows:
     """A sheet of firms opened for reading: its header mapped to profile keys, its rows not yet read.
 
     ``rows`` gives (row number as the spreadsheet shows it, cells as text, problems); the problems are those of
-    cells that cannot be taken as typed (a credit code stored as a number, a value without a column header).
+    cells that cannot be taken as typed (a value without a column header).
     Close it (or use ``with``) when done."""
 
     file: str
@@ -150,28 +149,27 @@ def _open_book(source: str) -> CalamineWorkbook:
 
     path = Path(source)
     if path.is_dir():
-        raise InputError(Problem("is a folder", file=source, hint="give a workbook file"))
+        raise InputError(Problem(_("is a folder"), file=source, hint=_("give a workbook file")))
     if not path.exists():
-        raise InputError(Problem("does not exist", file=source, hint="check the path"))
+        raise InputError(Problem(_("does not exist"), file=source, hint=_("check the path")))
     try:
         return CalamineWorkbook.from_path(source)
     except (CalamineError, OSError, ValueError) as exc:
         raise InputError(
             Problem(
-                f"cannot be read as a workbook: {exc}",
+                _("cannot be read as a workbook: {error}", error=exc),
                 file=source,
-                hint="open it in Excel or WPS and save it again as .xlsx (a password-protected file must be saved "
-                "without its password)",
+                hint=_(
+                    "open it in Excel or WPS and save it again as .xlsx (a password-protected file must be saved "
+                    "without its password)"
+                ),
             )
         ) from None
 
 
-def open_sheet(
-    source: str, sheet: str | None = None, ignore_unknown: bool = False, fixed: Iterable[str] = ()
-) -> SheetRows:
+def open_sheet(source: str, sheet: str | None = None, ignore_unknown: bool = False) -> SheetRows:
     """Open a workbook of firms and the sheet to read: ``sheet`` by name or by number (1 = the first), else the
-    first visible sheet with a header row naming the firm (``name`` / 企业名称). ``fixed``: keys set for every
-    row (``--set``), whose cells are not looked at.
+    first visible sheet with a header row naming the firm (``name`` / 企业名称).
 
     Raises ``InputError`` (exit 2) for a missing or unreadable workbook, an unknown sheet, a sheet without a
     header row, and a header with unknown (unless ``ignore_unknown``) or repeated columns."""
@@ -185,15 +183,19 @@ def open_sheet(
         else:
             chosen = [m.name for m in book.sheets_metadata if m.visible == SheetVisibleEnum.Visible] or names
         for name in chosen:
-            found = _read_sheet(book, name, source, ignore_unknown, set(fixed))
+            found = _read_sheet(book, name, source, ignore_unknown)
             if found is not None:
                 return found
         listed = ", ".join(repr(n) for n in chosen)
         raise InputError(
             Problem(
-                f"no header row naming the firm (name / 企业名称) in the first {HEADER_ROWS} rows of sheet(s) {listed}",
+                _(
+                    "no header row naming the firm (name / 企业名称) in the first {count} rows of sheet(s) {listed}",
+                    count=HEADER_ROWS,
+                    listed=listed,
+                ),
                 file=source,
-                hint="give the column of firm names the header 企业名称 (or name), or choose the sheet with --sheet",
+                hint=_("give the column of firm names the header 企业名称 (or name), or choose the sheet with --sheet"),
             )
         )
     except BaseException:
@@ -208,12 +210,17 @@ def _sheet_named(names: list[str], wanted: str, source: str) -> str:
     if text.isdigit() and 1 <= int(text) <= len(names):
         return names[int(text) - 1]
     listed = ", ".join(f"{i} {n!r}" for i, n in enumerate(names, 1))
-    raise InputError(Problem(f"no sheet {wanted!r}", file=source, where="--sheet", hint=f"the sheets are: {listed}"))
+    raise InputError(
+        Problem(
+            _("no sheet {sheet}", sheet=repr(wanted)),
+            file=source,
+            where="--sheet",
+            hint=_("the sheets are: {listed}", listed=listed),
+        )
+    )
 
 
-def _read_sheet(
-    book: CalamineWorkbook, name: str, source: str, ignore_unknown: bool, fixed: set[str]
-) -> SheetRows | None:
+def _read_sheet(book: CalamineWorkbook, name: str, source: str, ignore_unknown: bool) -> SheetRows | None:
     """The sheet's rows after its header row, or None when no row among the first ones names the firm."""
     sheet = book.get_sheet_by_name(name)
     start = sheet.start
@@ -253,7 +260,7 @@ def _read_sheet(
     header = map_header([header_cells[i] for i in kept], source, ignore_unknown)
     unnamed = [i for i in range(len(header_cells)) if i not in set(kept)]
     tops = {(r0, c0): first[r0][c0] for r0, c0, _ in down if r0 < len(first) and c0 < len(first[r0])}
-    reader = _SheetReader(header, kept, unnamed, ignore_unknown, fixed, top, left, down, tops)
+    reader = _SheetReader(header, kept, unnamed, ignore_unknown, top, left, down, tops)
     rest = itertools.chain(first[header_index + 1 :], raw)
     rows = reader.rows(rest, header_index + 1)
     return SheetRows(source, name, top + header_index + 1, header, rows, book)
@@ -268,7 +275,6 @@ class _SheetReader:
         kept: list[int],
         unnamed: list[int],
         ignore_unknown: bool,
-        fixed: set[str],
         top: int,
         left: int,
         down: list[tuple[int, int, int]],
@@ -279,8 +285,6 @@ class _SheetReader:
         self.unnamed = [] if ignore_unknown else unnamed
         keys = header.keys
         self.date_at = {i for i, key in enumerate(keys) if key == "application_date"}
-        self.credit_at = next((i for i, key in enumerate(keys) if key == "credit_code" and key not in fixed), None)
-        self.fixed = fixed
         self.plain = kept == list(range(len(kept))) and not self.date_at
 
     def rows(self, raw: Iterable[list[Any]], index: int) -> Iterator[tuple[int, list[str], list[str]]]:
@@ -303,18 +307,15 @@ class _SheetReader:
                 cells = [cell_text(values[i], n in self.date_at) if i < len(values) else "" for n, i in enumerate(kept)]
             if len(cells) < width:
                 cells += [""] * (width - len(cells))
-            if self.credit_at is not None:
-                code = values[kept[self.credit_at]] if kept[self.credit_at] < len(values) else ""
-                if type(code) in (float, int):
-                    shown = number_text(cast(float, code))
-                    heading = self.header.cells[self.credit_at]
-                    problems.append(f"{heading}: {CREDIT_AS_NUMBER.format(shown=shown)}")
-                    problems += self._other_problems(cells)
             for i in self.unnamed:
                 if i < len(values) and values[i] != "":
                     problems.append(
-                        f"column {column_letter(self.left + i)} has no header but holds {cell_text(values[i])!r}; "
-                        "give the column a header, or pass --ignore-unknown-columns"
+                        _(
+                            "column {column} has no header but holds {value}; give the column a header, or pass "
+                            "--ignore-unknown-columns",
+                            column=column_letter(self.left + i),
+                            value=repr(cell_text(values[i])),
+                        )
                     )
             yield line, cells, problems
 
@@ -330,19 +331,6 @@ class _SheetReader:
             elif r0 == index and c0 < len(values):
                 self._top_values[(r0, c0)] = values[c0]
         return values if filled is None else filled
-
-    def _other_problems(self, cells: list[str]) -> list[str]:
-        """The problems of a row's other cells (its credit code is the row's first problem)."""
-        problems = []
-        for index, key in enumerate(self.header.keys):
-            if key is None or key == "credit_code" or key in self.fixed or not cells[index].strip():
-                continue
-            text = cells[index].strip()
-            try:
-                parse_value(key, text)
-            except ValueError as exc:
-                problems.append(f"{self.header.cells[index]}: {value_problem(text, exc)}")
-        return problems
 
 
 # -- batch input -------------------------------------------------------------------------------------------------
@@ -373,7 +361,7 @@ def _row_blocks(rows: Iterator[tuple[int, list[str], list[str]]], size: int = BL
     """Rows as blocks of rows already split; a row with problems comes as a BadRow that keeps its cells."""
     while chunk := list(itertools.islice(rows, size)):
         cells: list[list[str]] = []
-        for _, row, problems in chunk:
+        for _line, row, problems in chunk:
             if problems:
                 bad = BadRow("; ".join(problems))
                 bad.extend(row)
@@ -387,14 +375,12 @@ def open_firms(
     sheet: str | None = None,
     ignore_unknown_columns: bool = False,
     output: str | None = None,
-    overrides: Iterable[str] = (),
 ) -> WorkbookFirms:
     """A workbook of firms opened for ``runner.score_firms`` (or ``score_to_workbook``), as ``runner.open_firms``
-    opens a CSV. ``overrides``: the keys ``--set`` fixes for every row. Raises ``InputError`` (exit 2), see
-    ``open_sheet``, and for an output that is the input."""
+    opens a CSV. Raises ``InputError`` (exit 2), see ``open_sheet``, and for an output that is the input."""
     if output is not None and same_file(output, source):
-        raise InputError(Problem("is the input file", file=output, hint="write the results to another file"))
-    opened = open_sheet(source, sheet, ignore_unknown_columns, overrides)
+        raise InputError(Problem(_("is the input file"), file=output, hint=_("write the results to another file")))
+    opened = open_sheet(source, sheet, ignore_unknown_columns)
     raw = RawInput(source, cast(BinaryIO, _Closer(opened)), "utf-8", False)
     blocks = _row_blocks(opened.rows)
     return WorkbookFirms(source, "utf-8", False, opened.header, None, raw, blocks, 0, sheet=opened.sheet,
@@ -406,7 +392,11 @@ def check_sheet_options(source: str, sheet: str | None, row: int | None = None) 
     for option, value in (("--sheet", sheet), ("--row", row)):
         if value is not None:
             raise InputError(
-                Problem(f"{option} is for workbooks (.xlsx .xls .ods)", file=source, hint=f"leave out {option}")
+                Problem(
+                    _("{option} is for workbooks (.xlsx .xls .ods)", option=option),
+                    file=source,
+                    hint=_("leave out {option}", option=option),
+                )
             )
 
 
@@ -414,15 +404,20 @@ def check_sheet_options(source: str, sheet: str | None, row: int | None = None) 
 
 
 def load_profile(
-    source: str, sheet: str | None = None, row: int | None = None, overrides: dict[str, Any] | None = None
+    source: str,
+    sheet: str | None = None,
+    row: int | None = None,
+    overrides: dict[str, Any] | None = None,
+    given: dict[str, Any] | None = None,
 ) -> Profile:
     """One firm of a workbook as a profile, with ``--set`` values laid over it: the sheet's only firm, or the one
-    on row ``row`` (the row number the spreadsheet shows).
+    on row ``row`` (the row number the spreadsheet shows). ``given``, when passed, gets the cells as written (see
+    ``profile.files.load_profile``).
 
     Raises ``SubsidyError`` (exit 2) for an unreadable workbook or sheet, a row that holds no firm, or a sheet of
     several firms without ``row``; ``ProfileError`` (exit 1) for a firm whose cells are not a valid profile."""
     fixed = overrides or {}
-    with open_sheet(source, sheet, False, fixed) as opened:
+    with open_sheet(source, sheet) as opened:
         wanted = None
         lines = []
         for line, cells, problems in opened.rows:
@@ -432,18 +427,18 @@ def load_profile(
                 if row is not None:
                     break
         if wanted is None or (row is None and len(lines) > 1):
-            what = f"row {row} holds no firm" if row is not None else f"holds {len(lines)} firms"
-            span = f"rows {lines[0]}-{lines[-1]}" if lines else "no rows"
-            raise SubsidyError(
-                Problem(
-                    f"sheet {opened.sheet!r} {what}",
-                    file=source,
-                    hint=f"choose one with --row N ({span} hold firms)" if lines else "fill in a firm below the header",
-                ),
-                EXIT_USAGE,
-            )
+            sheet_name = repr(opened.sheet)
+            if row is not None:
+                what = _("sheet {sheet} row {row} holds no firm", sheet=sheet_name, row=row)
+            else:
+                what = _("sheet {sheet} holds {count} firms", sheet=sheet_name, count=len(lines))
+            if lines:
+                hint = _("choose one with --row N (rows {first}-{last} hold firms)", first=lines[0], last=lines[-1])
+            else:
+                hint = _("fill in a firm below the header")
+            raise SubsidyError(Problem(what, file=source, hint=hint), EXIT_USAGE)
         line, cells, problems = wanted
-        where = f"{source} row {line}"
+        where = _("{source} row {line}", source=source, line=line)
         if problems:
             raise ProfileError(where, [Problem(problem, file=where) for problem in problems])
         data: dict[str, Any] = {
@@ -454,6 +449,8 @@ def load_profile(
             data.pop(key, None)
         else:
             data[key] = value
+    if given is not None:
+        given.update(data)
     return build_profile(data, where)
 
 
@@ -468,11 +465,13 @@ def output_format(given: str | None, output: str | None, long: bool = False) -> 
     if chosen != "xlsx" and workbook_name:
         raise InputError(
             Problem(
-                f"names a workbook but --format is {chosen}", file=output, hint="leave out --format, or name it .csv"
+                _("names a workbook but --format is {chosen}", chosen=chosen),
+                file=output,
+                hint=_("leave out --format, or name it .csv"),
             )
         )
     if chosen == "xlsx" and long:
-        raise InputError(Problem("--long is for CSV output", where="--format xlsx", hint="leave out --long"))
+        raise InputError(Problem(_("--long is for CSV output"), where="--format xlsx", hint=_("leave out --long")))
     if chosen == "csv":
         return "csv"
     return "jsonl" if chosen == "jsonl" else "xlsx"
@@ -502,9 +501,9 @@ def score_to_workbook(
     if output in (None, "-") and sys.stdout.isatty():
         raise InputError(
             Problem(
-                "a workbook is binary and cannot be shown on a terminal",
+                _("a workbook is binary and cannot be shown on a terminal"),
                 where="--format xlsx",
-                hint="give -o FILE.xlsx",
+                hint=_("give -o FILE.xlsx"),
             )
         )
     catalog = rules.first()
@@ -539,22 +538,24 @@ def score_to_workbook(
             out = io.BytesIO()
             for chunk_stats in score_stream(job, feed(), jobs, cast(BinaryIO, out)):
                 block = pending.popleft()
-                _, rows, check = read_block(block, firms.encoding)
+                read = read_block(block, firms.encoding)
                 text = out.getvalue().decode("utf-8")
                 out.seek(0)
                 out.truncate()
                 results = csv.reader(io.StringIO(text, newline=""))  # read as written: one list at a time
-                for row, result in zip(rows, results, strict=True):  # one output row per input row, always
-                    shown_row = visible_row(row) if check else row
+                for row, result in zip(read.rows, results, strict=True):  # one output row per input row, always
+                    shown_row = visible_row(row) if read.bad_bytes else row
+                    if code_at is not None and code_at < len(shown_row):  # a resident identity number, masked
+                        shown_row = [*shown_row[:code_at], shown_code(shown_row[code_at]), *shown_row[code_at + 1 :]]
                     for cell, index in ((1, name_at), (2, code_at)):  # as given: a workbook cell is never a formula
                         if index is not None:
                             result[cell] = shown_row[index].strip() if index < len(shown_row) else ""
                     if not book.add(shown_row, result, district(row)):
                         raise InputError(
                             Problem(
-                                f"has more firms than a sheet holds ({MAX_SHEET_ROWS - 1:,})",
+                                _("has more firms than a sheet holds ({count:,})", count=MAX_SHEET_ROWS - 1),
                                 file=firms.name,
-                                hint="write CSV instead (-o results.csv)",
+                                hint=_("write CSV instead (-o results.csv)"),
                             )
                         )
                 stats.merge(chunk_stats)

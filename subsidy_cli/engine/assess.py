@@ -9,7 +9,7 @@ The status rules themselves are in ``subsidy_cli.engine.status``; the compiled r
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -18,6 +18,7 @@ from subsidy_cli.engine.evaluate import Amount, Outcome, evaluate
 from subsidy_cli.engine.results import Assessment, Constraint, Finding, LineResult, RefineHint, Totals
 from subsidy_cli.engine.status import STATUSES, Status, line_caps
 from subsidy_cli.engine.status import evaluation_date as _evaluation_date
+from subsidy_cli.profile.identity import profile_warnings
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.rules.layers import Rules
@@ -39,12 +40,17 @@ def evaluation_date(profile: Profile, as_of: dt.date | None, today: dt.date | No
     return _evaluation_date(profile.application_date, as_of, today)
 
 
-def assess_compiled(profile: Profile, compiled: Compiled, as_of: dt.date) -> Assessment:
-    """Every line of a compiled snapshot judged for ``profile`` on ``as_of``, with its explanation."""
+def assess_compiled(
+    profile: Profile, compiled: Compiled, as_of: dt.date, given: Mapping[str, Any] | None = None
+) -> Assessment:
+    """Every line of a compiled snapshot judged for ``profile`` on ``as_of``, with its explanation, and the
+    warnings about the profile, which decide nothing (``identity.profile_warnings``; ``given``: the key/values as
+    written, when at hand)."""
     explainer = Explainer(profile, compiled, as_of)
     results = [explainer.line(line) for line in compiled.lines]
     totals = _totals(results, compiled, explainer.values)
-    return Assessment(compiled.catalog, profile, as_of, tuple(results), totals, _refine(results))
+    warnings = tuple(profile_warnings(explainer.values, given))
+    return Assessment(compiled.catalog, profile, as_of, tuple(results), totals, _refine(results), warnings)
 
 
 class Explainer:
@@ -116,10 +122,13 @@ def assess(profile: Profile, catalog: Catalog, as_of: dt.date) -> Assessment:
     return assess_compiled(profile, Compiled(catalog, profile.district), as_of)
 
 
-def assess_rules(profile: Profile, rules: Rules | Judge, as_of: dt.date) -> Assessment:
+def assess_rules(
+    profile: Profile, rules: Rules | Judge, as_of: dt.date, given: Mapping[str, Any] | None = None
+) -> Assessment:
     """Judge with the rules in force on ``as_of`` for the firm's district (layers, dated values). Pass a
-    ``Judge`` to reuse compiled snapshots across firms."""
-    return assess_compiled(profile, Judge.of(rules).compiled(as_of, profile.district), as_of)
+    ``Judge`` to reuse compiled snapshots across firms. ``given``: the key/values as written (see
+    ``assess_compiled``)."""
+    return assess_compiled(profile, Judge.of(rules).compiled(as_of, profile.district), as_of, given)
 
 
 def _missing(findings: tuple[Finding, ...], amount: Amount, status: Status) -> tuple[str, ...]:
@@ -145,10 +154,13 @@ def _totals(results: list[LineResult], compiled: Compiled, values: dict[str, Any
     counts: dict[str, int] = {status: 0 for status in STATUSES}
     for result in results:
         counts[result.status] += 1
-    eligible, potential, open_ended = compiled.totals(
-        [r.status for r in results], [r.amount for r in results], values
-    )
-    return Totals(eligible, potential, tuple(open_ended), dict(counts))
+    amounts = [r.amount for r in results]
+    eligible, potential, open_ended = compiled.totals([r.status for r in results], amounts, values)
+    if_in_force = None
+    if counts["expired"]:
+        in_force = compiled.totals([r.status_if_in_force for r in results], amounts, values)
+        if_in_force = (in_force[0], in_force[1])
+    return Totals(eligible, potential, tuple(open_ended), dict(counts), if_in_force)
 
 
 def _refine(results: list[LineResult]) -> tuple[RefineHint, ...]:

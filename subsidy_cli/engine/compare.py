@@ -11,6 +11,7 @@ from typing import Any
 
 from subsidy_cli.engine.assess import evaluation_date
 from subsidy_cli.engine.compiled import Compiled, Judge, Verdict
+from subsidy_cli.i18n import _, active
 from subsidy_cli.profile.keys import Profile
 from subsidy_cli.rules.catalog import Benefit
 from subsidy_cli.rules.layers import Rules
@@ -56,9 +57,12 @@ def _flatten(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
 
 
 def rule_differences(a: Benefit | None, b: Benefit | None) -> list[str]:
-    """The key paths of a line whose values differ between two catalogues, as "key: a -> b"."""
-    if a is None or b is None:
-        return ["the line exists only in " + ("the second rules" if a is None else "the first rules")]
+    """The key paths of a line whose values differ between two catalogues, as "key: a -> b" (a line in one only
+    said so in the active language)."""
+    if a is None:
+        return [_("the line exists only in the second rules")]
+    if b is None:
+        return [_("the line exists only in the first rules")]
     left, right = dict(_flatten(a)), dict(_flatten(b))
     out = []
     for key in sorted(set(left) | set(right)):
@@ -76,24 +80,28 @@ def _constraints(compiled: Compiled, line: str) -> list[str]:
 
 
 class Pair:
-    """Two compiled snapshots side by side, with the reasons each line differs (worked out once per line)."""
+    """Two compiled snapshots side by side, with the reasons each line differs (worked out once per line and
+    language)."""
 
     def __init__(self, a: Compiled, b: Compiled) -> None:
         self.a, self.b = a, b
-        self.why: dict[str, str] = {}
+        self.why: dict[tuple[str, str], str] = {}
         ids_a = set(a.ids)
         self.ids = [*a.ids, *(i for i in b.ids if i not in ids_a)]
         self.index_a = {line_id: i for i, line_id in enumerate(a.ids)}
         self.index_b = {line_id: i for i, line_id in enumerate(b.ids)}
 
     def reasons(self, line: str) -> str:
-        found = self.why.get(line)
+        """Why ``line`` differs, in the active language: the key paths whose values differ, the rules across lines."""
+        found = self.why.get((line, active()))
         if found is None:
             reasons = rule_differences(self.a.catalog.get(line), self.b.catalog.get(line))
             constraints_a, constraints_b = _constraints(self.a, line), _constraints(self.b, line)
             if constraints_a != constraints_b:
-                reasons.append(f"rules across lines: {constraints_a or 'none'} -> {constraints_b or 'none'}")
-            found = self.why[line] = "; ".join(reasons) or "the same rules judge differently (another date or figure)"
+                first, second = constraints_a or _("none"), constraints_b or _("none")
+                reasons.append(_("rules across lines: {first} -> {second}", first=first, second=second))
+            found = "; ".join(reasons) or _("the same rules judge differently (another date or figure)")
+            self.why[(line, active())] = found
         return found
 
 

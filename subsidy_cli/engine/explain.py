@@ -234,8 +234,9 @@ def reasons(result: LineResult, lang: str) -> list[str]:
     return out
 
 
-def constraint_words(constraint: Constraint, line: str, lang: str) -> str:
-    """A layer's rule across lines, as it concerns one line."""
+def constraint_words(constraint: Constraint, line: str, lang: str, source: bool = True) -> str:
+    """A layer's rule across lines, as it concerns one line; with the layer's source in brackets unless
+    ``source`` is False."""
     others = tr(lang, ", ").join(i for i in constraint.lines if i != line)
     if constraint.kind == "cap":
         label = KEYS[constraint.key].label(lang).removesuffix("(元)").removesuffix(" (CNY)") if constraint.key else ""
@@ -251,7 +252,7 @@ def constraint_words(constraint: Constraint, line: str, lang: str) -> str:
         text = tr(lang, "cannot be combined with {others}", others=others)
     else:
         text = tr(lang, "the higher of this and {others} is paid", others=others)
-    return f"{text} [{constraint.source}]"
+    return f"{text} [{constraint.source}]" if source else text
 
 
 def award_words(result: LineResult, lang: str) -> str:

@@ -10,6 +10,7 @@ from typing import Literal
 
 from subsidy_cli.engine.evaluate import Amount, Check
 from subsidy_cli.engine.status import Status
+from subsidy_cli.errors import Notice
 from subsidy_cli.profile.keys import Profile
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.rules.conditions import Condition
@@ -77,6 +78,8 @@ class Totals:
     potential_cash_max: Decimal
     open_ended: tuple[str, ...]
     counts: dict[str, int]
+    # when lines are expired (the date is outside their window): the same two totals had they been in force
+    if_in_force: tuple[Decimal, Decimal] | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -97,6 +100,7 @@ class Assessment:
     results: tuple[LineResult, ...]
     totals: Totals
     refine: tuple[RefineHint, ...] = field(default=())
+    warnings: tuple[Notice, ...] = field(default=())  # about the profile's identity facts; they decide nothing
 
     @property
     def in_force(self) -> bool:

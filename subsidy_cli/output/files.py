@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
+from subsidy_cli.i18n import _, os_reason
 
 try:
     import fcntl
@@ -35,7 +36,7 @@ def check_new_file(path: Path | str) -> None:
     """Raise ``SubsidyError`` (exit 2) if ``path`` exists: the tool never overwrites a file it is asked to create."""
     if Path(path).exists():
         raise SubsidyError(
-            Problem("already exists", file=str(path), hint="choose another name or delete it first"), EXIT_USAGE
+            Problem(_("already exists"), file=str(path), hint=_("choose another name or delete it first")), EXIT_USAGE
         )
 
 
@@ -48,7 +49,8 @@ def write_new_file(path: Path | str, text: str) -> None:
     try:
         Path(path).write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise SubsidyError(Problem(f"cannot write: {exc.strerror or exc}", file=str(path)), EXIT_USAGE) from None
+        problem = Problem(_("cannot write: {reason}", reason=os_reason(exc)), file=str(path))
+        raise SubsidyError(problem, EXIT_USAGE) from None
 
 
 def same_mode(temporary: str, target: Path) -> None:
@@ -76,11 +78,13 @@ def atomic_path(target: str | None, suffix: str = "") -> Iterator[str]:
         return
     path = Path(target)
     if path.is_dir():
-        raise SubsidyError(Problem("is a folder", file=target, hint="give a file name for the output"), EXIT_USAGE)
+        problem = Problem(_("is a folder"), file=target, hint=_("give a file name for the output"))
+        raise SubsidyError(problem, EXIT_USAGE)
     try:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     except OSError as exc:
-        raise SubsidyError(Problem(f"cannot write there: {exc.strerror or exc}", file=target), EXIT_USAGE) from None
+        problem = Problem(_("cannot write there: {reason}", reason=os_reason(exc)), file=target)
+        raise SubsidyError(problem, EXIT_USAGE) from None
     os.close(handle)
     try:
         yield temporary

@@ -23,6 +23,7 @@ from subsidy_cli.engine.compiled import Compiled, Judge, Line, Verdict, remember
 from subsidy_cli.engine.explain import worded
 from subsidy_cli.engine.results import Assessment, LineResult, RefineHint
 from subsidy_cli.engine.status import STATUSES, Tri
+from subsidy_cli.errors import Notice
 from subsidy_cli.profile.keys import KEYS, Profile, profile_to_dict
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.version import __version__
@@ -87,6 +88,7 @@ def assessment_dict(assessment: Assessment, lang: str) -> dict[str, Any]:
             "counts": dict(totals.counts),
         },
         "refine": [_hint_dict(hint) for hint in assessment.refine],
+        "warnings": [warning.as_dict() for warning in assessment.warnings],
     }
 
 
@@ -107,9 +109,11 @@ class Documents:
         self._parts: dict[tuple[Any, ...], tuple[str, tuple[str, ...]]] = {}  # every snapshot's, one budget
         self._policy: dict[tuple[int, bool], str] = {}
 
-    def json(self, profile: Profile, as_of: dt.date, head: dict[str, Any]) -> tuple[str, Verdict]:
+    def json(
+        self, profile: Profile, as_of: dt.date, head: dict[str, Any], warnings: Sequence[Notice] = ()
+    ) -> tuple[str, Verdict]:
         """One firm's document as JSON text (one line), its keys after those of ``head`` (e.g. ``line``), and
-        the verdict it states."""
+        the verdict it states; ``warnings`` are the document's (about the firm's identity facts)."""
         compiled = self.judge.compiled(as_of, profile.district)
         plan = self._plan(compiled)
         values = vars(profile)
@@ -151,7 +155,8 @@ class Documents:
         hints = [_hint_dict(hint) for hint in refine_hints(refine)]
         return (
             f'{first[:-1]}, "policy": {self._policy_text(compiled.catalog, as_of)}, {rest[1:-1]}, '
-            f'"results": [{", ".join(fragments)}], "totals": {dump(totals)}, "refine": {dump(hints)}}}'
+            f'"results": [{", ".join(fragments)}], "totals": {dump(totals)}, "refine": {dump(hints)}, '
+            f'"warnings": {dump([warning.as_dict() for warning in warnings])}}}'
         ), verdict
 
     def _plan(self, compiled: Compiled) -> _Plan:

@@ -15,8 +15,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TextIO
 
 from rich import box
-from rich.cells import cell_len
-from rich.console import Console, JustifyMethod
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -24,11 +23,12 @@ from subsidy_cli.engine import explain
 from subsidy_cli.engine.results import Assessment, LineResult
 from subsidy_cli.engine.status import STATUSES
 from subsidy_cli.i18n import tr, trp
+from subsidy_cli.output.report import Provenance
 from subsidy_cli.output.summary import Stats as BatchStats
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.catalog import Benefit, Catalog
-from subsidy_cli.words import money, money_sum, pick
+from subsidy_cli.words import cell_width, longest_piece, money, money_sum, pick, wrap
 
 if TYPE_CHECKING:
     from subsidy_cli.rules.layers import Rules
@@ -81,6 +81,90 @@ def _t(console: Console, text: str, style: str = "") -> Text:
     return Text(_safe(console, text), style=style)
 
 
+def _widths(
+    console: Console,
+    columns: list[tuple[str, int]],
+    rows: list[list[str]],
+    words: frozenset[int] | set[int] = frozenset(),
+) -> list[int]:
+    """Each column's width: columns of ratio 0 as wide as their widest cell (ids); the others share what is
+    left of the console's width by their ratio, each at least as wide as its widest unbreakable token (a
+    whole word for the columns in ``words``) and no wider than its longest cell."""
+    cells = [[header, *(row[i] for row in rows)] for i, (header, _) in enumerate(columns)]
+    natural = [max(cell_width(line) for cell in column for line in cell.split("\n")) for column in cells]
+    least = [max(longest_piece(cell, i in words) for cell in column) for i, column in enumerate(cells)]
+    room = console.width - 3 * len(columns) - 1  # each column's padding and rule, and the last edge
+    widths = [natural[i] if ratio == 0 else least[i] for i, (_, ratio) in enumerate(columns)]
+    flexible = [i for i, (_, ratio) in enumerate(columns) if ratio]
+    while sum(widths) > room and flexible:  # too narrow even for whole tokens: the widest gives way (folds)
+        widest = max(flexible, key=lambda i: widths[i])
+        if widths[widest] <= 4:
+            break
+        widths[widest] -= 1
+    spare = room - sum(widths)
+    while spare > 0:
+        growing = [i for i in flexible if widths[i] < natural[i]]
+        if not growing:
+            break
+        total = sum(columns[i][1] for i in growing)
+        given = 0
+        for i in growing:
+            share = max(1, spare * columns[i][1] // total)
+            step = min(share, natural[i] - widths[i], spare - given)
+            widths[i] += step
+            given += step
+        if not given:
+            break
+        spare -= given
+    return widths
+
+
+def _grid_table(
+    console: Console,
+    columns: list[tuple[str, int]],
+    rows: list[list[Text]],
+    right: set[int],
+    words: frozenset[int] | set[int] = frozenset(),
+) -> Table:
+    """A table whose cells are broken into lines by ``wrap`` at widths from ``_widths``, so Rich never breaks
+    them again: ``columns`` are (heading, ratio), ratio 0 for a column that is never wrapped; the columns in
+    ``words`` break only at spaces, those in ``right`` are aligned right."""
+    plain = [[cell.plain for cell in row] for row in rows]
+    widths = _widths(console, columns, plain, words)
+    table = Table(box=_box(console), show_lines=False, pad_edge=True)
+    for index, (heading, _) in enumerate(columns):
+        table.add_column(
+            Text("\n".join(wrap(heading, widths[index], fold=True)), style="bold"),
+            width=widths[index],
+            no_wrap=True,
+            overflow="ignore",
+            justify="right" if index in right else "left",
+        )
+    for row in rows:
+        table.add_row(*(_wrapped(cell, widths[index], index in words) for index, cell in enumerate(row)))
+    return table
+
+
+def _wrapped(cell: Text, width: int, words: bool) -> Text:
+    lines = wrap(cell.plain, width, spaces_only=words, fold=True)
+    return Text("\n".join(lines), style=cell.style) if len(lines) > 1 else cell
+
+
+def emit(console: Console, renderable: object) -> None:
+    """Print ``renderable``; to a file or a pipe without the padding Rich leaves at the end of lines."""
+    if console.is_terminal:
+        console.print(renderable)
+        return
+    with console.capture() as captured:
+        console.print(renderable)
+    console.file.write("".join(line.rstrip() + "\n" for line in captured.get().splitlines()))
+
+
+def _paragraph(console: Console, text: str, style: str = "") -> None:
+    """A line of prose, broken to the console's width as ``wrap`` breaks."""
+    emit(console, _t(console, "\n".join(wrap(text, console.width)), style))
+
+
 def _sort_key(result: LineResult) -> tuple[int, int, object]:
     status = result.status_if_in_force if result.status == "expired" else result.status
     high = result.max_award
@@ -103,13 +187,20 @@ def _status_text(console: Console, result: LineResult, lang: str) -> Text:
 
 
 def assessment(
-    console: Console, assessment: Assessment, lang: str, show_all: bool = False, explain_lines: bool = False
+    console: Console,
+    assessment: Assessment,
+    lang: str,
+    show_all: bool = False,
+    explain_lines: bool = False,
+    provenance: Provenance | None = None,
 ) -> None:
-    """The ``check`` table, totals, banner and "answer these to refine"."""
+    """The ``check`` table: a head naming the firm, the evaluation date, the layers and the ``--set`` what-ifs
+    (``provenance``); per line its status, kind, cash amount and why; then the totals as a range, and the
+    questions that decide the rest."""
     profile = assessment.profile
     policy = assessment.catalog.policy
-    policy_title = pick(lang, policy.title_zh, policy.title_en)
-    title = f"{profile.name} - {policy_title} - {tr(lang, 'as of')} {assessment.as_of}"
+    _paragraph(console, f"{profile.name} - {pick(lang, policy.title_zh, policy.title_en)}", "bold")
+    _paragraph(console, _rules_words(assessment, lang, provenance or _NO_PROVENANCE))
     if not assessment.in_force:
         if assessment.as_of < policy.valid_from:
             banner = tr(
@@ -127,42 +218,39 @@ def assessment(
                 valid_until=policy.valid_until,
                 as_of=assessment.as_of,
             )
-        console.print(_t(console, banner, "bold magenta"))
+        _paragraph(console, banner, "bold magenta")
+    outside = _outside_scope(assessment, lang)
+    if outside:
+        _paragraph(console, outside, "bold")
     shown = _shown(assessment, show_all)
-    table = Table(title=_t(console, title), box=_box(console), show_lines=False, title_justify="left")
-    for header, options in (
-        (tr(lang, "ID"), {"no_wrap": True}),
-        (tr(lang, "Benefit"), {"ratio": 3, "overflow": "fold"}),
-        (tr(lang, "Status"), {"no_wrap": True}),
-        (tr(lang, "Max award"), {"justify": "right"}),
-        (tr(lang, "Basis"), {"ratio": 4, "overflow": "fold"}),
-    ):
-        table.add_column(_t(console, header), **options)
-    for result in shown:
-        judged = result.status_if_in_force
-        basis = explain.basis(result.benefit, profile, lang)
-        if judged == "ineligible":  # why, rather than an amount rule that reads as money on offer
-            basis = next(iter(explain.reasons(result, lang)), "")
-        elif judged == "needs_info" and result.missing:  # the questions that decide the line
-            asked = tr(lang, ", ").join(KEYS[key].label(lang) for key in result.missing[:3])
-            basis += tr(lang, "; decided by: {asked}", asked=asked)
-        table.add_row(
-            _t(console, result.benefit.id),
-            _t(console, result.benefit.title(lang)),
-            _status_text(console, result, lang),
-            _t(console, "-" if judged == "ineligible" else explain.award_words(result, lang)),
-            _t(console, basis),
-        )
     if shown:
-        console.print(table)
+        columns = [
+            (tr(lang, "ID"), 0),
+            (tr(lang, "Benefit"), 3),
+            (tr(lang, "Status"), 1),
+            (tr(lang, "Kind"), 1),
+            (tr(lang, "Cash, at most"), 1),
+            (tr(lang, "Why"), 5),
+        ]
+        rows = [
+            [
+                _t(console, result.benefit.id),
+                _t(console, result.benefit.title(lang)),
+                _status_text(console, result, lang),
+                _t(console, explain.kind_word(result.benefit.kind, lang)),
+                _t(console, _cash_words(result, lang)),
+                _t(console, _why(result, profile, lang)),
+            ]
+            for result in shown
+        ]
+        emit(console, _grid_table(console, columns, rows, right={4}, words={2, 3}))
     else:
-        console.print(_t(console, title))
-        console.print(
-            _t(
-                console,
-                tr(lang, "No eligible, to-confirm, potential or needs-info lines; add --all to see every line."),
-            )
+        _paragraph(
+            console,
+            tr(lang, "No eligible, to-confirm, potential or needs-info lines; add --all to see every line."),
         )
+    for warning in assessment.warnings:  # identity facts that do not add up: they decide nothing, but tell
+        console.print(_t(console, tr(lang, "Warning: {warning}", warning=str(warning)), "yellow"))
     if explain_lines:
         for result in shown:
             _explain(console, result, profile, lang)
@@ -170,7 +258,65 @@ def assessment(
     _refine(console, assessment, lang)
 
 
+_NO_PROVENANCE = Provenance()
+
+
+def _rules_words(assessment: Assessment, lang: str, given: Provenance) -> str:
+    """The head's second line: the evaluation date, the layers applied and the what-ifs."""
+    parts = [tr(lang, "evaluation date {date}", date=assessment.as_of)]
+    if given.layers:
+        parts.append(tr(lang, "layers: {names}", names=trp(lang, "clauses", "; ").join(given.layers)))
+    else:
+        parts.append(tr(lang, "the policy text alone, no county layer"))
+    what_ifs = [*given.overrides, *([f"district={given.district}"] if given.district else [])]
+    if what_ifs:
+        parts.append(tr(lang, "what-if: {pairs}", pairs=", ".join(what_ifs)))
+    return trp(lang, "clauses", "; ").join(parts)
+
+
+def _outside_scope(assessment: Assessment, lang: str) -> str:
+    """One sentence when the firm is outside the policy's scope as a whole: every line it could apply for is
+    ineligible, by one scope rule wherever a scope rule fails (a branch office, say); general support open to
+    all is left aside."""
+    applied = [r for r in assessment.results if r.benefit.open_to != "general"]
+    failed = [
+        next((f for f in r.findings if f.group == "scope" and f.outcome is False and f.scope_reason), None)
+        for r in applied
+    ]
+    found = [f for f in failed if f is not None]
+    if not found or any(r.status_if_in_force != "ineligible" for r in applied):
+        return ""
+    if len({f.scope_reason for f in found}) != 1:
+        return ""
+    return tr(lang, "Outside the policy's scope: {reason}", reason=explain.finding_words(found[0], lang))
+
+
+def _cash_words(result: LineResult, lang: str) -> str:
+    """The cash a line could pay: its amount or range for a cash line that is not ineligible; nothing for a
+    line paid in kind, vouchers or support (its kind says how), whose value the "why" column gives."""
+    if not result.is_cash or result.status_if_in_force == "ineligible":
+        return ""
+    return explain.award_words(result, lang)
+
+
+def _why(result: LineResult, profile: Profile, lang: str) -> str:
+    """What a line's status rests on, short: for an eligible line its amount rule with the firm's figures and
+    any layer's cap; otherwise the gap, the missing title, the questions to ask, or the reading to confirm."""
+    judged = result.status_if_in_force
+    reasons = explain.reasons(result, lang)
+    if judged == "eligible":
+        parts = [explain.basis(result.benefit, profile, lang)]
+        parts += [explain.constraint_words(c, result.benefit.id, lang, source=False) for c in result.constraints]
+        return trp(lang, "clauses", "; ").join(p for p in parts if p)
+    if judged == "needs_info" and result.missing:
+        asked = tr(lang, ", ").join(KEYS[key].label(lang) for key in result.missing[:3])
+        return tr(lang, "decided by: {asked}", asked=asked)
+    return next(iter(reasons), explain.basis(result.benefit, profile, lang))
+
+
 def _totals(console: Console, assessment: Assessment, lang: str) -> None:
+    """The cash totals as a range: what is established now, what the titles pursued and the open questions
+    could add, and the lines with no upper bound named apart; then the count of lines by status."""
     totals = assessment.totals
     counts = totals.counts
     eligible, potential = money(totals.eligible_cash_max, lang), money(totals.potential_cash_max, lang)
@@ -180,18 +326,41 @@ def _totals(console: Console, assessment: Assessment, lang: str) -> None:
         eligible=eligible,
         potential=potential,
     )
-    console.print(_t(console, line, "bold"))
+    _paragraph(console, line, "bold")
+    if totals.if_in_force is not None:
+        had = tr(
+            lang,
+            "Had the policy been in force: eligible cash at most {eligible}; titles pursued could add at most "
+            "{potential}",
+            eligible=money(totals.if_in_force[0], lang),
+            potential=money(totals.if_in_force[1], lang),
+        )
+        _paragraph(console, had, "bold magenta")
+    waiting = [
+        r for r in assessment.results if r.status_if_in_force == "needs_info" and r.is_cash and r.max_award is not None
+    ]
+    if waiting:
+        at_stake = sum((r.max_award for r in waiting if r.max_award is not None), start=Decimal(0))
+        _paragraph(
+            console,
+            tr(
+                lang,
+                "The open questions decide up to {amount} more ({ids})",
+                amount=money(at_stake, lang),
+                ids=", ".join(r.benefit.id for r in waiting),
+            ),
+        )
     if totals.open_ended:
         ids = ", ".join(totals.open_ended)
-        console.print(_t(console, tr(lang, "Plus lines with no upper bound: {ids}", ids=ids)))
+        _paragraph(console, tr(lang, "Plus lines with no upper bound: {ids}", ids=ids))
     summary = trp(lang, "clauses", ", ").join(f"{explain.status_word(s, lang)} {n}" for s, n in counts.items() if n)
-    console.print(_t(console, summary, "dim"))
+    _paragraph(console, summary, "dim")
 
 
 def _refine(console: Console, assessment: Assessment, lang: str) -> None:
     if not assessment.refine:
         return
-    console.print(_t(console, tr(lang, "Answer these to refine:"), "bold cyan"))
+    _paragraph(console, tr(lang, "Answer these to refine:"), "bold cyan")
     for number, hint in enumerate(assessment.refine, start=1):
         if hint.open_ended:
             largest = tr(lang, "an award with no upper bound")
@@ -200,20 +369,16 @@ def _refine(console: Console, assessment: Assessment, lang: str) -> None:
         else:
             largest = tr(lang, "lines without a stated amount")
         ids = ", ".join(hint.benefits)
-        console.print(
-            _t(
-                console,
-                tr(
-                    lang,
-                    "  {number}. {label} ({key}): settles {largest} ({ids})",
-                    number=number,
-                    label=KEYS[hint.key].label(lang),
-                    key=hint.key,
-                    largest=largest,
-                    ids=ids,
-                ),
-            )
+        line = tr(
+            lang,
+            "  {number}. {label} ({key}): settles {largest} ({ids})",
+            number=number,
+            label=KEYS[hint.key].label(lang),
+            key=hint.key,
+            largest=largest,
+            ids=ids,
         )
+        emit(console, _t(console, "\n".join(wrap(line.lstrip(), console.width, "  ", "     ")), ""))
 
 
 def _explain(console: Console, result: LineResult, profile: Profile, lang: str) -> None:
@@ -242,28 +407,26 @@ def _explain(console: Console, result: LineResult, profile: Profile, lang: str) 
 
 
 def catalog_table(console: Console, catalog: Catalog, lang: str) -> None:
-    table = Table(
-        title=_t(console, pick(lang, catalog.policy.title_zh, catalog.policy.title_en)),
-        box=_box(console),
-        title_justify="left",
-    )
-    for header in (
-        tr(lang, "ID"),
-        tr(lang, "Measure"),
-        tr(lang, "Benefit"),
-        tr(lang, "Kind"),
-        tr(lang, "Amount rule"),
-    ):
-        table.add_column(_t(console, header))
-    for benefit in catalog.benefits:
-        table.add_row(
+    """``subsidy measures``: every line with its measure, kind and amount rule, broken as ``wrap`` breaks."""
+    _paragraph(console, pick(lang, catalog.policy.title_zh, catalog.policy.title_en), "bold")
+    columns = [
+        (tr(lang, "ID"), 0),
+        (tr(lang, "Measure"), 0),
+        (tr(lang, "Benefit"), 3),
+        (tr(lang, "Kind"), 1),
+        (tr(lang, "Amount rule"), 5),
+    ]
+    rows = [
+        [
             _t(console, benefit.id),
             _t(console, str(benefit.measure)),
             _t(console, benefit.title(lang)),
             _t(console, explain.kind_word(benefit.kind, lang)),
             _t(console, explain.basis(benefit, None, lang)),
-        )
-    console.print(table)
+        ]
+        for benefit in catalog.benefits
+    ]
+    emit(console, _grid_table(console, columns, rows, right=set(), words={3}))
 
 
 def benefit_detail(
@@ -290,10 +453,11 @@ def benefit_detail(
         rows.append((tr(lang, "Clause"), benefit.clause_text))
         grid = Table.grid(padding=(0, 2))
         grid.add_column(style="bold", no_wrap=True)
-        grid.add_column(overflow="fold")
+        grid.add_column(no_wrap=True, overflow="ignore")
+        room = max(20, console.width - max(cell_width(label) for label, _ in rows) - 2)
         for label, value in rows:
-            grid.add_row(_t(console, label), _t(console, value))
-        console.print(grid)
+            grid.add_row(_t(console, label), _t(console, "\n".join(wrap(value, room))))
+        emit(console, grid)
         scope = [(rule.id, rule.test) for rule in catalog.policy.scope]
         conditions = explain.conditions_words(benefit, scope, lang)
         if conditions:
@@ -380,6 +544,23 @@ def batch_progress(total_bytes: int | None = None) -> Iterator[Callable[[int, in
         yield lambda rows, done: progress.update(task, completed=done, rows=rows)
 
 
+def _encodings(console: Console, stats: BatchStats, lang: str) -> None:
+    """How many rows were read in which encoding, when a file held rows of two (rows pasted in from another
+    program), with the first lines of those in the file's other encoding."""
+    counts = [(name, rows) for name, rows in stats.encodings.most_common() if rows]
+    if len(counts) < 2:
+        return
+    others = sum(rows for _, rows in counts[1:])
+    where = ", ".join(map(str, stats.encoding_lines[:5])) + (", ..." if others > 5 else "")
+    line = tr(
+        lang,
+        "rows by encoding: {counts}; each read in its own (line {where})",
+        counts=tr(lang, ", ").join(f"{rows:,} {name}" for name, rows in counts),
+        where=where,
+    )
+    console.print(_t(console, line))
+
+
 def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds: float, lang: str) -> None:
     """The summary of a batch run for people (on stderr): rows read, scored and invalid and the time taken; the
     firms judged outside the policy's window, if any; firms with an eligible line and the grand totals; per line
@@ -410,26 +591,22 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
             "bold",
         )
     )
+    _encodings(console, stats, lang)
     outside = stats.out_of_window
     if outside:
         policy = catalog.policy
-        console.print(
-            _t(
-                console,
-                tr(
-                    lang,
-                    "{firms:,} of {scored:,} firms were judged on a date outside the policy's window ({start} to "
-                    "{end}): their lines read expired (or not yet in force). The columns of statuses and totals if in "
-                    "force show what they would have received had the policy been in force; --as-of {end} judges "
-                    "every firm on its last day in force.",
-                    firms=outside,
-                    scored=scored,
-                    start=policy.valid_from.isoformat(),
-                    end=policy.valid_until.isoformat(),
-                ),
-                "magenta",
-            )
+        note = tr(
+            lang,
+            "{firms:,} of {scored:,} firms were judged on a date outside the policy's window ({start} to "
+            "{end}): their lines read expired (or not yet in force). The columns of statuses and totals if in "
+            "force show what they would have received had the policy been in force; --as-of {end} judges "
+            "every firm on its last day in force.",
+            firms=outside,
+            scored=scored,
+            start=policy.valid_from.isoformat(),
+            end=policy.valid_until.isoformat(),
         )
+        _paragraph(console, note, "magenta")
     if not scored:
         return
     totals = document["totals"]
@@ -442,7 +619,7 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
         eligible=money_sum(Decimal(totals["eligible_cash_max_cny"]), lang),
         potential=money_sum(Decimal(totals["potential_cash_max_cny"]), lang),
     )
-    console.print(_t(console, line))
+    _paragraph(console, line)
     if outside:
         line = tr(
             lang,
@@ -452,7 +629,7 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
             eligible=money_sum(Decimal(totals["eligible_cash_max_if_in_force_cny"]), lang),
             potential=money_sum(Decimal(totals["potential_cash_max_if_in_force_cny"]), lang),
         )
-        console.print(_t(console, line))
+        _paragraph(console, line)
     _batch_lines(console, document, bool(outside), lang)
     _batch_districts(console, document, bool(outside), lang)
 
@@ -461,47 +638,40 @@ def _batch_lines(console: Console, document: dict[str, Any], outside: bool, lang
     """Per line with firms to act on: firms eligible, potential, needing information and to confirm, and the sum
     of the maxima of the eligible firms; then, per line with an annual quota, the eligible firms against it.
     Where some firms were judged outside the policy's window (``outside``), by the statuses if in force (the
-    same as the statuses for the others)."""
+    same as the statuses for the others). Numbers are never broken: their columns break at spaces only."""
     acting = ("eligible", "potential", "needs_info", "to_confirm")
     firms = "firms_if_in_force" if outside else "firms"
-    rows = [line for line in document["lines"] if any(line[firms][status] for status in acting)]
-    caption = tr(lang, "Statuses if in force.") if outside else None
-    if rows:
-        table = Table(box=_box(console), title_justify="left", caption=caption, caption_justify="left")
-        table.add_column(_t(console, tr(lang, "ID")), no_wrap=True)
-        table.add_column(_t(console, tr(lang, "Benefit")), ratio=1, min_width=12, overflow="fold")
-        headers = [*(explain.status_word(status, lang) for status in acting), tr(lang, "Sum of max awards")]
-        table_rows = []
-        for line in rows:
+    shown = [line for line in document["lines"] if any(line[firms][status] for status in acting)]
+    if shown:
+        columns = [(tr(lang, "ID"), 0), (tr(lang, "Benefit"), 4)]
+        columns += [(explain.status_word(status, lang), 1) for status in acting]
+        columns.append((tr(lang, "Sum of max awards"), 2))
+        rows = []
+        for line in shown:
             total = Decimal(line["eligible_max_sum_if_in_force_cny" if outside else "eligible_max_sum_cny"])
-            counts = (f"{line[firms][status]:,}" for status in acting)
-            table_rows.append([line["benefit"], line["title"], *counts, money_sum(total, lang) if total else "-"])
-        for place, header in enumerate(headers, start=2):  # numbers are never broken nor cut: as wide as the widest
-            widest = max(cell_len(_safe(console, cells[place])) for cells in table_rows)
-            table.add_column(_t(console, header), justify="right", width=max(widest, _longest_word(console, header)))
-        for cells in table_rows:
-            table.add_row(*(_t(console, cell) for cell in cells))
-        console.print(table)
+            cells = [line["benefit"], line["title"], *(f"{line[firms][status]:,}" for status in acting)]
+            rows.append([*cells, money_sum(total, lang) if total else "-"])
+        numbers = set(range(2, len(columns)))
+        table = [[_t(console, cell) for cell in row] for row in rows]
+        emit(console, _grid_table(console, columns, table, right=numbers, words=numbers))
     quoted = [line for line in document["lines"] if line["quota"]]
-    if not quoted:
-        return
-    table = Table(box=_box(console), title_justify="left", caption=caption, caption_justify="left")
-    table.add_column(_t(console, tr(lang, "ID")), no_wrap=True)
-    table.add_column(_t(console, tr(lang, "Benefit")), ratio=1, min_width=12, overflow="fold")
-    table.add_column(_t(console, explain.status_word("eligible", lang)), justify="right")
-    table.add_column(_t(console, tr(lang, "Annual quota")), ratio=1, overflow="fold")
-    table.add_column(_t(console, tr(lang, "Share")), justify="right", min_width=4)
-    for line in quoted:
-        quota = line["quota"]
-        share = f"{100 * quota['share']:.0f}%" + (" " + tr(lang, "over") if quota["over"] else "")
-        cells = [line["benefit"], line["title"], f"{quota['eligible_if_in_force']:,}", quota["text"], share]
-        table.add_row(*(_t(console, cell) for cell in cells))
-    console.print(table)
-
-
-def _longest_word(console: Console, text: str) -> int:
-    """The width of the widest word of ``text`` (a heading wraps between words)."""
-    return max((cell_len(_safe(console, word)) for word in text.split()), default=0)
+    if quoted:
+        columns = [
+            (tr(lang, "ID"), 0),
+            (tr(lang, "Benefit"), 3),
+            (explain.status_word("eligible", lang), 1),
+            (tr(lang, "Annual quota"), 3),
+            (tr(lang, "Share"), 1),
+        ]
+        rows = []
+        for line in quoted:
+            quota = line["quota"]
+            share = f"{100 * quota['share']:.0f}%" + (" " + tr(lang, "over") if quota["over"] else "")
+            rows.append([line["benefit"], line["title"], f"{quota['eligible_if_in_force']:,}", quota["text"], share])
+        table = [[_t(console, cell) for cell in row] for row in rows]
+        emit(console, _grid_table(console, columns, table, right={2, 4}, words={2, 4}))
+    if outside and (shown or quoted):
+        _paragraph(console, tr(lang, "Statuses if in force."), "dim")
 
 
 def _batch_districts(console: Console, document: dict[str, Any], outside: bool, lang: str) -> None:
@@ -510,23 +680,25 @@ def _batch_districts(console: Console, document: dict[str, Any], outside: bool, 
     if not document["districts"]:
         return
     more = "_if_in_force" if outside else ""
-    caption = tr(lang, "Statuses if in force.") if outside else None
-    table = Table(box=_box(console), title_justify="left", caption=caption, caption_justify="left")
-    columns: tuple[tuple[str, JustifyMethod], ...] = (
-        (tr(lang, "District"), "left"),
-        (tr(lang, "Firms"), "right"),
-        (tr(lang, "With an eligible line"), "right"),
-        (tr(lang, "Eligible cash, at most"), "right"),
-        (tr(lang, "Potential cash, at most"), "right"),
-    )
-    for header, justify in columns:
-        table.add_column(_t(console, header), justify=justify)
-    for place in document["districts"]:
-        table.add_row(
-            _t(console, place["label"]),
-            _t(console, f"{place['firms']:,}"),
-            _t(console, f"{place['firms_with_eligible_line' + more]:,}"),
-            _t(console, money_sum(Decimal(place[f"eligible_cash_max{more}_cny"]), lang)),
-            _t(console, money_sum(Decimal(place[f"potential_cash_max{more}_cny"]), lang)),
-        )
-    console.print(table)
+    columns = [
+        (tr(lang, "District"), 2),
+        (tr(lang, "Firms"), 1),
+        (tr(lang, "With an eligible line"), 1),
+        (tr(lang, "Eligible cash, at most"), 1),
+        (tr(lang, "Potential cash, at most"), 1),
+    ]
+    rows = [
+        [
+            place["label"],
+            f"{place['firms']:,}",
+            f"{place['firms_with_eligible_line' + more]:,}",
+            money_sum(Decimal(place[f"eligible_cash_max{more}_cny"]), lang),
+            money_sum(Decimal(place[f"potential_cash_max{more}_cny"]), lang),
+        ]
+        for place in document["districts"]
+    ]
+    numbers = {1, 2, 3, 4}
+    table = [[_t(console, cell) for cell in row] for row in rows]
+    emit(console, _grid_table(console, columns, table, right=numbers, words=numbers))
+    if outside:
+        _paragraph(console, tr(lang, "Statuses if in force."), "dim")

@@ -23,7 +23,7 @@ from subsidy_cli.engine.assess import Assessment
 from subsidy_cli.engine.explain import CN_NUMERALS, kind_word, quota_words, status_word
 from subsidy_cli.engine.status import STATUSES
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
-from subsidy_cli.i18n import NP_, tr, trp
+from subsidy_cli.i18n import NP_, _, os_reason, tr, trp
 from subsidy_cli.output.formats import assessment_dict
 from subsidy_cli.output.summary import BatchRun, Stats, district_label, district_totals
 from subsidy_cli.profile.keys import KEYS
@@ -83,11 +83,13 @@ SECTIONS: dict[str, tuple[str, str]] = {  # per status: heading and introduction
 @dataclass
 class Provenance:
     """What the command was given besides the profile: the rules files (measures first, then the layers in
-    order), the ``--set`` pairs as typed and ``--district``, for the report's "rules used"."""
+    order), the ``--set`` pairs as typed, ``--district`` and the layers' names, for the report's "rules used"
+    and the head of the ``check`` table."""
 
     sources: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
     district: str | None = None
+    layers: list[str] = field(default_factory=list)
 
 
 def report_format(path: str | None, given: str | None, source: str | None = None) -> str:
@@ -95,7 +97,8 @@ def report_format(path: str | None, given: str | None, source: str | None = None
     ``.md``, ``.markdown``), else ``html`` (stdout). Raises ``SubsidyError`` (exit 2) for a path whose suffix
     says neither when no format is given, and for a path that is the input ``source`` itself."""
     if path is not None and path != "-" and source is not None and source != "-" and _same(path, source):
-        raise SubsidyError(Problem("is the input file", file=path, hint="write the report to another file"), EXIT_USAGE)
+        problem = Problem(_("is the input file"), file=path, hint=_("write the report to another file"))
+        raise SubsidyError(problem, EXIT_USAGE)
     if given:
         return given
     if path is None or path == "-":
@@ -103,7 +106,9 @@ def report_format(path: str | None, given: str | None, source: str | None = None
     found = SUFFIXES.get(Path(path).suffix.lower())
     if found is None:
         raise SubsidyError(
-            Problem("is not a .html or .md file", file=path, hint="name it report.html or report.md, or pass --format"),
+            Problem(
+                _("is not a .html or .md file"), file=path, hint=_("name it report.html or report.md, or pass --format")
+            ),
             EXIT_USAGE,
         )
     return found
@@ -114,13 +119,13 @@ def check_summary_path(path: str, *inputs: str | None) -> None:
     results). Raises ``SubsidyError`` (exit 2)."""
     if Path(path).suffix.lower() not in (".html", ".htm"):
         raise SubsidyError(
-            Problem("is not a .html file", file=path, hint="the summary is a web page: name it summary.html"),
+            Problem(_("is not a .html file"), file=path, hint=_("the summary is a web page: name it summary.html")),
             EXIT_USAGE,
         )
     for other in inputs:
         if other is not None and other != "-" and _same(path, other):
             raise SubsidyError(
-                Problem("is also the firms or results file", file=path, hint="choose another name"), EXIT_USAGE
+                Problem(_("is also the firms or results file"), file=path, hint=_("choose another name")), EXIT_USAGE
             )
 
 
@@ -135,7 +140,7 @@ def write_document(path: str, text: str) -> None:
     except OSError as exc:
         with contextlib.suppress(OSError):
             temporary.unlink()
-        raise SubsidyError(Problem(f"cannot write: {exc.strerror or exc}", file=path), EXIT_USAGE) from None
+        raise SubsidyError(Problem(_("cannot write: {reason}", reason=os_reason(exc)), file=path), EXIT_USAGE) from None
 
 
 def _same(one: str, other: str) -> bool:

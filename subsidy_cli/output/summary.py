@@ -69,6 +69,9 @@ class Stats:
     in_force_sums_change: list[Decimal] = field(default_factory=list)
     out_of_window: int = 0
 
+    encodings: Counter[str] = field(default_factory=Counter)  # rows read in each encoding (CSV input), by its name
+    encoding_lines: list[int] = field(default_factory=list)  # the first lines of rows read in the file's other one
+
     @property
     def totals(self) -> tuple[Decimal, Decimal]:
         """The sums of every valid firm's eligible and potential cash totals (CNY)."""
@@ -170,6 +173,8 @@ class Stats:
         self.best.update(other.best)
         self.in_force_best.update(other.in_force_best)
         self.blank.update(other.blank)
+        self.encodings.update(other.encodings)
+        self.encoding_lines += other.encoding_lines[: max(0, 20 - len(self.encoding_lines))]
         for district, (firms, eligible, potential, with_eligible, with_if, shift_e, shift_p) in other.districts.items():
             self.add_district(
                 district, int(firms), Decimal(eligible), Decimal(potential), int(with_eligible), int(with_if)

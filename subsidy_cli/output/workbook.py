@@ -4,9 +4,9 @@ to disk as they are written, so memory stays flat whatever the number of firms).
 Three sheets, headers in the run's language:
 
 - results (结果): one row per firm, in input order: its row number, name, credit code, whether the row could
-  be read and its problems, the totals, each line's status (as a word) and maximum award, then the input
-  columns as given. Amounts are numbers formatted as CNY, so a user's own sums work; the header row is
-  frozen and filtered.
+  be read, its problems and its warnings (facts its credit code contradicts...), the totals, each line's
+  status (as a word) and maximum award, then the input columns as given. Amounts are numbers formatted as CNY,
+  so a user's own sums work; the header row is frozen and filtered.
 - summary (汇总): rows read, valid and invalid; per line the firms of each status, the sums of the maxima of
   eligible and of potential firms and, where the policy sets an annual quota (``quota`` in measures.toml:
   5a 40 factories, 5b 600 workshops, 8 10 providers, ...), the eligible firms against it with the clause;
@@ -39,7 +39,7 @@ from subsidy_cli.version import __version__
 MONEY_FORMAT = "¥#,##0.00"
 MAX_ROWS = 1_048_576  # a sheet's rows, the header's included
 _FLUSH_PATTERNS = 1_024  # distinct result patterns counted before they are added into the summary
-FIXED = 5  # line, name, credit_code, row_status, row_errors: the first cells of a result row
+FIXED = 6  # line, name, credit_code, row_status, row_errors, row_warnings: the first cells of a result row
 
 
 def status_words(status: str, lang: str) -> str:
@@ -125,6 +125,7 @@ class ResultsWorkbook:
             tr(lang, "Credit code"),
             tr(lang, "Row status"),
             tr(lang, "Problems"),
+            tr(lang, "Warnings"),
             tr(lang, "Eligible cash, max (CNY)"),
             tr(lang, "Potential cash, max (CNY)"),
         ]
@@ -142,10 +143,10 @@ class ResultsWorkbook:
         for column, name in enumerate(names):
             sheet.write_string(0, column, name, self.head)
         lines, mins = len(self.ids), len(self.open_ended)
-        self.more = 7 + 2 * lines  # the first of the columns after the lines'
-        widths = [6, 30, 21, 8, 40, 16, 16] + [10, 13] * lines + [40] + [13] * mins + [10] * lines + [16, 16]
+        self.more = 8 + 2 * lines  # the first of the columns after the lines'
+        widths = [6, 30, 21, 8, 40, 40, 16, 16] + [10, 13] * lines + [40] + [13] * mins + [10] * lines + [16, 16]
         widths += [14] * len(self.input_columns)
-        amounts = {5, 6, *range(8, 7 + 2 * lines, 2), *range(self.more + 1, self.more + 1 + mins)}
+        amounts = {6, 7, *range(9, 8 + 2 * lines, 2), *range(self.more + 1, self.more + 1 + mins)}
         amounts |= {self.more + 1 + mins + lines, self.more + 2 + mins + lines}
         for column, width in enumerate(widths):
             sheet.set_column(column, column, width, self.money if column in amounts else None)
@@ -156,14 +157,14 @@ class ResultsWorkbook:
 
     def add(self, input_cells: list[str], result: list[str], district: str | None) -> bool:
         """Write one firm's row: ``input_cells`` as read, ``result`` the cells of its wide CSV row (line, name,
-        credit code, row status, errors, status and maximum of each line, totals, audit), ``district`` its
+        credit code, row status, errors, warnings, status and maximum of each line, totals, audit), ``district`` its
         district slug ('' unknown, None unreadable). False when the sheet is full (nothing written)."""
         if self.row >= MAX_ROWS:
             return False
         sheet, row, text = self.results, self.row, self.results.write_string
         lines = len(self.ids)
         sheet.write_number(row, 0, int(result[0]))
-        for column in (1, 2, 4):
+        for column in (1, 2, 4, 5):
             if result[column]:
                 text(row, column, _plain(result[column]))
         valid = result[3] == "valid"
@@ -177,15 +178,15 @@ class ResultsWorkbook:
             self.valid += 1
             cells = result[FIXED : FIXED + 2 * lines]
             eligible, potential = result[FIXED + 2 * lines], result[FIXED + 2 * lines + 1]
-            for column, value in ((5, eligible), (6, potential)):
+            for column, value in ((6, eligible), (7, potential)):
                 if value:  # a cell holds a double: exact to the fen for any amount below 10^13 yuan
                     sheet.write_number(row, column, float(value), self.money)
             words = self.words
             for index in range(lines):
                 status, high = cells[2 * index], cells[2 * index + 1]
-                text(row, 7 + 2 * index, words.get(status) or status_words(status, self.lang))
+                text(row, 8 + 2 * index, words.get(status) or status_words(status, self.lang))
                 if high:
-                    sheet.write_number(row, 8 + 2 * index, float(high), self.money)
+                    sheet.write_number(row, 9 + 2 * index, float(high), self.money)
             key = "\x1f".join(cells)
             self.patterns[key] = self.patterns.get(key, 0) + 1
             if len(self.patterns) > _FLUSH_PATTERNS:

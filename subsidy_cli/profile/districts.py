@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from subsidy_cli.i18n import N_, _
 from subsidy_cli.profile.values import normalise_text
 
 # slug -> (official name, administrative division code)
@@ -35,13 +36,13 @@ HISTORICAL: dict[str, tuple[str, str]] = {
     "沧浪区": ("gusu", "320502"),
     "金阊区": ("gusu", "320504"),
 }
-# Former names that cannot be mapped: what to write instead
+# Former names that cannot be mapped: what to write instead (in English, translated where shown)
 AMBIGUOUS: dict[str, str] = {
-    "吴县": "吴县 was split in 2001 into 吴中区 and 相城区; write which one",
-    "吴县市": "吴县市 was split in 2001 into 吴中区 and 相城区; write which one",
-    "苏州": "苏州市 has ten county-level areas; write which one (e.g. 姑苏区)",
-    "苏州市": "苏州市 has ten county-level areas; write which one (e.g. 姑苏区)",
-    "市区": "市区 covers several districts; write which one (e.g. 姑苏区)",
+    "吴县": N_("吴县 was split in 2001 into 吴中区 and 相城区; write which one"),
+    "吴县市": N_("吴县市 was split in 2001 into 吴中区 and 相城区; write which one"),
+    "苏州": N_("苏州市 has ten county-level areas; write which one (e.g. 姑苏区)"),
+    "苏州市": N_("苏州市 has ten county-level areas; write which one (e.g. 姑苏区)"),
+    "市区": N_("市区 covers several districts; write which one (e.g. 姑苏区)"),
 }
 # Other names of one area, after the province and city prefixes are taken off
 _NAMES: dict[str, str] = {
@@ -81,8 +82,8 @@ _ZONE = re.compile(
 )
 _PREFIX = re.compile(r"^(?:中国)?(?:江苏省|江苏)?(?:苏州市|苏州)?")
 _SLUGS = {**{slug: slug for slug in OFFICIAL}, "outside_suzhou": "outside_suzhou"}
-_OFFICIAL_NAMES = {name: slug for slug, (name, _) in OFFICIAL.items()}
-_CODES = {code: slug for slug, (_, code) in OFFICIAL.items()} | {code: slug for slug, code in HISTORICAL.values()}
+_OFFICIAL_NAMES = {name: slug for slug, (name, _code) in OFFICIAL.items()}
+_CODES = {code: slug for slug, (_name, code) in OFFICIAL.items()} | {code: slug for slug, code in HISTORICAL.values()}
 
 
 def _clean(text: str) -> str:
@@ -130,12 +131,15 @@ def lookup_district(value: str) -> str | None:
 
 
 def ambiguity(value: str) -> str | None:
-    """Why ``value`` names no single area, for a historical or general name that does not; else None."""
+    """Why ``value`` names no single area, for a historical or general name that does not (in the active
+    language); else None."""
     rest = _PREFIX.sub("", _clean(value)) or _clean(value)
-    return AMBIGUOUS.get(rest) or AMBIGUOUS.get(_clean(value))
+    why = AMBIGUOUS.get(rest) or AMBIGUOUS.get(_clean(value))
+    return _(why) if why else None
 
 
 def accepted_forms() -> str:
-    """The accepted forms, for a message: the official names, then the slugs."""
-    names = "、".join(name for name, _ in OFFICIAL.values())
-    return f"{names} or 苏州市外 (or {', '.join(_SLUGS)})"
+    """The accepted forms, for a message in the active language: the official names, then (in English) the
+    slugs."""
+    names = "、".join(name for name, _code in OFFICIAL.values())
+    return _("{names} or 苏州市外 (or {slugs})", names=names, slugs=", ".join(_SLUGS))

@@ -11,15 +11,34 @@ from typing import Any
 
 from subsidy_cli import tomlfile
 from subsidy_cli.errors import Problem
+from subsidy_cli.i18n import N_, _, os_reason
+from subsidy_cli.profile import controls
 from subsidy_cli.profile.keys import (
     KEYS,
     Profile,
     ProfileError,
     build_profile,
-    near,
+    key_for,
+    near_key,
+    one_object,
     parse_value,
     unknown_text,
     value_problem,
+)
+
+# What the json module says of a file it cannot read
+_JSON_REASONS = (  # marked for the catalogue; a reason is translated as the json module words it
+    N_("Expecting value"),
+    N_("Expecting property name enclosed in double quotes"),
+    N_("Expecting ':' delimiter"),
+    N_("Expecting ',' delimiter"),
+    N_("Extra data"),
+    N_("Unterminated string starting at"),
+    N_("Invalid control character at"),
+    N_("Invalid \\escape"),
+    N_("Invalid \\uXXXX escape"),
+    N_("Illegal trailing comma before end of object"),
+    N_("Illegal trailing comma before end of array"),
 )
 
 
@@ -49,12 +68,12 @@ def decode_profile(raw: bytes, name: str) -> tuple[str, str | None]:
     note). Raises ``TomlProblems`` (one line, saying how to save the file) for anything else."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return raw.decode("utf-16"), "UTF-16 (with a byte-order mark)"
+            return raw.decode("utf-16"), N_("UTF-16 (with a byte-order mark)")
         except UnicodeDecodeError:
             pass
     elif raw.startswith(codecs.BOM_UTF8):
         try:
-            return raw[3:].decode("utf-8"), "UTF-8 (with a byte-order mark)"
+            return raw[3:].decode("utf-8"), N_("UTF-8 (with a byte-order mark)")
         except UnicodeDecodeError:
             pass
     else:
@@ -82,13 +101,14 @@ def read_profile_data(source: str, notes: list[str] | None = None) -> tuple[dict
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            raise ProfileError(source, [Problem("no such file; check the path", file=source)]) from None
+            raise ProfileError(source, [Problem(_("no such file; check the path"), file=source)]) from None
         except IsADirectoryError:
             raise ProfileError(
-                source, [Problem("is a folder; give a .toml or .json profile file", file=source)]
+                source, [Problem(_("is a folder; give a .toml or .json profile file"), file=source)]
             ) from None
         except OSError as exc:
-            raise ProfileError(source, [Problem(f"cannot be read: {exc.strerror or exc}", file=source)]) from None
+            problem = Problem(_("cannot be read: {reason}", reason=os_reason(exc)), file=source)
+            raise ProfileError(source, [problem]) from None
         name = source
         suffix = path.suffix.lower()
         is_json = True if suffix == ".json" else False if suffix == ".toml" else None  # None: by the text
@@ -97,7 +117,7 @@ def read_profile_data(source: str, notes: list[str] | None = None) -> tuple[dict
         if is_json is None:
             is_json = text.lstrip()[:1] in ("{", "[")
         if encoding is not None and notes is not None:
-            notes.append(f"{name}: read as {encoding}")
+            notes.append(_("{name}: read as {encoding}", name=name, encoding=_(encoding)))
         data: Any = (
             json.loads(text, parse_float=Decimal, parse_int=_whole, object_pairs_hook=_once)
             if is_json
@@ -106,14 +126,35 @@ def read_profile_data(source: str, notes: list[str] | None = None) -> tuple[dict
     except tomlfile.TomlProblems as exc:
         raise ProfileError(name, exc.problems) from None
     except json.JSONDecodeError as exc:
-        problem = Problem(f"invalid JSON: {exc.msg} (column {exc.colno})", file=name, line=exc.lineno)
+        message = _("invalid JSON: {reason} (column {column})", reason=_(exc.msg), column=exc.colno)
+        problem = Problem(message, file=name, line=exc.lineno)
         raise ProfileError(name, [problem]) from None
     except _Repeated as exc:
-        problem = Problem("is given twice in one object; keep one", file=name, where=str(exc)[:60])
+        problem = Problem(_("is given twice in one object; keep one"), file=name, where=str(exc)[:60])
         raise ProfileError(name, [problem]) from None
     if not isinstance(data, dict):
-        raise ProfileError(name, [Problem('must hold one object of key/values, e.g. {"name": "..."}', file=name)])
-    return data, name
+        problem = Problem(one_object(), file=name)
+        raise ProfileError(name, [problem])
+    return _by_key(data, name), name
+
+
+def _by_key(data: dict[str, Any], name: str) -> dict[str, Any]:
+    """``data`` with keys written as their Chinese or English labels (``"企业名称"``, ``"Name"``) under the key
+    they name, as CSV headings may be written; in the order given. A key given twice, under two names, is
+    refused naming both."""
+    named: dict[str, Any] = {}
+    given: dict[str, str] = {}
+    problems: list[Problem] = []
+    for written, value in data.items():
+        key = written if written in KEYS else key_for(str(written)) or written
+        if key in named:
+            message = _("is given twice, as {first} and {second}; keep one", first=given[key], second=written)
+            problems.append(Problem(message, file=name, where=key))
+            continue
+        named[key], given[key] = value, str(written)
+    if problems:
+        raise ProfileError(name, problems)
+    return named
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, str]:
@@ -123,12 +164,13 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         key, sep, value = pair.partition("=")
         key = key.strip()
+        key = key if key in KEYS else key_for(key) or key  # --set 企业名称=... as well as --set name=...
         if not sep:
             problems.append(
-                Problem("write --set KEY=VALUE, e.g. --set retrofit_loan_cny=5000万", file="--set", where=pair)
+                Problem(_("write --set KEY=VALUE, e.g. --set retrofit_loan_cny=5000万"), file="--set", where=pair)
             )
         elif key not in KEYS:
-            problems.append(Problem(f"unknown key{near(key, list(KEYS))}", file="--set", where=key))
+            problems.append(Problem(_("unknown key") + near_key(key), file="--set", where=key))
         else:
             overrides[key] = value
     if problems:
@@ -136,15 +178,24 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
     return overrides
 
 
-def load_profile(source: str, overrides: dict[str, Any] | None = None, notes: list[str] | None = None) -> Profile:
+def load_profile(
+    source: str,
+    overrides: dict[str, Any] | None = None,
+    notes: list[str] | None = None,
+    given: dict[str, Any] | None = None,
+) -> Profile:
     """A profile file with ``--set`` values (already parsed; None makes a key unknown) laid over it; ``notes``
-    gets a line when the file's encoding was not plain UTF-8 (see ``read_profile_data``)."""
+    gets a line when the file's encoding was not plain UTF-8 (see ``read_profile_data``); ``given``, when passed,
+    gets the key/values as written (for the warnings only they can give, such as the marks a spreadsheet put
+    around a credit code: ``identity.profile_warnings``)."""
     data, name = read_profile_data(source, notes)
     for key, value in (overrides or {}).items():
         if value is None:
             data.pop(key, None)
         else:
             data[key] = value
+    if given is not None:
+        given.update(data)
     return build_profile(data, name)
 
 
@@ -153,6 +204,7 @@ def build_overrides(pairs: list[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     for key, text in parse_overrides(pairs).items():
+        text = controls.clean(text)[0]  # the one rule for control characters (profile.controls)
         if unknown_text(key, text):  # blank, or "-", "/", "无", "N/A"...: unknown
             values[key] = None
             continue

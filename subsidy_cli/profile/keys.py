@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from pydantic_core import SchemaValidator, ValidationError, core_schema
 
 from subsidy_cli.errors import Problem, SubsidyError
+from subsidy_cli.i18n import NP_, _, active, trp
+from subsidy_cli.profile import controls
 from subsidy_cli.profile.creditcode import validate_credit_code
 from subsidy_cli.profile.districts import accepted_forms, ambiguity, lookup_district
 from subsidy_cli.profile.synonyms import SYNONYMS
@@ -32,6 +34,7 @@ from subsidy_cli.profile.values import (
     parse_date,
     parse_list,
     parse_money,
+    quote,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +54,20 @@ DISTRICT_ZH: dict[str, str] = {
     "sip": "苏州工业园区",
     "snd": "苏州高新区",
     "outside_suzhou": "苏州市外",
+}
+# The districts' English names, for English readers (the reader takes the slugs and the Chinese names).
+DISTRICT_EN: dict[str, str] = {
+    "zhangjiagang": "Zhangjiagang",
+    "changshu": "Changshu",
+    "taicang": "Taicang",
+    "kunshan": "Kunshan",
+    "wujiang": "Wujiang District",
+    "wuzhong": "Wuzhong District",
+    "xiangcheng": "Xiangcheng District",
+    "gusu": "Gusu District",
+    "sip": "Suzhou Industrial Park",
+    "snd": "Suzhou New District (Huqiu)",
+    "outside_suzhou": "outside Suzhou",
 }
 SUZHOU_DISTRICTS = [d for d in DISTRICT_ZH if d != "outside_suzhou"]
 _ENTITY_ALIASES = {v: k for k, v in ENTITY_ZH.items()}
@@ -157,9 +174,12 @@ class KeySpec:
     def validate(self, value: object) -> Any:
         """The field validator: empty text, a placeholder (``-``, ``/``, ``无``, ``N/A``...: see
         ``values.is_placeholder``; in a list ``无`` is the empty list) or None is unknown (``None``); anything
-        else goes to ``parse``. A name is never a placeholder."""
+        else goes to ``parse``, control characters in text cleaned first (``profile.controls``). A name is never
+        a placeholder."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return None
+        if isinstance(value, str) and controls.has_controls(value):  # the one rule: see profile.controls
+            value = controls.clean(value)[0]
         if self.name != "name" and is_placeholder(value, listing=self.type == "multi"):
             return None
         return self.parse(value)
@@ -186,6 +206,29 @@ class KeySpec:
         return {"description": f"{self.help_zh} / {self.help_en}", **item}
 
 
+_TYPE_WORDS = (  # the types of keys as messages name them, for the catalogue (translated by key_type)
+    NP_("key type", "text"),
+    NP_("key type", "money"),
+    NP_("key type", "count"),
+    NP_("key type", "bool"),
+    NP_("key type", "date"),
+    NP_("key type", "choice"),
+    NP_("key type", "multi"),
+)
+
+
+def key_type(kind: str) -> str:
+    """A key's type as a message names it in the active language (``multi``; in Chinese 多选)."""
+    return trp(active(), "key type", kind)
+
+
+def key_named(key: str) -> str:
+    """A profile key as a message names it: ``'roles'``; in Chinese with its label, ``"roles"（主体角色）``."""
+    if active() == "zh" and key in KEYS:
+        return f"{quote(key)}（{KEYS[key].label_zh}）"
+    return quote(key)
+
+
 def closest(value: str, options: list[str]) -> str | None:
     """The option closest to ``value``, if any is close enough to suggest."""
     match = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
@@ -193,20 +236,42 @@ def closest(value: str, options: list[str]) -> str | None:
 
 
 def near(value: str, options: list[str]) -> str:
-    """``; did you mean 'x'?`` for the closest option, or nothing."""
+    """``; did you mean 'x'?`` for the closest option (in the active language), or nothing."""
     found = closest(value, options)
-    return f"; did you mean {found!r}?" if found is not None else ""
+    return _("; did you mean {option}?", option=quote(found)) if found is not None else ""
+
+
+def near_key(value: str) -> str:
+    """``; did you mean 'district'?`` for the profile key closest to ``value`` (in Chinese with its label:
+    ``；您是否想写 "district"（注册地）？``), or nothing."""
+    found = closest(value, list(KEYS))
+    if found is None:
+        return ""
+    # TRANSLATORS: the call passes {label} too: the key's Chinese label
+    return _("; did you mean {key}?", key=quote(found), label=KEYS[found].label_zh)
+
+
+def unknown_value(value: object, accepted: str, guess: str | None) -> str:
+    """The message for a value that is none of a choice's: ``accepted`` lists the accepted forms, ``guess`` is
+    the closest of them as the message shows it (None: nothing is close)."""
+    if guess is None:
+        return _("{value} is not one of: {accepted}", value=quote(value), accepted=accepted)
+    return _(
+        "{value} is not one of: {accepted}; did you mean {guess}?", value=quote(value), accepted=accepted, guess=guess
+    )
 
 
 def _choice(options: dict[str, Any], aliases: dict[str, Any] | None = None) -> Callable[[object], str]:
     """The parser of a choice key: its slugs, its Chinese labels, and ``aliases`` (the field's usual words,
-    ``profile.synonyms``), after NFKC; ValueError naming the accepted forms, with a did-you-mean over them."""
+    ``profile.synonyms``), after NFKC; ValueError naming the accepted forms, with a did-you-mean over them:
+    in Chinese the Chinese labels (and the usual words), in English the slugs with their labels."""
     labels = {v[0] if isinstance(v, tuple) else v: k for k, v in options.items()}
     words = {**labels, **(aliases or {})}
+    label_of = {slug: label for label, slug in labels.items()}
 
     def parse(value: object) -> str:
         if not isinstance(value, str):
-            raise ValueError(f"{value!r} is not one of: {', '.join(options)}")
+            raise ValueError(unknown_value(value, accepted(), None))
         if value in options:  # the slug as written (and as stored): the common case
             return value
         text = normalise_text(value)
@@ -216,13 +281,20 @@ def _choice(options: dict[str, Any], aliases: dict[str, Any] | None = None) -> C
         for candidate in (text, text.lower()):
             if candidate in words:
                 return str(words[candidate])
-        guess = difflib.get_close_matches(text, [*options, *words], n=1, cutoff=0.5)
-        hint = ""
-        if guess:
-            slug = guess[0] if guess[0] in options else str(words[guess[0]])
-            hint = f"; did you mean {guess[0]!r}" + (f" ({slug})?" if slug != guess[0] else "?")
-        accepted = ", ".join(f"{slug} ({label})" if label != slug else slug for label, slug in labels.items())
-        raise ValueError(f"{value!r} is not one of: {accepted}{hint}")
+        found = difflib.get_close_matches(text, [*options, *words], n=1, cutoff=0.5)
+        guess = None
+        if found:
+            slug = found[0] if found[0] in options else str(words[found[0]])
+            if active() == "zh":  # a word people write, or the label of the slug that was near
+                guess = quote(found[0] if found[0] in words else label_of[slug])
+            else:
+                guess = quote(found[0]) + (f" ({slug})" if slug != found[0] else "")
+        raise ValueError(unknown_value(value, accepted(), guess))
+
+    def accepted() -> str:
+        if active() == "zh":
+            return "、".join(labels)
+        return ", ".join(f"{slug} ({label})" if label != slug else slug for label, slug in labels.items())
 
     return parse
 
@@ -246,25 +318,33 @@ def _district(value: object) -> str:
     """A district slug from a slug, a Chinese name as people write it (prefixes, combined, historical and zone
     names; see ``profile.districts``) or a division code."""
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not one of: {', '.join(DISTRICT_ZH)}")
+        raise ValueError(unknown_value(value, accepted_forms(), None))
     found = lookup_district(value)
     if found is not None:
         return found
     why = ambiguity(value)
     if why:
-        raise ValueError(f"{value!r} names no single district: {why}")
-    shown = value if len(value) <= 40 else value[:30] + "…"
-    zh = near(normalise_text(value), [*DISTRICT_ZH.values(), *_DISTRICT_NAMES_SHORT])
-    hint = zh or near(normalise_text(value).lower(), list(DISTRICT_ZH))
-    raise ValueError(f"{shown!r} is not one of: {accepted_forms()}{hint}")
+        raise ValueError(_("{value} names no single district: {why}", value=quote(value), why=why))
+    text = normalise_text(value)
+    guess = closest(text, [*DISTRICT_ZH.values(), *_DISTRICT_NAMES_SHORT])
+    if guess is None:
+        slug = closest(text.lower(), list(DISTRICT_ZH))
+        guess = slug if slug is None or active() != "zh" else DISTRICT_ZH[slug]  # in Chinese, the name
+    raise ValueError(unknown_value(value, accepted_forms(), None if guess is None else quote(guess)))
 
 
-_DISTRICT_NAMES_SHORT = ["张家港", "常熟", "太仓", "昆山", "吴江", "吴中", "相城", "姑苏", "工业园区", "高新区", "虎丘区"]
+_DISTRICT_NAMES_SHORT = ["张家港", "常熟", "太仓", "昆山", "吴江", "吴中", "相城", "姑苏", "工业园区", "高新区", "虎丘区"]  # fmt: skip
 
 
 def _credit(value: object) -> str:
+    """A credit code as kept for the firm (see ``creditcode.read_code``): it informs, never blocks, so a code
+    that fails its check or looks damaged is kept with warnings (``identity.profile_warnings``); a number (a
+    JSON or TOML number, as a spreadsheet may have turned the code into) is read as its text. Only a resident
+    identity number is refused (``PersonalNumber``)."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        value = str(value)
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not text; a credit code has 18 characters")
+        raise ValueError(_("{value} is not text; a credit code has 18 characters", value=quote(value)))
     return validate_credit_code(value if value.isascii() else normalise_text(value))  # see creditcode
 
 
@@ -274,16 +354,26 @@ _NAME_LIMIT = 500  # characters: longer is no firm's name but rows run together
 def _text(value: object) -> str:
     """A name: text, not empty, not longer than any name, not opening a quote it never closes."""
     if not isinstance(value, str):
-        raise ValueError(f"{value!r} is not text")
+        raise ValueError(_("{value} is not text", value=quote(value)))
     text = normalise_text(value) if value.isascii() else value.strip()
     if not text:
-        raise ValueError("is empty")
+        raise ValueError(_("is empty"))
     if len(text) > _NAME_LIMIT:
-        raise ValueError(f"{text[:20]!r}... is {len(text):,} characters long; no name is longer than {_NAME_LIMIT}")
+        raise ValueError(
+            _(
+                "{start}... is {length} characters long; no name is longer than {limit}",
+                start=quote(text[:20]),
+                length=format(len(text), ","),
+                limit=_NAME_LIMIT,
+            )
+        )
     if text.startswith('"') and text.count('"') % 2:
         raise ValueError(
-            f"{text[:40]!r} opens a quote that is never closed (in a CSV it would join the lines after it into "
-            "this cell; they are read as rows of their own); remove the quote"
+            _(
+                "{start} opens a quote that is never closed (in a CSV it would join the lines after it into "
+                "this cell; they are read as rows of their own); remove the quote",
+                start=repr(text[:40]),
+            )
         )
     return text
 
@@ -309,7 +399,14 @@ def _counted(unit: str) -> Callable[[object], int]:
             found = _MEASURE_AT_END.search(normalise_text(value).strip())
             if found and found.group(1) not in allowed:
                 words = "、".join(sorted(allowed))
-                raise ValueError(f"{value!r}: {found.group(1)} does not fit this count; write a number, or one with {words}")
+                raise ValueError(
+                    _(
+                        "{value}: {word} does not fit this count; write a number, or one with {words}",
+                        value=quote(value),
+                        word=found.group(1),
+                        words=words,
+                    )
+                )
         return parse_count(value)
 
     return parse
@@ -318,7 +415,7 @@ def _counted(unit: str) -> Callable[[object], int]:
 def _star(value: object) -> int:
     level = _counted("星")(value)
     if level > 5:
-        raise ValueError(f"{value!r} is not a star level from 0 to 5")
+        raise ValueError(_("{value} is not a star level from 0 to 5", value=quote(value)))
     return level
 
 
@@ -456,9 +553,11 @@ def parser_for(key: str) -> Callable[[object], Any]:
 def value_problem(value: object, exc: ValueError) -> str:
     """A parser's message, naming the value as typed unless the message already does."""
     message = str(exc)
-    shown = str(value) if isinstance(value, Decimal) else repr(value)  # a JSON number as written, not Decimal('..')
+    shown = quote(value)  # as the parsers name it: a JSON number as written, not Decimal('..')
     quiet = getattr(exc, "quiet", False)  # the message names the value its own way (e.g. masked)
-    return message if quiet or shown in message or isinstance(value, dict | list) else f"{shown}: {message}"
+    if quiet or shown in message or isinstance(value, dict | list):
+        return message
+    return _("{value}: {problem}", value=shown, problem=message)
 
 
 _PARSE: dict[str, Callable[[object], Any]] = {key: spec.parse for key, spec in KEYS.items()}
@@ -516,7 +615,7 @@ def build_profile(data: dict[str, Any], source: str = "profile") -> Profile:
     name = data.get("name")
     blank = "name" in data and (name is None or (isinstance(name, str) and not name.strip()))
     if blank and not any(problem.where == "name" for problem in problems):  # left empty: no name at all
-        problems.append(Problem("is required; give the enterprise's name", file=source, where="name"))
+        problems.append(Problem(_("is required; give the enterprise's name"), file=source, where="name"))
     if problems:
         raise ProfileError(source, problems)
     return profile
@@ -530,17 +629,22 @@ def _problems(exc: ValidationError, source: str) -> list[Problem]:
         key = str(loc[0]) if loc else ""
         kind = error["type"]
         if kind in ("extra_forbidden", "unexpected_keyword_argument"):
-            message = f"unknown key{near(key, list(KEYS))}"
+            message = _("unknown key") + near_key(key)
         elif kind == "missing":
-            message = "is required; give the enterprise's name" if key == "name" else "is required"
+            message = _("is required; give the enterprise's name") if key == "name" else _("is required")
         elif kind == "value_error" and isinstance(error.get("ctx", {}).get("error"), ValueError):
             message = value_problem(error["input"], error["ctx"]["error"])
         elif kind in ("dict_type", "dataclass_type", "dataclass_exact_type"):
-            message = 'must hold one object of key/values, e.g. {"name": "..."}'
+            message = one_object()
         else:  # pragma: no cover - every field is validated by its parser, which raises ValueError
             message = error["msg"]
         problems.append(Problem(message, file=source, where=key or None))
     return problems
+
+
+def one_object() -> str:
+    """The message for a profile that is not one object of key/values."""
+    return _("must hold one object of key/values, e.g. {example}", example='{"name": "..."}')
 
 
 def profile_to_dict(profile: Profile) -> dict[str, Any]:
@@ -569,3 +673,42 @@ def json_schema() -> dict[str, Any]:
         **schema,
         "description": "Every key but name is optional: a key left out is unknown, never 'no'.",
     }
+
+
+# Other headings county lists commonly give a key (besides the key and its two labels).
+KEY_ALIASES: dict[str, tuple[str, ...]] = {
+    "name": ("公司名称", "单位名称", "企业名", "申报单位", "申报企业"),
+    "credit_code": ("信用代码", "社会信用代码", "统一信用代码", "USCC"),
+    "district": ("所在地区", "所在地", "所属地区", "地区", "区县", "县市区", "注册地区"),
+    "entity_type": ("单位类型", "单位性质"),
+    "sme": ("是否中小企业",),
+    "application_date": ("申请日期", "申报时间"),
+}
+
+
+def _key_names() -> dict[str, str]:
+    """Every way a key is named, to the key: the key, its Chinese and English labels and ``KEY_ALIASES`` (also
+    lower-cased, and without a trailing "(元)")."""
+    names: dict[str, str] = {}
+    for spec in KEYS.values():
+        for form in (spec.name, spec.label_zh, spec.label_en, *KEY_ALIASES.get(spec.name, ())):
+            text = normalise_text(form)
+            names[text] = spec.name
+            names[text.lower()] = spec.name
+            if text.endswith("(元)"):
+                names[text.removesuffix("(元)")] = spec.name
+    return names
+
+
+KEY_NAMES = _key_names()
+
+
+def key_for(name: str) -> str | None:
+    """The profile key ``name`` names: the key itself, or its Chinese or English label, as CSV headings and
+    profile files may write it (full-width forms, spaces and line breaks inside do not count); None if none."""
+    text = normalise_text(name).lstrip("\ufeff").strip()
+    found = KEY_NAMES.get(text) or KEY_NAMES.get(text.lower())
+    if found is None and re.search(r"\s", text):
+        squeezed = re.sub(r"\s+", " ", text)
+        found = KEY_NAMES.get(squeezed.lower()) or KEY_NAMES.get(re.sub(r"\s+", "", text))
+    return found

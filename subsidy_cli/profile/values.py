@@ -1,7 +1,8 @@
 """Parsing of the values people type: money, counts, booleans, lists, dates.
 
 Shared by profile files, ``--set`` overrides and CSV cells, so ``200万元`` means the
-same thing everywhere. Every parser raises ``ValueError`` with a message fit to show.
+same thing everywhere. Every parser raises ``ValueError`` with a message fit to show, in the active language
+(``i18n``; ``quote`` names a value as messages do).
 
 Placeholders typed for "not collected" (``-``, ``/``, ``—``, ``无``, ``暂无``, ``N/A``...; see
 ``is_placeholder``) mean *unknown* for every key, like an empty cell: never "no", and never "none" but for
@@ -14,6 +15,8 @@ import datetime as dt
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+
+from subsidy_cli.i18n import N_, _, active
 
 _UNITS = {
     "": Decimal(1),
@@ -69,21 +72,35 @@ def is_placeholder(value: object, listing: bool = False) -> bool:
 def _usable(number: Decimal, value: object, what: str) -> Decimal:
     """``number`` checked before any arithmetic: finite, not absurdly large or precise; ``-0`` is 0."""
     if not number.is_finite():
-        raise ValueError(f"{_short(value)} is not a usable {what}")
+        raise ValueError(_("{value} is not a usable number", value=quote(value)))
     if number.adjusted() >= 16 or abs(number) >= LIMIT:
-        raise ValueError(f"{_short(value)} is too large to be an {what}")
+        raise ValueError(_too_large(value, what))
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -_PLACES and not number.is_zero():
-        raise ValueError(f"{_short(value)} has more than {_PLACES} decimal places; round it")
+        raise ValueError(
+            _("{value} has more than {places} decimal places; round it", value=quote(value), places=_PLACES)
+        )
     if number.is_zero():
         return Decimal(0)
     return number
 
 
-def _short(value: object) -> str:
-    """A value as messages name it, shortened when long (a message stays one line)."""
-    shown = str(value) if isinstance(value, Decimal) else repr(value)
-    return shown if len(shown) <= 40 else shown[:30] + "…" + shown[-6:]
+def _too_large(value: object, what: str) -> str:
+    if what == "whole number":
+        return _("{value} is too large to be a whole number", value=quote(value))
+    return _("{value} is too large to be an amount", value=quote(value))
+
+
+def quote(value: object, short: bool = True) -> str:
+    """A value as messages name it, in the active language: text quoted (``'maybe'`` in English, ``"maybe"`` in
+    Chinese), numbers as written; ``short``: shortened when long (a message stays one line)."""
+    if isinstance(value, str) and active() == "zh":
+        shown = f'"{value}"'
+    elif isinstance(value, dt.date | dt.time):  # a TOML date or time as written
+        shown = value.isoformat()
+    else:
+        shown = str(value) if isinstance(value, Decimal) else repr(value)
+    return shown if len(shown) <= 40 or not short else shown[:30] + "…" + shown[-6:]
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -93,7 +110,7 @@ def _decimal(text: str) -> Decimal | None:
     if not match:
         return None
     if match.group(2) is not None and abs(int(match.group(2))) > 40:
-        raise ValueError(f"{_short(text)} has an exponent no amount or count can have")
+        raise ValueError(_("{value} has an exponent no amount or count can have", value=quote(text)))
     return Decimal(text)
 
 
@@ -102,14 +119,14 @@ def parse_decimal_with_units(value: object, what: str = "amount") -> Decimal:
     numerals (``伍仟万元整``, ``1千万元``). ``-0`` is 0; absurd exponents or precision are refused before any
     arithmetic."""
     if isinstance(value, bool):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(_("expected a number, got {value}", value=quote(value)))
     if isinstance(value, int | Decimal | float):
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= LIMIT:
-            raise ValueError(f"{_short(value)} is too large to be an {what}")
+            raise ValueError(_too_large(value, what))
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         return _usable(number, value, what)
     if not isinstance(value, str):
-        raise ValueError(f"expected a number, got {value!r}")
+        raise ValueError(_("expected a number, got {value}", value=quote(value)))
     if value.isascii() and value.isdigit() and len(value) < 16:  # the common case in spreadsheets, much faster
         return Decimal(value)
     plain = _PLAIN.match(value)  # ASCII digits with a unit, e.g. 200万: as below, without normalising first
@@ -119,7 +136,12 @@ def parse_decimal_with_units(value: object, what: str = "amount") -> Decimal:
     text = text.removeprefix("¥").removeprefix("￥").removeprefix("CNY")
     if "," in text:
         if not _GROUPED.match(text):
-            raise ValueError(f"{value!r} has a comma out of place; write thousands as 1,234,567.5 (or no commas)")
+            raise ValueError(
+                _(
+                    "{value} has a comma out of place; write thousands as 1,234,567.5 (or no commas)",
+                    value=quote(value),
+                )
+            )
         text = text.replace(",", "")
     match = _NUMBER.match(text)
     if not match:
@@ -127,16 +149,19 @@ def parse_decimal_with_units(value: object, what: str = "amount") -> Decimal:
         if found is None:
             found = _chinese_amount(text)
         if found is None:
-            example = "600, 600家 or 5万" if what == "whole number" else "1234.5, 200万, 200万元 or 0.5亿"
-            raise ValueError(f"{_short(value)} is not {_article(what)} {what}; write e.g. {example}")
+            if what == "whole number":
+                raise ValueError(_not_whole(value))
+            raise ValueError(
+                _("{value} is not an amount; write e.g. 1234.5, 200万, 200万元 or 0.5亿", value=quote(value))
+            )
         return _usable(found, value, what)
     number = Decimal(match.group(1))
     number *= _UNITS[match.group(2) or ""]
     return _usable(number, value, what)
 
 
-def _article(what: str) -> str:
-    return "an" if what[:1] in "aeiou" else "a"
+def _not_whole(value: object) -> str:
+    return _("{value} is not a whole number; write e.g. 600, 600家 or 5万", value=quote(value))
 
 
 def _chinese_amount(text: str) -> Decimal | None:
@@ -189,7 +214,7 @@ def parse_money(value: object) -> Decimal:
     """Money in CNY; never negative."""
     amount = parse_decimal_with_units(value)
     if amount < 0:
-        raise ValueError(f"{value!r} is negative; amounts are zero or more")
+        raise ValueError(_("{value} is negative; amounts are zero or more", value=quote(value)))
     return amount
 
 
@@ -201,18 +226,18 @@ def parse_count(value: object) -> int:
     if isinstance(value, str):
         text = normalise_text(value)
         if text.endswith("元"):
-            raise ValueError(f"{value!r} is a count, not an amount of money")
+            raise ValueError(_("{value} is a count, not an amount of money", value=quote(value)))
         counted = _MEASURE.sub("", text).strip()
         if counted != text:
             try:
                 return parse_count(counted)
             except ValueError:
-                raise ValueError(f"{_short(value)} is not a whole number; write e.g. 600, 600家 or 5万") from None
+                raise ValueError(_not_whole(value)) from None
     number = parse_decimal_with_units(value, what="whole number")
     if number != number.to_integral_value():
-        raise ValueError(f"{value!r} is not a whole number")
+        raise ValueError(_("{value} is not a whole number", value=quote(value)))
     if number < 0:
-        raise ValueError(f"{value!r} is negative; counts are zero or more")
+        raise ValueError(_("{value} is negative; counts are zero or more", value=quote(value)))
     return int(number)
 
 
@@ -228,7 +253,7 @@ def parse_bool(value: object) -> bool:
             return True
         if text in _FALSE:
             return False
-    raise ValueError(f"{value!r} is not yes or no; write true/false, yes/no, 是/否 or 1/0")
+    raise ValueError(_("{value} is not yes or no; write true/false, yes/no, 是/否 or 1/0", value=quote(value)))
 
 
 def parse_list(value: object) -> list[str]:
@@ -240,9 +265,11 @@ def parse_list(value: object) -> list[str]:
         if text.lower() in _EMPTY_LIST or text == "":
             return []
         return [part.strip() for part in LIST_SEPARATORS.split(text) if part.strip()]
-    raise ValueError(f'{value!r} is not a list; write e.g. ["a", "b"] or a;b')
+    raise ValueError(_('{value} is not a list; write e.g. ["a", "b"] or a;b', value=quote(value)))
 
 
+# What datetime says of a date that does not exist (marked for the catalogue; translated as datetime words it)
+_DATE_REASONS = (N_("day is out of range for month"), N_("month must be in 1..12"), N_("year 0 is out of range"))
 # A time of day after a date, as spreadsheets and databases export it: 0:00, 00:00:00, T00:00:00.000, 14:30
 _TIME = re.compile(r"(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?|T)$")
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 (its 1900 system; day 60, a 29 February 1900 that never was,
@@ -269,9 +296,9 @@ def parse_date(value: object) -> dt.date:
             try:
                 return dt.date(*(int(part) for part in match.groups()))
             except ValueError as exc:
-                raise ValueError(f"{value!r} is not a real date: {exc}") from exc
+                reason = _(str(exc))
+                raise ValueError(_("{value} is not a real date: {reason}", value=quote(value), reason=reason)) from exc
         serial = re.fullmatch(r"(\d{5})(?:-0+)?", text)  # 44742 or 44742.0 (the dot became '-' above)
         if serial and _SERIAL_RANGE[0] <= int(serial.group(1)) <= _SERIAL_RANGE[1]:
             return EXCEL_EPOCH + dt.timedelta(days=int(serial.group(1)))
-    shown = _short(value)
-    raise ValueError(f"{shown} is not a date; write YYYY-MM-DD, e.g. 2022-06-30")
+    raise ValueError(_("{value} is not a date; write YYYY-MM-DD, e.g. 2022-06-30", value=quote(value)))

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated, ClassVar, Literal
 
-from subsidy_cli.profile.keys import KEYS, near
+from subsidy_cli.i18n import _
+from subsidy_cli.profile.keys import KEYS, key_named, near_key
 from subsidy_cli.rules.strict import CONFIG, District, MinItems, OneOf, Text
 
 Lines = Annotated[list[Text], MinItems(2)]
@@ -18,7 +19,7 @@ Lines = Annotated[list[Text], MinItems(2)]
 def _unique(lines: list[str]) -> None:
     twice = sorted({line for line in lines if lines.count(line) > 1})
     if twice:
-        raise ValueError(f"lines: {', '.join(twice)} named twice")
+        raise ValueError(_("lines: {lines} named twice", lines=", ".join(twice)))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -40,9 +41,8 @@ class CrossCap:
         """Rules across fields."""
         _unique(self.lines)
         if self.at_most not in KEYS or KEYS[self.at_most].type != "money":
-            raise ValueError(
-                f"at_most {self.at_most!r} is not a money key of the profile{near(self.at_most, list(KEYS))}"
-            )
+            message = _("at_most {key} is not a money key of the profile", key=key_named(self.at_most))
+            raise ValueError(message + near_key(self.at_most))
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
-from subsidy_cli.profile.keys import KEYS
+from subsidy_cli.i18n import _
+from subsidy_cli.profile.keys import KEYS, key_named
 from subsidy_cli.rules.strict import AMOUNT_TAGS, CONFIG, MinItems, Number, OneOf, Scalar, Tagged, Text
 
 Per = Literal["enterprise_year", "project", "one_time", "enterprise"]
@@ -86,15 +87,15 @@ class Percent(_Rule):
     def __post_init__(self) -> None:
         """Rules across fields."""
         if self.base not in KEYS or KEYS[self.base].type != "money":
-            raise ValueError(f"base {self.base!r} is not a money key of the profile")
+            raise ValueError(_("base {key} is not a money key of the profile", key=key_named(self.base)))
         if self.rate is not None and (self.rate_min is not None or self.rate_max is not None):
-            raise ValueError("give either 'rate' or 'rate_min'/'rate_max', not both")
+            raise ValueError(_("give either 'rate' or 'rate_min'/'rate_max', not both"))
         if self.rate is None and self.rate_min is None and self.rate_max is None:
-            raise ValueError("a percent rule needs 'rate', 'rate_min' or 'rate_max'")
+            raise ValueError(_("a percent rule needs 'rate', 'rate_min' or 'rate_max'"))
         if self.rate_min is not None and self.rate_max is not None and self.rate_min > self.rate_max:
-            raise ValueError(f"rate_min {self.rate_min} is above rate_max {self.rate_max}")
+            raise ValueError(_("rate_min {low} is above rate_max {high}", low=self.rate_min, high=self.rate_max))
         if self.floor is not None and self.cap is not None and self.floor > self.cap:
-            raise ValueError(f"floor {self.floor} is above cap {self.cap}")
+            raise ValueError(_("floor {floor} is above cap {cap}", floor=self.floor, cap=self.cap))
 
     @property
     def low(self) -> Decimal | None:
@@ -134,11 +135,11 @@ class Tiers(_Rule):
     def __post_init__(self) -> None:
         """Rules across fields: a count key; levels and caps rising."""
         if self.key not in KEYS or KEYS[self.key].type != "count":
-            raise ValueError(f"key {self.key!r} is not a count key of the profile")
+            raise ValueError(_("key {key} is not a count key of the profile", key=key_named(self.key)))
         levels = [t.at_least for t in self.tiers]
         caps = [t.cap for t in self.tiers]
         if levels != sorted(set(levels)) or caps != sorted(caps):
-            raise ValueError("tiers must rise: each at_least and cap above the one before")
+            raise ValueError(_("tiers must rise: each at_least and cap above the one before"))
 
     def numbers(self) -> list[Decimal]:
         return [t.cap for t in self.tiers]
@@ -160,7 +161,7 @@ class PerUnit(_Rule):
     def __post_init__(self) -> None:
         """``unit_key`` must be a count key."""
         if self.unit_key not in KEYS or KEYS[self.unit_key].type != "count":
-            raise ValueError(f"unit_key {self.unit_key!r} is not a count key of the profile")
+            raise ValueError(_("unit_key {key} is not a count key of the profile", key=key_named(self.unit_key)))
 
     def numbers(self) -> list[Decimal]:
         return [self.cap_per_unit]

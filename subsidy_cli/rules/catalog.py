@@ -26,6 +26,8 @@ from pydantic_core import ValidationError
 
 from subsidy_cli import tomlfile
 from subsidy_cli.errors import Problem, SubsidyError
+from subsidy_cli.i18n import N_, _, os_reason
+from subsidy_cli.profile.values import quote
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.amounts import NoAmount, Percent, TaggedAmountRule
 from subsidy_cli.rules.conditions import Condition
@@ -40,7 +42,7 @@ Section = Literal["一", "二", "三", "四", "五"]
 BENEFIT_ID = r"^(?:[1-9]|1[0-9]|2[0-2])[a-z]?$|^[a-z]{2,5}-[0-9a-z]+$"
 _CLAUSE = Shapes(
     lambda v: isinstance(v, str) or (isinstance(v, list) and all(isinstance(item, str) for item in v)),
-    "text or a list of text",
+    N_("text or a list of text"),
     {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
 )
 
@@ -91,10 +93,11 @@ class Policy:
     def __post_init__(self) -> None:
         """Dates in order; scope rule ids unique."""
         if self.valid_until < self.valid_from:
-            raise ValueError(f"valid_until {self.valid_until} is before valid_from {self.valid_from}")
+            until, start = self.valid_until, self.valid_from
+            raise ValueError(_("valid_until {until} is before valid_from {start}", until=until, start=start))
         ids = [rule.id for rule in self.scope]
         if len(set(ids)) != len(ids):
-            raise ValueError("scope rule ids must be unique")
+            raise ValueError(_("scope rule ids must be unique"))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,23 +155,24 @@ class Benefit:
         """Rules across fields: the id fits the measure, the amount rule fits the kind, a clause is quoted."""
         number = re.match(r"\d+", self.id)
         if number and int(number.group()) != self.measure:
-            raise ValueError(f"id {self.id!r} does not belong to measure {self.measure}")
+            raise ValueError(_("id {id} does not belong to measure {measure}", id=quote(self.id), measure=self.measure))
         if self.kind == "referenced" and not self.referenced_policy:
-            raise ValueError("a 'referenced' line must name the policy that sets its amount in referenced_policy")
+            raise ValueError(_("a 'referenced' line must name the policy that sets its amount in referenced_policy"))
         if self.kind != "referenced" and self.referenced_policy:
-            raise ValueError(f"referenced_policy is only for kind 'referenced', not {self.kind!r}")
+            raise ValueError(_("referenced_policy is only for kind 'referenced', not {kind}", kind=quote(self.kind)))
         if self.kind == "cash" and isinstance(self.amount, NoAmount):
-            raise ValueError("a 'cash' line needs an amount rule")
+            raise ValueError(_("a 'cash' line needs an amount rule"))
         if self.kind == "risk_sharing" and not isinstance(self.amount, Percent):
-            raise ValueError("a 'risk_sharing' line needs a percent amount rule (the share of the loan covered)")
+            raise ValueError(_("a 'risk_sharing' line needs a percent amount rule (the share of the loan covered)"))
         if self.kind == "voucher" and isinstance(self.amount, NoAmount):
-            raise ValueError("a 'voucher' line needs an amount rule (the face value of the vouchers)")
+            raise ValueError(_("a 'voucher' line needs an amount rule (the face value of the vouchers)"))
         if self.kind in ("support", "grant", "referenced", "case_by_case") and not isinstance(self.amount, NoAmount):
-            raise ValueError(f'a {self.kind!r} line pays no amount of its own; use rule = "none"')
+            raise ValueError(_('a {kind} line pays no amount of its own; use rule = "none"', kind=quote(self.kind)))
         if not self.clause or not all(self.clauses):
-            raise ValueError("clause is empty; copy the sentence(s) from the policy text")
+            raise ValueError(_("clause is empty; copy the sentence(s) from the policy text"))
         if self.open_to != "applicants" and not (self.note_zh and self.note_en):
-            raise ValueError(f"open_to = {self.open_to!r} needs note_zh and note_en saying who receives it")
+            message = _("open_to = {value} needs note_zh and note_en saying who receives it", value=quote(self.open_to))
+            raise ValueError(message)
 
     @property
     def clauses(self) -> list[str]:
@@ -248,7 +252,11 @@ def read_data(path: Path, kind: str = "measures") -> tuple[dict[str, Any], str]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise CatalogError(Problem(f"cannot read the {kind} file: {exc.strerror or exc}", file=str(path))) from None
+        if kind == "layer":
+            message = _("cannot read the layer file: {reason}", reason=os_reason(exc))
+        else:
+            message = _("cannot read the measures file: {reason}", reason=os_reason(exc))
+        raise CatalogError(Problem(message, file=str(path))) from None
     try:
         text = tomlfile.decode(raw, str(path))
         return tomlfile.loads(text, str(path)), text
@@ -335,7 +343,7 @@ def _build(hint: Any, value: Any) -> Any:
         (item,) = typing.get_args(hint)
         return [_build(item, v) for v in value]
     if origin is dict:
-        _, item = typing.get_args(hint)
+        _key_type, item = typing.get_args(hint)
         return {k: _build(item, v) for k, v in value.items()}
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return hint(**{name: _build(kind, value[key]) for name, key, kind in _fields(hint) if key in value})
@@ -402,11 +410,12 @@ def _cross_checks(parsed: MeasuresFile, text: str, source: str, grounds: bool = 
     scope_ids = {rule.id for rule in parsed.policy.scope}
     for benefit in parsed.benefit:
         if benefit.id in seen:
-            problems.append(rule_problem("duplicate id; each line needs its own id", source, text, benefit.id, "id"))
+            message = _("duplicate id; each line needs its own id")
+            problems.append(rule_problem(message, source, text, benefit.id, "id"))
         seen.add(benefit.id)
         for name in benefit.scope_override:
             if name not in scope_ids:
-                message = f"no scope rule of that id; use one of {', '.join(sorted(scope_ids))}"
+                message = _("no scope rule of that id; use one of {ids}", ids=", ".join(sorted(scope_ids)))
                 problems.append(rule_problem(message, source, text, benefit.id, f"scope_override.{name}"))
         if grounds:
             for path, cond in grounded_conditions(benefit):
@@ -431,15 +440,16 @@ def _ground_problems(cond: Condition, source: str, text: str, benefit: str | Non
     policy text."""
     problems: list[Problem] = []
     if not cond.grounded:
-        message = (
+        message = _(
             "cites no ground: add basis = a verbatim fragment of the policy text that states it, or reading_zh and "
             "reading_en saying it is an interpretation and why"
         )
         problems.append(rule_problem(message, source, text, benefit, path))
     for basis in cond.bases():
         if not in_policy_text(basis):
-            message = (
-                f"basis {basis!r} is not found verbatim in the policy text; copy it from the text, or make it a reading"
+            message = _(
+                "basis {basis} is not found verbatim in the policy text; copy it from the text, or make it a reading",
+                basis=quote(basis, short=False),
             )
             problems.append(rule_problem(message, source, text, benefit, f"{path}.basis"))
     return problems

@@ -15,12 +15,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Annotated, ClassVar, Literal
 
-from subsidy_cli.profile.keys import KEYS, near
+from subsidy_cli.i18n import N_, _
+from subsidy_cli.profile.keys import KEYS, key_named, key_type, near_key
+from subsidy_cli.profile.values import quote
 from subsidy_cli.rules.strict import CONFIG, Number, OneOf, Shapes, Text
 
 _COMPARISONS = ("gt", "ge", "lt", "le")
 _IS_VALUE = Shapes(
-    lambda v: isinstance(v, bool | str), "true or false or text", {"anyOf": [{"type": "boolean"}, {"type": "string"}]}
+    lambda v: isinstance(v, bool | str),
+    N_("true or false or text"),
+    {"anyOf": [{"type": "boolean"}, {"type": "string"}]},
 )
 
 
@@ -69,41 +73,52 @@ class Condition:
             if getattr(self, name) is not None
         ]
         if len(ops) != 1:
-            shown = ", ".join(op.rstrip("_") for op in ops) or "none"
+            if not ops:
+                raise ValueError(
+                    _(
+                        "a condition needs exactly one test (is, in, contains, contains_any, gt, ge, lt, le, any, "
+                        "all or unrecorded); found none"
+                    )
+                )
+            found = ", ".join(op.rstrip("_") for op in ops)
             raise ValueError(
-                f"a condition needs exactly one test (is, in, contains, contains_any, gt, ge, lt, le, "
-                f"any, all or unrecorded); found {shown}"
+                _(
+                    "a condition needs exactly one test (is, in, contains, contains_any, gt, ge, lt, le, any, all or "
+                    "unrecorded); found {found}",
+                    found=found,
+                )
             )
         op = ops[0]
         if (self.reading_zh is None) != (self.reading_en is None):
-            raise ValueError("a reading needs both reading_zh and reading_en")
+            raise ValueError(_("a reading needs both reading_zh and reading_en"))
         if self.basis is not None and self.reading_zh is not None:
-            raise ValueError("a condition rests on a basis (the text says it) or on a reading, not both")
+            raise ValueError(_("a condition rests on a basis (the text says it) or on a reading, not both"))
         if op in ("any", "all", "unrecorded"):
             if self.key is not None:
-                raise ValueError(f"'{op}' takes no 'key'")
+                raise ValueError(_("'{test}' takes no 'key'", test=op))
             if op == "unrecorded" and not self.unrecorded_en:
-                raise ValueError("'unrecorded' needs 'unrecorded_en', the same fact in English")
+                raise ValueError(_("'unrecorded' needs 'unrecorded_en', the same fact in English"))
             if op in ("any", "all") and not getattr(self, op):
-                raise ValueError(f"'{op}' needs at least one condition")
+                raise ValueError(_("'{test}' needs at least one condition", test=op))
             return
         if self.key is None:
-            raise ValueError(f"'{op.rstrip('_')}' needs a 'key'")
+            raise ValueError(_("'{test}' needs a 'key'", test=op.rstrip("_")))
         key_spec = KEYS.get(self.key)
         if key_spec is None:
-            raise ValueError(f"key {self.key!r} is not a profile key{near(self.key, list(KEYS))}")
+            raise ValueError(_("key {key} is not a profile key", key=quote(self.key)) + near_key(self.key))
+        named, kind = key_named(self.key), key_type(key_spec.type)
         if op in _COMPARISONS and key_spec.type not in ("money", "count"):
-            raise ValueError(f"'{op}' compares numbers, but {self.key!r} is {key_spec.type}")
+            raise ValueError(_("'{test}' compares numbers, but {key} is {type}", test=op, key=named, type=kind))
         if op in ("contains", "contains_any") and key_spec.type != "multi":
-            raise ValueError(f"'{op}' needs a list key, but {self.key!r} is {key_spec.type}")
+            raise ValueError(_("'{test}' needs a list key, but {key} is {type}", test=op, key=named, type=kind))
         if op == "is_" and key_spec.type not in ("bool", "choice"):
-            raise ValueError(f"'is' needs a yes/no or choice key, but {self.key!r} is {key_spec.type}")
+            raise ValueError(_("'is' needs a yes/no or choice key, but {key} is {type}", key=named, type=kind))
         if op == "is_" and (key_spec.type == "bool") != isinstance(self.is_, bool):
-            raise ValueError(
-                f"'is' for {self.key!r} needs a {'true/false' if key_spec.type == 'bool' else 'text'} value"
-            )
+            if key_spec.type == "bool":
+                raise ValueError(_("'is' for {key} needs a true/false value", key=named))
+            raise ValueError(_("'is' for {key} needs a text value", key=named))
         if op == "in_" and key_spec.type != "choice":
-            raise ValueError(f"'in' needs a choice key, but {self.key!r} is {key_spec.type}")
+            raise ValueError(_("'in' needs a choice key, but {key} is {type}", key=named, type=kind))
         values: dict[str, Sequence[bool | str | None]] = {
             "is_": [self.is_] if key_spec.type == "choice" else [],
             "in_": self.in_ or [],
@@ -112,7 +127,15 @@ class Condition:
         }
         for value in values.get(op, []):
             if value not in key_spec.choices:
-                raise ValueError(f"{value!r} is not a value of {self.key!r}; use one of: {', '.join(key_spec.choices)}")
+                choices = ", ".join(key_spec.choices)
+                raise ValueError(
+                    _(
+                        "{value} is not a value of {key}; use one of: {choices}",
+                        value=quote(value),
+                        key=named,
+                        choices=choices,
+                    )
+                )
 
     @property
     def op(self) -> str:

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from subsidy_cli.errors import Problem
+from subsidy_cli.i18n import _
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.catalog import (
     Catalog,
@@ -71,6 +72,7 @@ class Rules:
     line_sources: dict[str, tuple[str, str]] = field(default_factory=dict)  # county line -> (file, source)
     change_dates: list[dt.date] = field(default_factory=list)
     districts: set[str] = field(default_factory=set)
+    layer_names: list[str] = field(default_factory=list)  # each layer's ``[layer] name``, in the order applied
     _snapshots: dict[tuple[int, str | None], Catalog] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -112,7 +114,7 @@ class Rules:
                 try:
                     set_path(data, owner, path, setting.value)
                 except (KeyError, IndexError, TypeError):
-                    message = f"no such key once the values in force on {date} are applied"
+                    message = _("no such key once the values in force on {date} are applied", date=date)
                     raise CatalogError(
                         rule_problem(message, setting.layer, "", owner, ".".join(map(str, path)))
                     ) from None
@@ -185,7 +187,7 @@ def _with_bases(overlays: list[Path]) -> list[Path]:
         if any(p.resolve() == resolved for p in ordered) or resolved in seen:
             return
         try:
-            data, _ = read_data(path, kind="layer")
+            data, _text = read_data(path, kind="layer")
         except CatalogError:
             ordered.append(path)  # its problems are reported when it is read again below
             return
@@ -201,8 +203,10 @@ def _with_bases(overlays: list[Path]) -> list[Path]:
     for overlay in overlays:
         path = layer_path(overlay)
         if not path.exists() and not path.suffix and path.name == str(overlay):
-            hint = f"give a layer file, or the name of a layer shipped with the package: {', '.join(packaged_layers())}"
-            raise CatalogError(Problem("is neither a layer file nor a packaged layer", file=str(overlay), hint=hint))
+            names = ", ".join(packaged_layers())
+            hint = _("give a layer file, or the name of a layer shipped with the package: {names}", names=names)
+            problem = Problem(_("is neither a layer file nor a packaged layer"), file=str(overlay), hint=hint)
+            raise CatalogError(problem)
         add(path, ())
     return ordered
 
@@ -233,21 +237,25 @@ def load_rules(measures: Path | None = None, overlays: list[Path] | None = None)
     caps: list[CrossCap] = []
     exclusive: list[Exclusive] = []
     sources = [str(path)]
+    names: list[str] = []
     line_sources: dict[str, tuple[str, str]] = {}
     overlays = _with_bases(list(overlays or []))
     if overlays:
         from subsidy_cli.rules.overlay import apply_layer
     for overlay in overlays:
-        layer_data, _ = read_data(overlay, kind="layer")
+        layer_data, _text = read_data(overlay, kind="layer")
         documents.append(layer_data)
         sources.append(str(overlay))
+        info = layer_data.get("layer")
+        names.append(str(info.get("name") or overlay) if isinstance(info, dict) else str(overlay))
         apply_layer(layer_data, str(overlay), data, found, caps, exclusive, line_sources, problems)
     added_lines = len(data.get("benefit", [])) != base_lines
     try:
         sha256 = rules_hash(documents)
     except (TypeError, ValueError) as exc:  # pragma: no cover - every TOML value is handled by _canonical
-        raise CatalogError(Problem(f"cannot be read as rules: {exc}", file=sources[-1])) from None
+        raise CatalogError(Problem(_("cannot be read as rules: {reason}", reason=exc), file=sources[-1])) from None
     rules = Rules(data, found.settings, caps, exclusive, sources, sha256, None if added_lines else base, line_sources)
+    rules.layer_names = names
     if not problems and (found.settings or added_lines):
         problems += _snapshot_problems(rules)
     if not problems:
@@ -266,7 +274,11 @@ def _cash_only(rules: Rules) -> list[Problem]:
         what = "cap" if isinstance(rule, CrossCap) else "exclusive"
         for line in rule.lines:
             if kinds.get(line) != "cash":
-                message = f"line {line} pays no cash ({kinds.get(line)}); caps and exclusions name cash lines only"
+                message = _(
+                    "line {line} pays no cash ({kind}); caps and exclusions name cash lines only",
+                    line=line,
+                    kind=kinds.get(line),
+                )
                 problems.append(Problem(message, file=rule.layer, where=f"{what} {', '.join(rule.lines)}"))
     return problems
 
@@ -280,19 +292,28 @@ def _snapshot_problems(rules: Rules) -> list[Problem]:
             try:
                 rules.snapshot(start, district)
             except CatalogError as exc:
-                when = f"from {start}" if start != dt.date.min else "at first"
-                where = f" for {district}" if district else ""
+                context = _in_force(start, district)
                 for problem in exc.problems:
                     blamed = _blame(rules, problem)
                     if blamed in seen:  # the same problem under other dates or districts: named once
                         continue
                     seen.add(blamed)
-                    context = f" (with the values in force {when}{where})"
                     if blamed.hint:
                         problems.append(dataclasses.replace(blamed, hint=blamed.hint + context))
                     else:
                         problems.append(dataclasses.replace(blamed, message=blamed.message + context))
     return problems
+
+
+def _in_force(start: dt.date, district: str | None) -> str:
+    """`` (with the values in force from 2022-01-01 for kunshan)``: when a problem arises, in the active language."""
+    if start == dt.date.min:
+        if district:
+            return _(" (with the values in force at first for {district})", district=district)
+        return _(" (with the values in force at first)")
+    if district:
+        return _(" (with the values in force from {date} for {district})", date=start, district=district)
+    return _(" (with the values in force from {date})", date=start)
 
 
 def _blame(rules: Rules, problem: Problem) -> Problem:
@@ -310,7 +331,7 @@ def _blame(rules: Rules, problem: Problem) -> Problem:
             if o == owner and ".".join(map(str, path)) == key and s.layer != rules.sources[0]
         }
     )
-    return dataclasses.replace(problem, hint=f"set by {', '.join(files)}") if files else problem
+    return dataclasses.replace(problem, hint=_("set by {files}", files=", ".join(files))) if files else problem
 
 
 def load_measures(path: Path | None = None) -> Catalog:

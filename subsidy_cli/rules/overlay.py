@@ -18,7 +18,9 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar
 from pydantic_core import ValidationError
 
 from subsidy_cli.errors import Problem
-from subsidy_cli.profile.keys import near
+from subsidy_cli.i18n import _
+from subsidy_cli.profile.keys import closest, near
+from subsidy_cli.profile.values import quote
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.catalog import Benefit
 from subsidy_cli.rules.settings import (
@@ -59,9 +61,10 @@ class Change:
     def __post_init__(self) -> None:
         """Rules across fields."""
         if self.value is None:
-            raise ValueError("a change needs a value")
+            raise ValueError(_("a change needs a value"))
         if self.key.split(".")[0] in FIXED_KEYS:
-            raise ValueError(f"key {self.key!r} identifies the line and cannot change; add a county line instead")
+            key = quote(self.key)
+            raise ValueError(_("key {key} identifies the line and cannot change; add a county line instead", key=key))
         check_finite(self.value)
 
 
@@ -123,14 +126,14 @@ def _tables(layer: dict[str, Any], name: str, source: str, problems: list[Proble
     """A layer's ``[[name]]`` entries; each must be a table."""
     entries = layer.get(name, [])
     if not isinstance(entries, list):
-        problems.append(Problem(f"must be written [[{name}]] (a list of tables)", file=source, where=name))
+        problems.append(Problem(_("must be written [[{name}]] (a list of tables)", name=name), file=source, where=name))
         return []
     good = []
     for number, entry in enumerate(entries, start=1):
         if isinstance(entry, dict):
             good.append(entry)
         else:
-            problems.append(Problem("must be a table", file=source, where=f"{name} #{number}"))
+            problems.append(Problem(_("must be a table"), file=source, where=f"{name} #{number}"))
     return good
 
 
@@ -150,14 +153,16 @@ def apply_layer(
     allowed = {"layer", "change", "benefit", "cap", "exclusive"}
     for key in layer:
         if key not in allowed:
-            problems.append(
-                Problem(
-                    f"unknown table{near(key, sorted(allowed))}; a layer has "
-                    "[layer], [[change]], [[benefit]], [[cap]] and [[exclusive]]",
-                    file=source,
-                    where=key,
+            guess = closest(key, sorted(allowed))
+            if guess is None:
+                message = _("unknown table; a layer has [layer], [[change]], [[benefit]], [[cap]] and [[exclusive]]")
+            else:
+                message = _(
+                    "unknown table; did you mean {option}?; a layer has [layer], [[change]], [[benefit]], [[cap]] "
+                    "and [[exclusive]]",
+                    option=quote(guess),
                 )
-            )
+            problems.append(Problem(message, file=source, where=key))
     info = _read(LayerInfo, layer.get("layer", {}), source, "layer", problems, sep=".")
     if info is None:
         return
@@ -168,14 +173,15 @@ def apply_layer(
         where = f"benefit #{number}" + (f" ({line_id})" if isinstance(line_id, str) else "")
         line_source = item.pop("source", None) or info.source
         if not isinstance(line_id, str) or "-" not in line_id:
-            problems.append(Problem("id must be text with a county prefix, e.g. zjg-1", file=source, where=where))
+            problems.append(Problem(_("id must be text with a county prefix, e.g. zjg-1"), file=source, where=where))
             continue
         if line_id in ids:
-            message = f"id {line_id!r} exists already; give the county line a new id"
+            message = _("id {id} exists already; give the county line a new id", id=quote(line_id))
             problems.append(Problem(message, file=source, where=where))
             continue
         if not line_source:
-            problems.append(Problem("a county line needs its source (document and date)", file=source, where=where))
+            message = _("a county line needs its source (document and date)")
+            problems.append(Problem(message, file=source, where=where))
         item = extract_dated(item, line_id, (), source, found, problems)
         data["benefit"].append(item)
         ids.add(line_id)
@@ -183,14 +189,15 @@ def apply_layer(
     for number, raw in enumerate(_tables(layer, "change", source, problems), start=1):
         where = f"change #{number}"
         if not (raw.get("source") or info.source):
-            message = "is required; name the document (and its date) the value comes from"
+            message = _("is required; name the document (and its date) the value comes from")
             problems.append(Problem(message, file=source, where=f"{where}: source"))
         change = _read(Change, {**raw, "source": raw.get("source") or info.source or ""}, source, where, problems)
         if change is None:
             continue
         owner = owner_of(data, change.benefit)
         if owner is None:
-            message = f"benefit {change.benefit!r} does not exist{near(change.benefit, [str(i) for i in ids if i])}"
+            message = _("benefit {id} does not exist", id=quote(change.benefit))
+            message += near(change.benefit, [str(i) for i in ids if i])
             problems.append(Problem(message, file=source, where=where))
             continue
         path = parse_path(change.key)
@@ -203,7 +210,7 @@ def apply_layer(
             isinstance(parent, list) and isinstance(last, int) and last < len(parent)
         )
         if not fits:
-            message = f"no key {change.key!r} to change"
+            message = _("no key {key} to change", key=quote(change.key))
             problems.append(Problem(message, file=source, where=f"{where}: benefit {change.benefit}"))
             continue
         found.add(change.benefit, path, Setting(change.value, change.from_, change.source, source, change.district))
@@ -225,7 +232,7 @@ def apply_layer(
 def _known_lines(lines: list[str], ids: set[Any], source: str, where: str, problems: list[Problem]) -> None:
     for line in lines:
         if line not in ids:
-            message = f"benefit {line!r} does not exist{near(line, [str(i) for i in ids if i])}"
+            message = _("benefit {id} does not exist", id=quote(line)) + near(line, [str(i) for i in ids if i])
             problems.append(Problem(message, file=source, where=where))
 
 

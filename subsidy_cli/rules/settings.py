@@ -14,7 +14,9 @@ from decimal import Decimal
 from typing import Any
 
 from subsidy_cli.errors import Problem
+from subsidy_cli.i18n import _
 from subsidy_cli.profile.keys import DISTRICT_ZH, near
+from subsidy_cli.profile.values import quote
 
 POLICY = "policy"
 FIXED_KEYS = ("id", "measure")  # what identifies a line cannot change
@@ -37,13 +39,15 @@ class Setting:
 def check_district(value: str | None) -> None:
     """ValueError unless ``value`` is None or a district's slug (with a did-you-mean)."""
     if value is not None and value not in DISTRICT_ZH:
-        raise ValueError(f"district {value!r} is not one of {', '.join(DISTRICT_ZH)}{near(value, list(DISTRICT_ZH))}")
+        options = ", ".join(DISTRICT_ZH)
+        message = _("{what} {value} is not one of {options}", what=_("district"), value=quote(value), options=options)
+        raise ValueError(message + near(value, list(DISTRICT_ZH)))
 
 
 def check_finite(value: Any) -> None:
     """Reject NaN and infinities anywhere in a value (TOML allows them; no rule can use them)."""
     if isinstance(value, Decimal | float) and not Decimal(value).is_finite():
-        raise ValueError(f"{value} is not a usable number")
+        raise ValueError(_("{value} is not a usable number", value=value))
     if isinstance(value, dict):
         for item in value.values():
             check_finite(item)
@@ -139,7 +143,7 @@ def extract_dated(
 
     if is_dated(node):
         if path and path[0] in FIXED_KEYS:
-            problem("what identifies a line cannot be dated")
+            problem(_("what identifies a line cannot be dated"))
             return node
         entries: list[Setting] = []
         for item in node:
@@ -147,11 +151,11 @@ def extract_dated(
             start = item["from"]
             if unknown:
                 names = ", ".join(sorted(unknown))
-                problem(f"unknown key(s) {names} in a dated value; use from, value, source and district")
+                problem(_("unknown key(s) {names} in a dated value; use from, value, source and district", names=names))
             elif not isinstance(start, dt.date) or isinstance(start, dt.datetime):
-                problem("'from' must be a date, e.g. 2022-01-01")
+                problem(_("'from' must be a date, e.g. 2022-01-01"))
             elif not item.get("source"):
-                problem("a dated value needs its source (document and date)")
+                problem(_("a dated value needs its source (document and date)"))
             else:
                 try:
                     check_district(item.get("district"))
@@ -163,10 +167,10 @@ def extract_dated(
                     Setting(item["value"], start, str(item["source"]), source_file, item.get("district"), fallback=True)
                 )
         starts = [(e.start, e.district) for e in entries]
-        if [s for s, _ in starts] != sorted(s for s, _ in starts if s is not None):
-            problem("dated values must be in date order")
+        if [s for s, _district in starts] != sorted(s for s, _district in starts if s is not None):
+            problem(_("dated values must be in date order"))
         if len(set(starts)) != len(starts):
-            problem("two values start on the same date; keep one")
+            problem(_("two values start on the same date; keep one"))
         for entry in entries:
             found.add(owner, path, entry)
         general = [e for e in entries if e.district is None]

@@ -24,7 +24,9 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args
 
 from pydantic_core import PydanticCustomError, core_schema
 
+from subsidy_cli.i18n import N_, _
 from subsidy_cli.profile.keys import DISTRICT_ZH, near
+from subsidy_cli.profile.values import quote
 
 if TYPE_CHECKING:
     from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationError
@@ -91,10 +93,10 @@ class Tagged:
     def check(self, value: Any, handler: Callable[[Any], Any]) -> Any:
         """The wrap validator: name an unknown tag, else validate the record it chooses."""
         if not isinstance(value, dict):
-            raise fail(f"expected a table, got {shown(value)}")
+            raise fail(_("expected {what}, got {value}", what=_("a table"), value=shown(value)))
         tag = value.get(self.tag)
         if not isinstance(tag, str) or tag not in self.choices:
-            message = f"must be one of {', '.join(self.choices)}, got {shown(tag)}"
+            message = _("must be one of {choices}, got {value}", choices=", ".join(self.choices), value=shown(tag))
             raise PydanticCustomError("unknown_tag", "{message}", {"message": message})
         return handler(value)
 
@@ -110,27 +112,33 @@ def fail(message: str) -> PydanticCustomError:
     return PydanticCustomError("rules", "{message}", {"message": message})
 
 
+_KINDS = {
+    str: N_("text"),
+    bool: N_("true/false"),
+    int: N_("a whole number"),
+    Decimal: N_("a number"),
+    float: N_("a number"),
+    list: N_("a list"),
+    dict: N_("a table"),
+    dt.date: N_("a date"),
+    dt.datetime: N_("a date and time"),
+    dt.time: N_("a time"),
+}
+
+
 def shown(value: Any) -> str:
-    """A value as people read it in a message: ``text '50万'``, ``a whole number 2``, ``a number 2.5``, ``a table``."""
+    """A value as people read it in a message, in the active language: ``text '50万'``, ``a whole number 2``,
+    ``a number 2.5``, ``a table`` (``文本 "50万"``, ``整数 2``...)."""
     if value is None:
-        return "nothing"
-    kind = {
-        str: "text",
-        bool: "true/false",
-        int: "a whole number",
-        Decimal: "a number",
-        float: "a number",
-        list: "a list",
-        dict: "a table",
-        dt.date: "a date",
-        dt.datetime: "a date and time",
-        dt.time: "a time",
-    }.get(type(value), type(value).__name__)
-    if isinstance(value, dict | list):
-        return kind
-    if isinstance(value, Decimal | dt.date | dt.time):
-        return f"{kind} {value}"
-    return f"{kind} {value!r}"
+        return _("nothing")
+    kind = _KINDS.get(type(value))
+    if isinstance(value, dict | list) and kind is not None:
+        return _(kind)
+    if isinstance(value, str):
+        written = quote(value)
+    else:
+        written = str(value) if isinstance(value, Decimal | dt.date | dt.time) else repr(value)
+    return _("{kind} {value}", kind=_(kind) if kind else type(value).__name__, value=written)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -148,18 +156,20 @@ class Number:
     def validate(self, value: object) -> Decimal:
         """The field's value, or a problem in the project's words."""
         if isinstance(value, str):
-            raise fail(f"expected a number, got text {value!r}; write the number in yuan without quotes")
+            raise fail(
+                _("expected a number, got {value}; write the number in yuan without quotes", value=shown(value))
+            )
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            raise fail(f"expected a number, got {shown(value)}")
+            raise fail(_("expected {what}, got {value}", what=_("a number"), value=shown(value)))
         number = Decimal(value)
         if not number.is_finite():
-            raise fail(f"{value} is not a usable number")
+            raise fail(_("{value} is not a usable number", value=value))
         if self.gt is not None and not number > self.gt:
-            raise fail(f"must be more than {self.gt}, got {value}")
+            raise fail(_("must be more than {bound}, got {value}", bound=self.gt, value=value))
         if self.ge is not None and not number >= self.ge:
-            raise fail(f"must be at least {self.ge}, got {value}")
+            raise fail(_("must be at least {bound}, got {value}", bound=self.ge, value=value))
         if self.le is not None and not number <= self.le:
-            raise fail(f"must be at most {self.le}, got {value}")
+            raise fail(_("must be at most {bound}, got {value}", bound=self.le, value=value))
         return number
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -178,7 +188,8 @@ class _OneOf:
         """The field's value, or a problem in the project's words."""
         if any(value == a and type(value) is type(a) for a in self.allowed):
             return value
-        raise fail(f"should be one of {', '.join(repr(a) for a in self.allowed)}, got {shown(value)}")
+        allowed = ", ".join(repr(a) for a in self.allowed)
+        raise fail(_("should be one of {allowed}, got {value}", allowed=allowed, value=shown(value)))
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(self.validate)
@@ -203,7 +214,8 @@ OneOf = Annotated[_L, _OneOfLiteral()]
 
 class Shapes:
     """A field of several shapes (text or a list of text; true/false or text), checked by ``check``: one message
-    naming what was ``expected`` if the value fits none, and ``schema`` as its JSON Schema."""
+    naming what was ``expected`` if the value fits none (in English, marked with ``N_`` for the catalogue), and
+    ``schema`` as its JSON Schema."""
 
     def __init__(self, check: Callable[[object], bool], expected: str, schema: dict[str, Any]) -> None:
         self.check = check
@@ -214,7 +226,7 @@ class Shapes:
         """The field's value, or a problem in the project's words."""
         if self.check(value):
             return value
-        raise fail(f"expected {self.expected}, got {shown(value)}")
+        raise fail(_("expected {what}, got {value}", what=_(self.expected), value=shown(value)))
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(self.validate)
@@ -225,7 +237,8 @@ class Shapes:
 
 class Named:
     """A text field that takes one of a fixed set of names, with a did-you-mean (``district``: one of the
-    districts' slugs); an ``enum`` in the schema."""
+    districts' slugs); an ``enum`` in the schema. ``what`` names the field in messages (English, marked with
+    ``N_``)."""
 
     def __init__(self, what: str, options: tuple[str, ...]) -> None:
         self.what = what
@@ -236,8 +249,10 @@ class Named:
         if isinstance(value, str) and value in self.options:
             return value
         if not isinstance(value, str):
-            raise fail(f"expected text, got {shown(value)}")
-        raise fail(f"{self.what} {value!r} is not one of {', '.join(self.options)}{near(value, list(self.options))}")
+            raise fail(_("expected {what}, got {value}", what=_("text"), value=shown(value)))
+        options = ", ".join(self.options)
+        message = _("{what} {value} is not one of {options}", what=_(self.what), value=quote(value), options=options)
+        raise fail(message + near(value, list(self.options)))
 
     def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.no_info_plain_validator_function(self.validate)
@@ -246,7 +261,7 @@ class Named:
         return {"type": "string", "enum": list(self.options)}
 
 
-District = Annotated[str, Named("district", tuple(DISTRICT_ZH))]
+District = Annotated[str, Named(N_("district"), tuple(DISTRICT_ZH))]
 """A district's slug (``kunshan``), for values that apply to the firms registered there."""
 
 
@@ -254,31 +269,31 @@ AMOUNT_TAGS: tuple[str, ...] = ("none", "up_to", "percent", "tiers", "per_unit")
 """The ``rule`` of each amount rule; pydantic puts the tag in an error's location, which the paths leave out."""
 
 _GENERIC = {
-    "missing": "is required",
-    "extra_forbidden": "unknown key; remove it or check its spelling",
-    "unexpected_keyword_argument": "unknown key; remove it or check its spelling",
+    "missing": N_("is required"),
+    "extra_forbidden": N_("unknown key; remove it or check its spelling"),
+    "unexpected_keyword_argument": N_("unknown key; remove it or check its spelling"),
 }
 _EXPECTED = {
-    "string_type": "text",
-    "bool_type": "true or false",
-    "int_type": "a whole number",
-    "int_from_float": "a whole number",
-    "int_parsing": "a whole number",
-    "date_type": "a date",
-    "date_parsing": "a date",
-    "date_from_datetime_inexact": "a date",
-    "date_from_datetime_parsing": "a date",
-    "list_type": "a list",
-    "dict_type": "a table",
-    "dataclass_type": "a table of keys",
-    "dataclass_exact_type": "a table of keys",
-    "model_type": "a table of keys",
+    "string_type": N_("text"),
+    "bool_type": N_("true or false"),
+    "int_type": N_("a whole number"),
+    "int_from_float": N_("a whole number"),
+    "int_parsing": N_("a whole number"),
+    "date_type": N_("a date"),
+    "date_parsing": N_("a date"),
+    "date_from_datetime_inexact": N_("a date"),
+    "date_from_datetime_parsing": N_("a date"),
+    "list_type": N_("a list"),
+    "dict_type": N_("a table"),
+    "dataclass_type": N_("a table of keys"),
+    "dataclass_exact_type": N_("a table of keys"),
+    "model_type": N_("a table of keys"),
 }
 
 
 def problems_of(exc: ValidationError) -> list[tuple[Path, str]]:
     """Each error of a rules model as (key path, message): the path as written in the file (alias names, list
-    indexes, no union tags), the message in the project's words."""
+    indexes, no union tags), the message in the project's words, in the active language."""
     problems = []
     for error in exc.errors(include_url=False):
         path = _path(error["loc"])
@@ -286,25 +301,25 @@ def problems_of(exc: ValidationError) -> list[tuple[Path, str]]:
         ctx = error.get("ctx") or {}
         value = error.get("input")
         if kind in _GENERIC:
-            message = _GENERIC[kind]
+            message = _(_GENERIC[kind])
         elif kind == "unknown_tag":
             path, message = (*path, "rule"), error["msg"]
         elif kind in _EXPECTED:
-            message = f"expected {_EXPECTED[kind]}, got {shown(value)}"
+            message = _("expected {what}, got {value}", what=_(_EXPECTED[kind]), value=shown(value))
         elif kind == "greater_than":
-            message = f"must be more than {ctx['gt']}, got {value}"
+            message = _("must be more than {bound}, got {value}", bound=ctx["gt"], value=value)
         elif kind == "greater_than_equal":
-            message = f"must be at least {ctx['ge']}, got {value}"
+            message = _("must be at least {bound}, got {value}", bound=ctx["ge"], value=value)
         elif kind == "less_than_equal":
-            message = f"must be at most {ctx['le']}, got {value}"
+            message = _("must be at most {bound}, got {value}", bound=ctx["le"], value=value)
         elif kind == "too_short":
-            message = f"needs at least {ctx['min_length']} item(s)"
+            message = _("needs at least {count} item(s)", count=ctx["min_length"])
         elif kind == "string_pattern_mismatch":
-            message = f"{value!r} does not have the expected form"
+            message = _("{value} does not have the expected form", value=quote(value))
         elif kind == "value_error" and "error" in ctx:
             message = str(ctx["error"])
         else:
-            message = error["msg"]
+            message = error["msg"]  # pydantic's own words (English): no rules model raises another kind
         problems.append((path, message))
     return problems
 

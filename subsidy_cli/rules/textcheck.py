@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from subsidy_cli.i18n import _
 from subsidy_cli.rules.catalog import Benefit
 
 _UNIT = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "%": Decimal("0.01")}
@@ -43,18 +44,19 @@ def clause_problems(benefit: Benefit) -> list[tuple[str, str]]:
     problems: list[tuple[str, str]] = []
     for number in benefit.numbers():
         if number != 0 and number not in written:  # "> 0" only tests that the firm has the thing
-            problems.append(("", f"{format(number, 'f')} is not written in its clause"))
+            problems.append(("", _("{number} is not written in its clause", number=format(number, "f"))))
     for position, cond in enumerate(benefit.qualifies):
         for number in cond.numbers():
             if number and cond.gt is not None and not re.search(rf"超{_written(number)}", text):
-                problems.append((f"qualifies.{position}", f"gt {_written(number)} without 超 in the clause"))
+                message = _("gt {number} without 超 in the clause", number=_written(number))
+                problems.append((f"qualifies.{position}", message))
     amount = benefit.amount
     if (getattr(amount, "floor", None) is not None or getattr(amount, "rate_min", None) is not None) and (
         "不低于" not in text
     ):
-        problems.append(("amount", "a floor (floor or rate_min) without 不低于 in the clause"))
+        problems.append(("amount", _("a floor (floor or rate_min) without 不低于 in the clause")))
     if (getattr(amount, "cap", None) is not None or getattr(amount, "rate_max", None) is not None) and not re.search(
         "最高|不超过|不高于", text
     ):
-        problems.append(("amount", "a cap (cap or rate_max) without 最高, 不超过 or 不高于 in the clause"))
+        problems.append(("amount", _("a cap (cap or rate_max) without 最高, 不超过 or 不高于 in the clause")))
     return problems
