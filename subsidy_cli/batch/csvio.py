@@ -24,7 +24,7 @@ from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
 from subsidy_cli.i18n import N_, _
 from subsidy_cli.output.files import same_mode
 from subsidy_cli.profile import controls
-from subsidy_cli.profile.keys import KEY_NAMES, KEYS, closest, key_for, near
+from subsidy_cli.profile.keys import KEY_NAMES, KEYS, closest, key_for
 from subsidy_cli.profile.values import normalise_text
 
 SNIFF_BYTES = 1 << 20
@@ -633,8 +633,10 @@ _STRAY = "\ue000"  # stands for a stray quote while a line is read again
 
 
 def is_blank_row(row: list[str]) -> bool:
-    """Whether a row holds no value at all (only delimiters, spaces or nothing): skipped, not a firm."""
-    return not isinstance(row, BadRow) and not any(cell.strip() for cell in row)
+    """Whether a row holds no value at all (only delimiters, spaces, tabs or nothing): skipped, not a firm.
+    Only ASCII spaces and tabs count, as in the fast test on a block's bytes (``blocks._BLANK_BYTES``): a row
+    of control characters or of other spaces is read as a row, and answered as one (no name, say)."""
+    return not isinstance(row, BadRow) and not any(cell.strip(" \t") for cell in row)
 
 
 def read_rows(stream: TextIO, notes: InputNotes | None = None) -> Iterator[tuple[int, list[str]]]:

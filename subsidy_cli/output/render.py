@@ -250,7 +250,7 @@ def assessment(
             tr(lang, "No eligible, to-confirm, potential or needs-info lines; add --all to see every line."),
         )
     for warning in assessment.warnings:  # identity facts that do not add up: they decide nothing, but tell
-        console.print(_t(console, tr(lang, "Warning: {warning}", warning=str(warning)), "yellow"))
+        _paragraph(console, tr(lang, "Warning: {warning}", warning=str(warning)), "yellow")
     if explain_lines:
         for result in shown:
             _explain(console, result, profile, lang)
