@@ -137,7 +137,8 @@ def _grid_table(
             Text("\n".join(wrap(heading, widths[index], fold=True)), style="bold"),
             width=widths[index],
             no_wrap=True,
-            overflow="ignore",
+            # (Rich aligns nothing right in a column that ignores overflow; the cells fit their width anyway)
+            overflow="crop" if index in right else "ignore",
             justify="right" if index in right else "left",
         )
     for row in rows:
