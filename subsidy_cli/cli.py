@@ -628,6 +628,7 @@ def schema(
         "Examples:\n"
         "  subsidy batch samples/firms.csv -o results.csv                 score a county's list\n"
         "  subsidy batch firms.xlsx -o results.xlsx --lang zh             a workbook in, a workbook out\n"
+        "  subsidy batch firms.csv --excel --lang zh -o out.csv --summary summary.csv   for Excel, with a summary\n"
         "  subsidy batch firms.csv --overlay samples/overlays/zhangjiagang-2022.toml --jobs 2 -o out.csv"
     ),
 )
@@ -645,7 +646,16 @@ def batch(
         typer.Option("--format", help=N_("csv (one row per firm), jsonl or xlsx (default: -o's extension, else csv).")),
     ] = None,
     long: Annotated[bool, typer.Option("--long", help=N_("CSV with one row per firm and line."))] = False,
-    excel: Annotated[bool, typer.Option("--excel", help=N_("Write UTF-8 with a BOM, so Excel reads it."))] = False,
+    excel: Annotated[
+        bool,
+        typer.Option(
+            "--excel",
+            help=N_(
+                "For people in Excel: UTF-8 with a BOM, headers (line id and title), statuses and missing facts in "
+                "the --lang language; without it the columns keep the names scripts read."
+            ),
+        ),
+    ] = False,
     encoding: Annotated[
         str | None, typer.Option("--encoding", help=N_("The input's encoding (default: detect)."))
     ] = None,
@@ -666,6 +676,14 @@ def batch(
         str | None,
         typer.Option("--report", help=N_("Also write a county summary page with charts (HTML) here."), dir_okay=False),
     ] = None,
+    summary_path: Annotated[
+        str | None,
+        typer.Option(
+            "--summary",
+            help=N_("Also write the summary here: .json, or .csv (one table; with --excel in words, with a BOM)."),
+            dir_okay=False,
+        ),
+    ] = None,
     sheet: SheetOption = None,
     lang: LangOption = None,
     measures: MeasuresOption = None,
@@ -674,6 +692,7 @@ def batch(
     """Score a CSV or workbook of firms: one output row per input row, in order. Exit 1 when some rows are invalid."""
     from subsidy_cli.batch import runner, sources, workbook
     from subsidy_cli.output import render
+    from subsidy_cli.output.summary import BatchRun, write_summary
 
     language = _lang(lang)  # first: every message in it
     chosen = workbook.output_format(output_format.value if output_format else None, output, long)
@@ -684,6 +703,10 @@ def batch(
         from subsidy_cli.output.report import check_summary_path
 
         check_summary_path(report_path, source, output)
+    if summary_path is not None:
+        from subsidy_cli.output.summary import check_summary_file
+
+        check_summary_file(summary_path, source, output, report_path, lang=language)
     if workbook.is_workbook(source):
         firms: runner.FirmsInput = workbook.open_firms(source, sheet, ignore_unknown_columns, output)
     else:
@@ -713,10 +736,13 @@ def batch(
         notes = firms.header.notes  # rows of no value, counted as the input was read
         result.stats.skipped, result.stats.skipped_lines = notes.blank_rows, list(notes.blank_lines)
     render.batch_summary(render.make_console(stderr=True), result.catalog, result.stats, result.seconds, language)
+    run = BatchRun(source, as_of, [str(s) for s in rules.sources])
+    if summary_path is not None:
+        write_summary(summary_path, result.catalog, result.stats, language, run, excel)
+        sys.stderr.write(_("wrote {path}", path=summary_path) + "\n")
     if report_path is not None:
         from subsidy_cli.output import report as documents
 
-        run = documents.BatchRun(source, as_of, [str(s) for s in rules.sources])
         documents.write_document(report_path, documents.render_summary(result.catalog, result.stats, language, run))
         sys.stderr.write(_("wrote {path}", path=report_path) + "\n")
     if result.exit_code:

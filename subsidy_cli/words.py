@@ -68,6 +68,18 @@ def money(value: Decimal | None, lang: str) -> str:
     return f"¥{quantised:,.2f}"
 
 
+def money_sum(value: Decimal, lang: str) -> str:
+    """A large sum as people read it at a glance: in Chinese in 亿元 from 100 million and in 万元 from 10,000, to two
+    decimals (rounded half up: 35.59亿元, 123.46万元); in English as ``money``. For summaries: exact figures go to
+    files."""
+    if lang == "zh" and value >= 10_000:
+        wan = (value / 10_000).quantize(_CENT, ROUND_HALF_UP)
+        if wan < 10_000:
+            return f"{_trim(wan)}万元"
+        return f"{_trim((value / 100_000_000).quantize(_CENT, ROUND_HALF_UP))}亿元"
+    return money(value, lang)
+
+
 def count(value: int | Decimal, lang: str) -> str:
     if lang == "zh":
         if value >= 10_000 and value % 10_000 == 0:

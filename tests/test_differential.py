@@ -413,7 +413,7 @@ def batch(*args: str) -> list[dict[str, str]]:
 
 def expected(rules: Evaluator, profile: dict[str, str], as_of: str | None) -> dict[str, str]:
     """The cells batch must write for one firm, from the per-firm driver (its document, checked against its own
-    fast verdict)."""
+    fast verdict, and its compiled rules for the totals if in force)."""
     document = rules.evaluate(profile, as_of=as_of)
     verdict = rules.verdict(profile, as_of=as_of)
     cells: dict[str, str] = {}
@@ -433,6 +433,19 @@ def expected(rules: Evaluator, profile: dict[str, str], as_of: str | None) -> di
     )
     cells["eligible_cash_max_cny"] = totals["eligible_cash_max_cny"]
     cells["potential_cash_max_cny"] = totals["potential_cash_max_cny"]
+    # after the audit columns: the statuses and totals if in force (where some line is outside its window), the
+    # minimum of each open-ended line (the <id>_min_cny above), and the facts still missing (the keys "answer these
+    # to refine" lists)
+    outside = verdict.statuses != verdict.in_force
+    assessment = rules.assess(profile, as_of)
+    compiled = rules.judge.compiled(assessment.as_of, assessment.profile.district)
+    in_force = compiled.totals(list(verdict.in_force), list(verdict.amounts), vars(assessment.profile))
+    for result in document["results"]:
+        cells[f"{result['benefit']}_status_if_in_force"] = result["status_if_in_force"] if outside else ""
+    cells["eligible_cash_max_if_in_force_cny"] = cny(in_force[0]) if outside else ""
+    cells["potential_cash_max_if_in_force_cny"] = cny(in_force[1]) if outside else ""
+    order = list(KEYS)
+    cells["missing"] = ";".join(sorted({hint["key"] for hint in document["refine"]}, key=order.index))
     return cells
 
 
@@ -544,6 +557,8 @@ def test_batch_agrees_with_the_per_firm_driver(
                 line,
             )
             assert cells["min_award_cny"] == wanted[f"{line}_min_cny"], (firm, as_of, line)
+            assert cells["status_if_in_force"] == wanted[f"{line}_status_if_in_force"], (firm, as_of, line)
+            assert cells["missing"] == wanted["missing"], (firm, as_of)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

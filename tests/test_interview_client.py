@@ -346,7 +346,9 @@ def test_every_value_is_written_so_that_it_reads_back(lang: str) -> None:
                 "bool": [True, False],
                 "date": [IN_FORCE],
                 # (a tab in a value reads back as a space: the one rule for control characters)
-                "text": ["甲公司", 'a "quoted" \\ name with # and = in it'] if key == "name" else ["91320583MA1MXK8P0F"],
+                "text": (
+                    ["甲公司", 'a "quoted" \\ name with # and = in it'] if key == "name" else ["91320583MA1MXK8P0F"]
+                ),
             }[spec.type]
         for value in values:
             written = value_text(key, value, lang)

@@ -4,10 +4,13 @@ and output files that are either complete or absent.
 
 from __future__ import annotations
 
+import bisect
 import codecs
 import contextlib
 import csv
 import io
+import itertools
+import operator
 import os
 import re
 import sys
@@ -779,10 +782,17 @@ def safe_cell(text: str) -> str:
 
 
 def safe_cells(cells: list[str]) -> list[str]:
-    """Cells as they go into CSV output (``safe_cell`` of each); one scan when none needs changing."""
-    if _UNSAFE_ANY.search("\x00".join(cells)) is None:
+    """Cells as they go into CSV output (``safe_cell`` of each); one scan when none needs changing, and only the
+    cells that do are changed (a column of amounts written ``1,234`` has many, a column of names few)."""
+    joined = "\x00".join(cells)
+    found = [match.end() - 1 for match in _UNSAFE_ANY.finditer(joined)]  # the character that needs care
+    if not found:
         return cells
-    return list(map(safe_cell, cells))
+    starts = list(map(operator.add, itertools.accumulate(map(len, cells), initial=0), itertools.count()))
+    changed = list(cells)
+    for index in {bisect.bisect_right(starts, at) - 1 for at in found}:
+        changed[index] = safe_cell(cells[index])
+    return changed
 
 
 def visible_row(row: list[str]) -> list[str]:

@@ -26,3 +26,4 @@ class Job:
     lang: str
     encoding: str = "utf-8"  # of the input blocks
     source: str = "<input>"  # the input's name, for messages
+    excel: bool = False  # for people: headers, statuses and facts in words of ``lang`` (``batch --excel``)

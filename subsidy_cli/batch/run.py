@@ -8,6 +8,7 @@ output is written in input order.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import csv
 import datetime as dt
@@ -30,7 +31,9 @@ from subsidy_cli import i18n
 from subsidy_cli.batch.blocks import Block, RowBlock, read_block
 from subsidy_cli.batch.csvio import (
     ENCODING_NAMES,
+    FORMULA_STARTS,
     BadRow,
+    Header,
     InputError,
     apply_units,
     neutralise,
@@ -43,7 +46,9 @@ from subsidy_cli.batch.job import Job
 from subsidy_cli.batch.rowscore import Memo, RowScorer, Scored, lookup
 from subsidy_cli.engine.assess import evaluation_date
 from subsidy_cli.engine.compiled import Judge
+from subsidy_cli.engine.evaluate import open_ended
 from subsidy_cli.errors import Notice
+from subsidy_cli.i18n import N_, tr
 from subsidy_cli.output.files import spool_folder
 from subsidy_cli.output.formats import Documents
 from subsidy_cli.output.summary import Stats, best_status
@@ -58,19 +63,78 @@ FIXED_COLUMNS = ("line", "name", "credit_code", "row_status", "row_errors", "row
 TOTAL_COLUMNS = ("eligible_cash_max_cny", "potential_cash_max_cny")
 AUDIT_COLUMNS = ("rules_sha256", "tool_version")  # which rules scored the row, for the audit trail
 LONG_COLUMNS = (*FIXED_COLUMNS, "benefit", "status", "max_award_cny", "min_award_cny", *AUDIT_COLUMNS)
+MISSING_COLUMN = "missing"  # the facts still missing, after the audit columns
+IN_FORCE_TOTAL_COLUMNS = ("eligible_cash_max_if_in_force_cny", "potential_cash_max_if_in_force_cny")
+LONG_MORE_COLUMNS = ("status_if_in_force", MISSING_COLUMN)  # after the audit columns of --long
+INPUT_COLUMN = N_("(input) {cell}")  # an input column carried through, by its heading
 # the signals that stop a run (SIGHUP is missing on Windows)
 _STOPS = {getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)}
 
 
-def wide_columns(catalog: Catalog) -> list[str]:
+def carried(header: Header) -> list[int]:
+    """The input columns every output row carries, in order: those with a heading (a column with none holds
+    nothing in a valid row)."""
+    return [index for index, cell in enumerate(header.cells) if cell.strip()]
+
+
+def wide_columns(catalog: Catalog, header: Header | None = None) -> list[str]:
+    """The columns of the wide CSV output, as scripts read them: the row, each line's status and maximum, the
+    totals and the audit trail (these never move), then each line's status if in force and the totals if in force,
+    the minimum of each open-ended line, the facts still missing, and ``header``'s columns as given."""
     columns = list(FIXED_COLUMNS)
     for benefit in catalog.benefits:
         columns += [f"{benefit.id}_status", f"{benefit.id}_max_cny"]
-    return [*columns, *TOTAL_COLUMNS, *AUDIT_COLUMNS]
+    columns += [*TOTAL_COLUMNS, *AUDIT_COLUMNS]
+    columns += [f"{benefit.id}_status_if_in_force" for benefit in catalog.benefits]
+    columns += IN_FORCE_TOTAL_COLUMNS
+    columns += [f"{line_id}_min_cny" for line_id in open_ended(catalog)]
+    return [*columns, MISSING_COLUMN, *_input_columns(header, "en")]
 
 
-def header_row(catalog: Catalog, long: bool) -> list[str]:
-    return list(LONG_COLUMNS) if long else wide_columns(catalog)
+def _input_columns(header: Header | None, lang: str) -> list[str]:
+    if header is None:
+        return []
+    return [tr(lang, INPUT_COLUMN, cell=header.cells[index]) for index in carried(header)]
+
+
+def people_columns(catalog: Catalog, long: bool, header: Header | None, lang: str) -> list[str]:
+    """The columns of ``header_row`` in words of ``lang``, for people (``--excel``): each line by its id and
+    title (``1a 智能化改造项目贷款市级贴息奖励 状态``)."""
+    fixed = [tr(lang, "Row"), tr(lang, "Name"), tr(lang, "Credit code"), tr(lang, "Row status"), tr(lang, "Problems")]
+    fixed.append(tr(lang, "Warnings"))
+    audit = [tr(lang, "Rules hash (SHA-256)"), tr(lang, "Tool version")]
+    missing = tr(lang, "Facts still missing")
+    if long:
+        lines = [tr(lang, "Line"), tr(lang, "Status"), tr(lang, "Max award (CNY)"), tr(lang, "Min award (CNY)")]
+        return [*fixed, *lines, *audit, tr(lang, "Status if in force"), missing, *_input_columns(header, lang)]
+    columns = list(fixed)
+    titles = {benefit.id: benefit.title(lang) for benefit in catalog.benefits}
+    for line_id, title in titles.items():
+        columns.append(tr(lang, "{benefit_id} {title} status", benefit_id=line_id, title=title))
+        columns.append(tr(lang, "{benefit_id} {title} max (CNY)", benefit_id=line_id, title=title))
+    columns += [tr(lang, "Eligible cash, max (CNY)"), tr(lang, "Potential cash, max (CNY)"), *audit]
+    columns += [
+        tr(lang, "{benefit_id} {title} status if in force", benefit_id=line_id, title=title)
+        for line_id, title in titles.items()
+    ]
+    columns += [tr(lang, "Eligible cash if in force, max (CNY)"), tr(lang, "Potential cash if in force, max (CNY)")]
+    columns += [
+        tr(lang, "{benefit_id} {title} min (CNY)", benefit_id=line_id, title=titles[line_id])
+        for line_id in open_ended(catalog)
+    ]
+    return [*columns, missing, *_input_columns(header, lang)]
+
+
+def header_row(
+    catalog: Catalog, long: bool, header: Header | None = None, excel: bool = False, lang: str = "en"
+) -> list[str]:
+    """The header of the CSV output (``long``: one row per firm and line), with the input columns of ``header``
+    carried at the end; ``excel``: in words of ``lang`` for people, else the stable names scripts read."""
+    if excel:
+        return people_columns(catalog, long, header, lang)
+    if long:
+        return [*LONG_COLUMNS, *LONG_MORE_COLUMNS, *_input_columns(header, "en")]
+    return wide_columns(catalog, header)
 
 
 class ChunkWriter:
@@ -103,6 +167,12 @@ class ChunkWriter:
         self.intervals = Memo()  # date text -> (the interval of change dates it falls in, the date)
         self.places = Memo()  # district text -> (the district, where the rules single it out, else None,)
         self.warning_cells = Memo()  # a row's warnings -> their output cell
+        self.carry = carried(job.header)  # the input columns every output row carries
+        self.scaled = [index for index, unit in enumerate(job.header.units) if unit]  # read in 万 or 亿
+        # cells after the audit columns: the statuses if in force, their totals, the minima, the facts still missing
+        self.more = 1 + len(open_ended(job.rules.first())) + len(self.benefits) + len(IN_FORCE_TOTAL_COLUMNS)
+        self.valid_word = safe_cell(tr(job.lang, "valid")) if job.excel else "valid"
+        self.invalid_word = tr(job.lang, "invalid") if job.excel else "invalid"
 
     def _scorer(self, date: dt.date, district: str | None) -> RowScorer:
         key = self.job.rules.key(date, district)
@@ -138,8 +208,13 @@ class ChunkWriter:
                 read = read_block(block, self.job.encoding)
             except InputError as exc:
                 raise InputError(f"{self.job.source}: {exc}") from None
-            apply_units(read.rows, self.job.header)
-            stats = self.run(read.lines, read.rows, read.bad_bytes, out, read.cleaned)
+            rows = read.rows
+            originals = {  # the cells of columns read in 万 or 亿 as typed (the output carries the input as given)
+                index: [row[index] if index < len(row) else "" for row in rows] for index in self.scaled
+            }
+            apply_units(rows, self.job.header)
+            controls = not block.data or b"\x00" in block.data or b"\x01" in block.data  # see _inputs
+            stats = self.run(read.lines, rows, read.bad_bytes, out, read.cleaned, originals, controls)
         finally:
             i18n.use(previous)
         stats.input_bytes = len(block.data)
@@ -184,15 +259,20 @@ class ChunkWriter:
         check_bytes: bool,
         out: BinaryIO,
         cleaned: dict[int, list[tuple[int, str]]] | None = None,
+        originals: dict[int, list[str]] | None = None,
+        controls: bool = True,
     ) -> Stats:
         """One chunk of rows written to ``out`` (UTF-8). Valid rows are joined by hand, as bytes: their computed
         cells (statuses and amounts) never need quoting, and csv.writer costs more than the scoring on an
-        89-cell row; only the name, credit code and warnings need encoding. Rows that are not all valid,
-        ``--long`` and JSONL are written as they are made, a few at a time, so that memory does not grow with the
-        output. ``cleaned``: per row position, the cells control characters were taken out of (a warning each)."""
+        89-cell row; only the name, credit code and warnings, and the input columns carried at the end, need care
+        (see ``_inputs``). Rows that are not all valid, ``--long`` and JSONL are written as they are made, a few
+        at a time, so that memory does not grow with the output. ``cleaned``: per row position, the cells control
+        characters were taken out of (a warning each); ``originals``: per column read in 万 or 亿, its cells as
+        typed (the rows hold them with the unit added); ``controls``: see ``_inputs``."""
         stats = Stats.empty(len(self.benefits))
         stats.rows = len(rows)
         width = self.width
+        originals = originals or {}
         if set(map(len, rows)) <= {width} and BadRow not in set(map(type, rows)):
             whole = rows
         else:  # a BadRow of a workbook keeps its cells, so has the width: it is not scored either
@@ -202,25 +282,29 @@ class ChunkWriter:
         jsonl = self.job.output_format == "jsonl"
         audit = self.audit
         all_valid = len(whole) == len(rows) and not scored.problems
-        if all_valid and not (jsonl or self.job.long):  # the common case, at speed
+        if all_valid and not (jsonl or self.job.long) and rows:  # the common case, at speed
             names, codes = safe_cells(scored.names), scored.codes  # valid credit codes need no care
+            valid = self.valid_word
             warned = _joined(taken, scored.warnings)
             if warned:
                 shown = [""] * len(lines)
                 for position, notices in warned.items():
                     shown[position] = self._warning_cell(notices)
                 heads = [
-                    f"{line},{name},{code},valid,,{warnings},"
+                    f"{line},{name},{code},{valid},,{warnings},"
                     for line, name, code, warnings in zip(lines, names, codes, shown, strict=True)
                 ]
             else:
-                heads = [f"{line},{name},{code},valid,,," for line, name, code in zip(lines, names, codes, strict=True)]
-            data = "\x00".join(heads).encode().split(b"\x00")  # one encoding for the chunk, unless a name has NUL
-            if len(data) != len(heads):
-                data = [head.encode() for head in heads]
-            tail = f",{audit}\r\n".encode()
+                trios = zip(lines, names, codes, strict=True)
+                heads = [f"{line},{name},{code},{valid},,," for line, name, code in trios]
+            data = _encoded(heads)
+            tail = f",{audit},".encode()
             bodies = cast("list[bytes]", scored.bodies)  # every row is valid here: each has its cells
-            out.write(b"".join(itertools.chain.from_iterable(zip(data, bodies, itertools.repeat(tail)))))
+            extras, missing = cast("list[bytes]", scored.extras), cast("list[bytes]", scored.missing)
+            inputs = self._inputs(rows, originals, check_bytes, controls)
+            comma = itertools.repeat(b",")
+            pieces = zip(data, bodies, itertools.repeat(tail), extras, missing, comma, inputs)
+            out.write(b"".join(itertools.chain.from_iterable(pieces)))
             return stats
         buffer = io.StringIO()
         write = buffer.write
@@ -234,30 +318,74 @@ class ChunkWriter:
             shown = visible_row(row) if check_bytes else row  # bytes the encoding could not read: \ufffd[xx]
             name, code = (shown[i].strip() if i is not None and i < len(shown) else "" for i in identity)
             notices = taken.get(at, [])
+            given = self._given(shown, at, originals)
             if len(row) != width or isinstance(row, BadRow):
                 problem = row.error if isinstance(row, BadRow) else self.scorer.ragged(shown)
-                self._invalid(line, name, code, [problem], notices, shown, buffer, stats)
+                self._invalid(line, name, code, [problem], notices, shown, given, buffer, stats)
                 continue
             position += 1
             notices = notices + scored.warnings.get(position, [])
             problems = scored.problems.get(position)
             if problems:
-                self._invalid(line, name, code, problems, notices, shown, buffer, stats)
+                self._invalid(line, name, code, problems, notices, shown, given, buffer, stats)
                 continue
-            head = f"{line},{safe_cell(name)},{safe_cell(code)},valid,,{self._warning_cell(notices)}"
+            head = f"{line},{safe_cell(name)},{safe_cell(code)},{self.valid_word},,{self._warning_cell(notices)}"
+            as_given = ",".join(map(safe_cell, given))
             if jsonl:
-                self._jsonl(line, self.scorer.values(row), notices, buffer, stats)
+                self._jsonl(line, self.scorer.values(row), notices, buffer, stats, given)
             elif scored.longs is not None:
                 cells = scored.longs[position]
-                assert cells is not None  # a valid row
-                for benefit_id, (status, high, low) in zip(self.ids, cells, strict=True):
-                    write(f"{head},{benefit_id},{status},{high},{low},{audit}\r\n")
+                assert cells is not None and scored.missing is not None  # a valid row
+                lacking = scored.missing[position].decode()
+                for benefit_id, (status, high, low, judged) in zip(self.ids, cells, strict=True):
+                    write(f"{head},{benefit_id},{status},{high},{low},{audit},{judged},{lacking},{as_given}\r\n")
             else:
-                body = scored.bodies[position]
+                body, more = scored.bodies[position], cast("list[bytes]", scored.extras)[position]
+                lacking = cast("list[bytes]", scored.missing)[position].decode()
                 assert body is not None  # a valid row
-                write(f"{head},{body.decode()},{audit}\r\n")
+                write(f"{head},{body.decode()},{audit},{more.decode()}{lacking},{as_given}\r\n")
         out.write(buffer.getvalue().encode())
         return stats
+
+    def _inputs(
+        self, rows: list[list[str]], originals: dict[int, list[str]], check_bytes: bool, controls: bool = True
+    ) -> list[bytes]:
+        """The input columns carried through, as CSV bytes per row, each ending the row (CRLF), cell for cell as
+        ``safe_cell`` writes them. The chunk's cells are joined at once (by _NUL, rows by _ROW) and written as
+        they are, but for the rows where a cell needs care (a quote, a comma, a line break, or a formula's first
+        character), found by searching the joined text, which csv.writer writes after neutralising formulas.
+        ``controls``: whether a cell may hold _NUL or _ROW (False when the block's bytes hold neither)."""
+        count, width = len(rows), len(self.carry)
+        chosen: list[list[str]] = rows
+        if width != self.width or originals or check_bytes:
+            chosen = [self._given(visible_row(row) if check_bytes else row, n, originals) for n, row in enumerate(rows)]
+        texts = list(map(_NUL.join, chosen))
+        joined = _ROW.join(texts)
+        if width < 2 or (
+            controls and (joined.count(_ROW) != count - 1 or joined.count(_NUL) != count * (width - 1))
+        ):  # a cell holds a separator used here (or csv.writer would quote a lone empty cell): row by row
+            return [f"{','.join(map(safe_cell, row))}{_END}".encode() for row in chosen]
+        careful, formulas = _careful_rows(joined, texts)
+        if careful:
+            fixed = [list(map(neutralise, chosen[row])) if row in formulas else chosen[row] for row in careful]
+            buffer = io.StringIO()
+            csv.writer(buffer, lineterminator=_END + _ROW).writerows(fixed)  # (CR and LF in it: quoted)
+            for row, text in zip(careful, buffer.getvalue().split(_END + _ROW), strict=False):
+                texts[row] = text
+            joined = _ROW.join(texts)
+        return (joined.encode().replace(b"\x00", b",").replace(b"\x01", b"\r\n\x01") + b"\r\n").split(b"\x01")
+
+    def _given(self, row: list[str], number: int, originals: dict[int, list[str]]) -> list[str]:
+        """One row's input columns carried through, as typed (a cell missing from a short row is empty; a resident
+        identity number in the credit-code column masked, as everywhere the row is written)."""
+        cells = [
+            originals[index][number] if index in originals else (row[index] if index < len(row) else "")
+            for index in self.carry
+        ]
+        if self.code_index is not None and self.code_index in self.carry:
+            at = self.carry.index(self.code_index)
+            cells[at] = shown_code(cells[at])
+        return cells
 
     def _invalid(
         self,
@@ -267,11 +395,12 @@ class ChunkWriter:
         errors: list[str],
         notices: list[Notice],
         row: list[str],
+        given: list[str],
         buffer: io.StringIO,
         stats: Stats,
     ) -> None:
-        """An invalid row: its errors and warnings, no results. A resident identity number in the credit-code
-        column is masked wherever the row is written."""
+        """An invalid row: its errors and warnings, no results, and its input columns (``given``). A resident
+        identity number in the credit-code column is masked wherever the row is written."""
         stats.invalid += 1
         code = shown_code(code)
         at = self.code_index
@@ -291,10 +420,13 @@ class ChunkWriter:
             }
             buffer.write(json.dumps(document, ensure_ascii=False) + "\n")
             return
-        head = [str(line), neutralise(name), neutralise(code), "invalid", neutralise("; ".join(errors))]
+        head = [str(line), neutralise(name), neutralise(code), self.invalid_word, neutralise("; ".join(errors))]
         head.append(neutralise(_words(notices)))
-        blank = 4 if self.job.long else 2 * len(self.benefits) + 2
-        csv.writer(buffer, lineterminator="\r\n").writerow(head + [""] * blank + self.audit.split(","))
+        if self.job.long:
+            written = [*head, "", "", "", "", *self.audit.split(","), "", ""]
+        else:
+            written = [*head, *[""] * (2 * len(self.benefits) + 2), *self.audit.split(","), *[""] * self.more]
+        csv.writer(buffer, lineterminator="\r\n").writerow(written + list(map(neutralise, given)))
 
     def _warning_cell(self, notices: list[Notice]) -> str:
         """A row's warnings as their CSV cell (``_words``, made safe), remembered: rows share them."""
@@ -320,25 +452,60 @@ class ChunkWriter:
         return found
 
     def _jsonl(
-        self, line: int, values: dict[str, Any], notices: list[Notice], buffer: io.StringIO, stats: Stats
+        self,
+        line: int,
+        values: dict[str, Any],
+        notices: list[Notice],
+        buffer: io.StringIO,
+        stats: Stats,
+        given: list[str] | None = None,
     ) -> None:
         """One valid row's document (as ``check --format json`` gives it, after its line, row status and row
-        warnings), counted into ``stats``."""
+        warnings, with the input columns as given at the end, ``input``), counted into ``stats``."""
         profile = Profile(**values)
         date = evaluation_date(profile, self.job.as_of, self.job.today)
         head = {"line": line, "row_status": "valid", "row_warnings": [str(notice) for notice in notices]}
         text, verdict = self.documents.json(profile, date, head, notices)
-        for index, (status, high) in enumerate(zip(verdict.statuses, verdict.max_awards, strict=True)):
+        for index, (status, judged, high) in enumerate(
+            zip(verdict.statuses, verdict.in_force, verdict.max_awards, strict=True)
+        ):
             stats.status_firms[status][index] += 1
+            if status != judged:
+                stats.in_force_change[status][index] -= 1
+                stats.in_force_change[judged][index] += 1
+                if high is not None:
+                    change = (judged == "eligible") - (status == "eligible")
+                    stats.in_force_sums_change[index] += high * change
             if status == "eligible":
                 stats.eligible_firms[index] += 1
                 if high is not None:
                     stats.eligible_sums[index] += high
             elif status == "potential" and high is not None:
                 stats.potential_sums[index] += high
-        stats.best[best_status(set(verdict.statuses))] += 1
-        stats.add_district(profile.district or "", 1, verdict.eligible_cash_max, verdict.potential_cash_max)
+        best = best_status(set(verdict.statuses))
+        stats.best[best] += 1
+        best_in_force = best_status(set(verdict.in_force))
+        stats.in_force_best[best_in_force] += 1
+        district = profile.district or ""
+        stats.add_district(
+            district,
+            1,
+            verdict.eligible_cash_max,
+            verdict.potential_cash_max,
+            1 if best == "eligible" else 0,
+            1 if best_in_force == "eligible" else 0,
+        )
+        if verdict.statuses != verdict.in_force:
+            stats.out_of_window += 1
+            compiled = self.judge.compiled(date, profile.district)
+            eligible, potential, _ = compiled.totals(list(verdict.in_force), list(verdict.amounts), values)
+            stats.shift_district(district, eligible - verdict.eligible_cash_max, potential - verdict.potential_cash_max)
         stats.blank.update(key for key in KEYS if key not in ("name", "credit_code") and values.get(key) is None)
+        if given is not None:
+            cells = self.job.header.cells
+            carried = {cells[index]: cell for index, cell in zip(self.carry, given, strict=True)}
+            inputs = json.dumps(carried, ensure_ascii=False)
+            text = f'{text[:-1]}, "input": {inputs}}}'
         buffer.write(text + "\n")
 
 
@@ -355,6 +522,36 @@ def _joined(first: dict[int, list[Notice]], second: dict[int, list[Notice]]) -> 
 def _words(notices: list[Notice]) -> str:
     """A row's warnings in one cell, as its errors are: ``heading: message; heading: message``."""
     return "; ".join(map(str, notices))
+
+
+_NUL, _ROW, _END = "\x00", "\x01", "\r\n"  # between cells and rows while the input columns are joined (_inputs)
+_QUOTED = ('"', ",", "\r", "\n")  # a cell holding one is quoted
+
+
+def _careful_rows(joined: str, texts: list[str]) -> tuple[list[int], set[int]]:
+    """The rows (of ``texts``, each a row's cells joined by _NUL; ``joined``: them joined by _ROW) where a cell needs
+    care, in order, and those of them where a cell starts as a formula would (``FORMULA_STARTS``): found by
+    searching the whole chunk once per character, and going from each place found to its row."""
+    found: set[int] = set()
+    formulas = {0} if joined.startswith(FORMULA_STARTS) else set()
+    starts: list[int] | None = None
+    marks = [(mark, found) for mark in _QUOTED]
+    marks += [(stop + start, formulas) for start in FORMULA_STARTS if start in joined for stop in (_NUL, _ROW)]
+    for mark, into in marks:
+        at = joined.find(mark)
+        while at >= 0:
+            if starts is None:  # where each row starts in the joined text
+                starts = list(itertools.accumulate((len(text) + 1 for text in texts), initial=0))
+            row = bisect.bisect_right(starts, at + len(mark) - 1) - 1
+            into.add(row)
+            at = joined.find(mark, starts[row + 1] - 1 if row + 1 < len(starts) else len(joined))  # the next row
+    return sorted(found | formulas), formulas
+
+
+def _encoded(texts: list[str]) -> list[bytes]:
+    """Texts as UTF-8, encoded together (one call for a chunk) unless one holds a NUL."""
+    data = "\x00".join(texts).encode().split(b"\x00")
+    return data if len(data) == len(texts) else [text.encode() for text in texts]
 
 
 # -- running it ----------------------------------------------------------------------------------------------------

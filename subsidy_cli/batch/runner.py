@@ -161,7 +161,8 @@ def score_firms(
 ) -> BatchResult:
     """Score every row of ``firms`` into ``output`` (a path, written under a temporary name and renamed at the
     end; None or ``-``: stdout): one output row per input row, in order, as CSV (``long``: one row per firm
-    and line; ``excel``: with a BOM) or JSONL. ``jobs`` processes score; ``as_of`` fixes the date (else each
+    and line; ``excel``: for people in Excel, with a BOM, headers, statuses and missing facts in words of ``lang``)
+    or JSONL. ``jobs`` processes score; ``as_of`` fixes the date (else each
     row's application_date, else today); ``overrides`` are parsed ``--set`` values for every row.
     ``progress``, given the input's size, makes the callback told the rows scored and bytes read.
 
@@ -184,6 +185,7 @@ def score_firms(
         lang=lang,
         encoding=firms.encoding,
         source=firms.name,
+        excel=excel and output_format == "csv",
     )
     stats = Stats()
     shown = progress(firms.size) if progress else contextlib.nullcontext(_no_progress)
@@ -197,7 +199,8 @@ def score_firms(
                 hold(out)  # marks the .partial file as in use, until this process ends
         report = stack.enter_context(shown)
         if output_format == "csv":
-            csv.writer(out, lineterminator="\r\n").writerow(header_row(catalog, long))
+            columns = header_row(catalog, long, firms.header, job.excel, lang)
+            csv.writer(out, lineterminator="\r\n").writerow(columns)
         out.flush()
         for chunk_stats in score_stream(job, firms._rows, jobs, out.buffer):
             stats.merge(chunk_stats)

@@ -91,9 +91,10 @@ class Explainer:
         missing = _missing(findings, amount, judged)
         notes = self._notes.get(line.benefit.id)
         if notes:
-            if line.benefit.id in self._capped and not void:
+            capped = line.benefit.id in self._capped  # some cap's figure is known (never missing then)
+            if capped and not void:
                 amount = compiled.amount(line, self.values, self._capped)
-            elif status in ("eligible", "potential", "needs_info"):
+            elif not capped and status in ("eligible", "potential", "needs_info"):
                 missing += tuple(c.key for c in notes if c.kind == "cap" and c.key and c.key not in missing)
         return LineResult(
             line.benefit, status, judged, amount, findings, missing, line.window, as_of, risk, tuple(notes or ())

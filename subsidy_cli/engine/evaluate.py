@@ -13,6 +13,7 @@ from typing import Any
 
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.amounts import AmountRule, Percent, PerUnit, Tiers, UpTo
+from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.rules.conditions import Condition
 from subsidy_cli.words import fen
 
@@ -184,3 +185,17 @@ def _bounded(value: Decimal, rule: Percent) -> Decimal:
     if rule.cap is not None:
         value = min(value, rule.cap)
     return fen(value)
+
+
+def open_ended(catalog: Catalog) -> list[str]:
+    """The ids of the lines whose amount the text leaves without an upper bound but with a lower one (1b: at
+    least 1% of the loan, no cap): the batch output gives their minimum (``<id>_min_cny``)."""
+    return [
+        benefit.id
+        for benefit in catalog.benefits
+        if isinstance(rule := benefit.amount, Percent)
+        and benefit.kind != "risk_sharing"
+        and rule.cap is None
+        and rule.high is None
+        and (rule.low is not None or rule.floor is not None)
+    ]

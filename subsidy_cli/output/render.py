@@ -12,10 +12,10 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from rich import box
-from rich.console import Console, JustifyMethod
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -28,7 +28,7 @@ from subsidy_cli.output.summary import Stats as BatchStats
 from subsidy_cli.profile.keys import KEYS, Profile
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.catalog import Benefit, Catalog
-from subsidy_cli.words import cell_width, longest_piece, money, pick, wrap
+from subsidy_cli.words import cell_width, longest_piece, money, money_sum, pick, wrap
 
 if TYPE_CHECKING:
     from subsidy_cli.rules.layers import Rules
@@ -137,7 +137,8 @@ def _grid_table(
             Text("\n".join(wrap(heading, widths[index], fold=True)), style="bold"),
             width=widths[index],
             no_wrap=True,
-            overflow="ignore",
+            # (Rich aligns nothing right in a column that ignores overflow; the cells fit their width anyway)
+            overflow="crop" if index in right else "ignore",
             justify="right" if index in right else "left",
         )
     for row in rows:
@@ -562,7 +563,14 @@ def _encodings(console: Console, stats: BatchStats, lang: str) -> None:
 
 
 def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds: float, lang: str) -> None:
-    """Rows read, scored and invalid, the time taken, and per line the eligible firms and their awards."""
+    """The summary of a batch run for people (on stderr): rows read, scored and invalid and the time taken; the
+    firms judged outside the policy's window, if any; firms with an eligible line and the grand totals; per line
+    the firms of the statuses that call for action (and eligible if in force, where some firms were judged
+    outside the window), the sum of their maximum awards and the eligible firms against the annual quota; per
+    district the firms and their totals. Large sums in 万元/亿元 in Chinese."""
+    from subsidy_cli.output.summary import summary_document
+
+    document = summary_document(catalog, stats, lang)
     scored = stats.rows - stats.invalid
     skipped = ""
     if stats.skipped:
@@ -585,23 +593,113 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
         )
     )
     _encodings(console, stats, lang)
-    if not stats.eligible_firms or not any(stats.eligible_firms):
+    outside = stats.out_of_window
+    if outside:
+        policy = catalog.policy
+        note = tr(
+            lang,
+            "{firms:,} of {scored:,} firms were judged on a date outside the policy's window ({start} to "
+            "{end}): their lines read expired (or not yet in force). The columns of statuses and totals if in "
+            "force show what they would have received had the policy been in force; --as-of {end} judges "
+            "every firm on its last day in force.",
+            firms=outside,
+            scored=scored,
+            start=policy.valid_from.isoformat(),
+            end=policy.valid_until.isoformat(),
+        )
+        _paragraph(console, note, "magenta")
+    if not scored:
         return
-    table = Table(box=_box(console), title_justify="left")
-    columns: tuple[tuple[str, JustifyMethod], ...] = (
-        (tr(lang, "ID"), "left"),
-        (tr(lang, "Benefit"), "left"),
-        (tr(lang, "Eligible firms"), "right"),
-        (tr(lang, "Sum of max awards"), "right"),
+    totals = document["totals"]
+    line = tr(
+        lang,
+        "Firms with an eligible line: {firms:,} of {scored:,}; eligible cash at most {eligible} in all, potential "
+        "cash at most {potential}.",
+        firms=document["firms_with_eligible_line"],
+        scored=scored,
+        eligible=money_sum(Decimal(totals["eligible_cash_max_cny"]), lang),
+        potential=money_sum(Decimal(totals["potential_cash_max_cny"]), lang),
     )
-    for header, justify in columns:
-        table.add_column(_t(console, header), justify=justify)
-    for benefit, firms, total in zip(catalog.benefits, stats.eligible_firms, stats.eligible_sums, strict=True):
-        if firms:
-            table.add_row(
-                _t(console, benefit.id),
-                _t(console, benefit.title(lang)),
-                _t(console, f"{firms:,}"),
-                _t(console, money(total, lang) if total else "-"),
-            )
-    console.print(table)
+    _paragraph(console, line)
+    if outside:
+        line = tr(
+            lang,
+            "If in force: {firms:,} firms with an eligible line; eligible cash at most {eligible}, potential cash at "
+            "most {potential}.",
+            firms=document["firms_with_eligible_line_if_in_force"],
+            eligible=money_sum(Decimal(totals["eligible_cash_max_if_in_force_cny"]), lang),
+            potential=money_sum(Decimal(totals["potential_cash_max_if_in_force_cny"]), lang),
+        )
+        _paragraph(console, line)
+    _batch_lines(console, document, bool(outside), lang)
+    _batch_districts(console, document, bool(outside), lang)
+
+
+def _batch_lines(console: Console, document: dict[str, Any], outside: bool, lang: str) -> None:
+    """Per line with firms to act on: firms eligible, potential, needing information and to confirm, and the sum
+    of the maxima of the eligible firms; then, per line with an annual quota, the eligible firms against it.
+    Where some firms were judged outside the policy's window (``outside``), by the statuses if in force (the
+    same as the statuses for the others). Numbers are never broken: their columns break at spaces only."""
+    acting = ("eligible", "potential", "needs_info", "to_confirm")
+    firms = "firms_if_in_force" if outside else "firms"
+    shown = [line for line in document["lines"] if any(line[firms][status] for status in acting)]
+    if shown:
+        columns = [(tr(lang, "ID"), 0), (tr(lang, "Benefit"), 4)]
+        columns += [(explain.status_word(status, lang), 1) for status in acting]
+        columns.append((tr(lang, "Sum of max awards"), 2))
+        rows = []
+        for line in shown:
+            total = Decimal(line["eligible_max_sum_if_in_force_cny" if outside else "eligible_max_sum_cny"])
+            cells = [line["benefit"], line["title"], *(f"{line[firms][status]:,}" for status in acting)]
+            rows.append([*cells, money_sum(total, lang) if total else "-"])
+        numbers = set(range(2, len(columns)))
+        table = [[_t(console, cell) for cell in row] for row in rows]
+        emit(console, _grid_table(console, columns, table, right=numbers, words=numbers))
+    quoted = [line for line in document["lines"] if line["quota"]]
+    if quoted:
+        columns = [
+            (tr(lang, "ID"), 0),
+            (tr(lang, "Benefit"), 3),
+            (explain.status_word("eligible", lang), 1),
+            (tr(lang, "Annual quota"), 3),
+            (tr(lang, "Share"), 1),
+        ]
+        rows = []
+        for line in quoted:
+            quota = line["quota"]
+            share = f"{100 * quota['share']:.0f}%" + (" " + tr(lang, "over") if quota["over"] else "")
+            rows.append([line["benefit"], line["title"], f"{quota['eligible_if_in_force']:,}", quota["text"], share])
+        table = [[_t(console, cell) for cell in row] for row in rows]
+        emit(console, _grid_table(console, columns, table, right={2, 4}, words={2, 4}))
+    if outside and (shown or quoted):
+        _paragraph(console, tr(lang, "Statuses if in force."), "dim")
+
+
+def _batch_districts(console: Console, document: dict[str, Any], outside: bool, lang: str) -> None:
+    """Per district: firms, firms with an eligible line, and their eligible and potential cash totals (if in force,
+    where some firms were judged outside the policy's window)."""
+    if not document["districts"]:
+        return
+    more = "_if_in_force" if outside else ""
+    columns = [
+        (tr(lang, "District"), 2),
+        (tr(lang, "Firms"), 1),
+        (tr(lang, "With an eligible line"), 1),
+        (tr(lang, "Eligible cash, at most"), 1),
+        (tr(lang, "Potential cash, at most"), 1),
+    ]
+    rows = [
+        [
+            place["label"],
+            f"{place['firms']:,}",
+            f"{place['firms_with_eligible_line' + more]:,}",
+            money_sum(Decimal(place[f"eligible_cash_max{more}_cny"]), lang),
+            money_sum(Decimal(place[f"potential_cash_max{more}_cny"]), lang),
+        ]
+        for place in document["districts"]
+    ]
+    numbers = {1, 2, 3, 4}
+    table = [[_t(console, cell) for cell in row] for row in rows]
+    emit(console, _grid_table(console, columns, table, right=numbers, words=numbers))
+    if outside:
+        _paragraph(console, tr(lang, "Statuses if in force."), "dim")

@@ -25,8 +25,8 @@ from subsidy_cli.engine.status import STATUSES
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
 from subsidy_cli.i18n import NP_, _, os_reason, tr, trp
 from subsidy_cli.output.formats import assessment_dict
-from subsidy_cli.output.summary import Stats
-from subsidy_cli.profile.keys import KEYS, choice_label, parse_value
+from subsidy_cli.output.summary import BatchRun, Stats, district_label, district_totals
+from subsidy_cli.profile.keys import KEYS
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.version import __version__
 from subsidy_cli.words import money, pick
@@ -370,16 +370,6 @@ def _template(fmt: str) -> Any:
 # -- the county summary page (batch --report) ---------------------------------------------------------------------
 
 
-@dataclass
-class BatchRun:
-    """What a batch run was given, for the summary page: the input's name, ``--as-of`` as given (None: each
-    row's date) and the rules files (measures first, then layers)."""
-
-    source: str
-    as_of: str | None = None
-    sources: list[str] = field(default_factory=list)
-
-
 def render_summary(catalog: Catalog, stats: Stats, lang: str, run: BatchRun) -> str:
     """The county summary page of a batch run (a self-contained HTML page with inline SVG charts): eligible and
     potential firms per line against the annual quota the policy sets (``quota`` in measures.toml), money at
@@ -533,23 +523,16 @@ def _short(title: str, limit: int = 14) -> str:
 def _districts(stats: Stats, lang: str) -> list[dict[str, Any]]:
     """Per district (as the profile names them; blank cells apart), firms and the sums of their total maxima, in
     the order of the district list."""
-    merged: dict[str, list[Any]] = {}
-    for text, (firms, eligible, potential) in stats.districts.items():
-        try:
-            slug = parse_value("district", text) if text.strip() else ""
-        except ValueError:  # not a district (such rows are invalid, so not counted): kept as typed
-            slug = text
-        found = merged.setdefault(slug, [0, Decimal(0), Decimal(0)])
-        found[0] += firms
-        found[1] += eligible
-        found[2] += potential
-    order = [*KEYS["district"].choices, ""]
-    rows = []
-    for slug in sorted(merged, key=lambda s: (order.index(s) if s in order else len(order), s)):
-        firms, eligible, potential = merged[slug]
-        label = choice_label("district", slug, lang) if slug else tr(lang, "not given")
-        rows.append({"slug": slug, "label": label, "firms": firms, "eligible": eligible, "potential": potential})
-    return rows
+    return [
+        {
+            "slug": slug,
+            "label": district_label(slug, lang),
+            "firms": firms,
+            "eligible": eligible,
+            "potential": potential,
+        }
+        for slug, firms, _, eligible, potential in district_totals(stats)
+    ]
 
 
 def _keys_read(catalog: Catalog) -> set[str]:

@@ -28,10 +28,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from subsidy_cli.engine.evaluate import open_ended
 from subsidy_cli.engine.explain import STATUS_WORDS, describe_amount, kind_word, measure_words, quota_words
 from subsidy_cli.engine.status import STATUSES
 from subsidy_cli.i18n import tr, trp
-from subsidy_cli.profile.keys import choice_label
+from subsidy_cli.profile.keys import KEYS, choice_label
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.version import __version__
 
@@ -79,7 +80,10 @@ class ResultsWorkbook:
 
         self.catalog, self.lang, self.facts = catalog, lang, facts
         self.ids = [benefit.id for benefit in catalog.benefits]
+        self.open_ended = open_ended(catalog)
         self.input_columns = input_columns
+        self.fact_words = {key: KEYS[key].label(lang) for key in KEYS}
+        self.separator = "、" if lang == "zh" else "; "
         self._tmp = tempfile.mkdtemp(prefix="subsidy-xlsx-")
         self.book = xlsxwriter.Workbook(
             path,
@@ -128,11 +132,22 @@ class ResultsWorkbook:
         for benefit_id in self.ids:
             names.append(tr(lang, "{benefit_id} status", benefit_id=benefit_id))
             names.append(tr(lang, "{benefit_id} max (CNY)", benefit_id=benefit_id))
+        # then what the CSV output adds after its audit columns: the facts still missing, the minimum of each
+        # open-ended line, each line's status if in force (filled where the date is outside the window) and
+        # the totals if in force
+        names.append(tr(lang, "Facts still missing"))
+        names += [tr(lang, "{benefit_id} min (CNY)", benefit_id=line_id) for line_id in self.open_ended]
+        names += [tr(lang, "{benefit_id} status if in force", benefit_id=line_id) for line_id in self.ids]
+        names += [tr(lang, "Eligible cash if in force, max (CNY)"), tr(lang, "Potential cash if in force, max (CNY)")]
         names += [tr(lang, "(input) {cell}", cell=cell) for cell in self.input_columns]
         for column, name in enumerate(names):
             sheet.write_string(0, column, name, self.head)
-        widths = [6, 30, 21, 8, 40, 40, 16, 16] + [10, 13] * len(self.ids) + [14] * len(self.input_columns)
-        amounts = {6, 7, *range(9, 8 + 2 * len(self.ids), 2)}
+        lines, mins = len(self.ids), len(self.open_ended)
+        self.more = 8 + 2 * lines  # the first of the columns after the lines'
+        widths = [6, 30, 21, 8, 40, 40, 16, 16] + [10, 13] * lines + [40] + [13] * mins + [10] * lines + [16, 16]
+        widths += [14] * len(self.input_columns)
+        amounts = {6, 7, *range(9, 8 + 2 * lines, 2), *range(self.more + 1, self.more + 1 + mins)}
+        amounts |= {self.more + 1 + mins + lines, self.more + 2 + mins + lines}
         for column, width in enumerate(widths):
             sheet.set_column(column, column, width, self.money if column in amounts else None)
         sheet.set_row(0, 32)
@@ -182,12 +197,35 @@ class ResultsWorkbook:
                 place.eligible += Decimal(eligible)
             if potential:
                 place.potential += Decimal(potential)
-        first = 8 + 2 * lines
+            self._more(row, result[FIXED + 2 * lines + 4 :])
+        first = self.more + 1 + len(self.open_ended) + lines + 2
         for offset, cell in enumerate(input_cells[: len(self.input_columns)]):
             if cell:
                 text(row, first + offset, _plain(cell))
         self.row += 1
         return True
+
+    def _more(self, row: int, cells: list[str]) -> None:
+        """What a valid firm's CSV row gives after its audit columns (statuses if in force, their totals, the minima
+        and the facts still missing, in this order), in the sheet's columns: words, and amounts as numbers."""
+        sheet, lines, mins = self.results, len(self.ids), len(self.open_ended)
+        missing = cells[lines + 2 + mins] if len(cells) > lines + 2 + mins else ""
+        if missing:
+            facts = [self.fact_words.get(key, key) for key in missing.split(";")]
+            sheet.write_string(row, self.more, self.separator.join(facts))
+        for place in range(mins):
+            value = cells[lines + 2 + place]
+            if value:
+                sheet.write_number(row, self.more + 1 + place, float(value), self.money)
+        first = self.more + 1 + mins
+        for index in range(lines):
+            status = cells[index]
+            if status:
+                sheet.write_string(row, first + index, self.words.get(status) or status_words(status, self.lang))
+        for place in range(2):
+            value = cells[lines + place]
+            if value:
+                sheet.write_number(row, first + lines + place, float(value), self.money)
 
     def _flush(self) -> None:
         """Add the counted result patterns into the per-line counts and sums."""
