@@ -75,3 +75,8 @@ def test_measures_csv_is_neutralised_with_a_layers_titles(tmp_path: Path) -> Non
         assert code == 0, err
         row = out.strip().splitlines()[-1]
         assert row.startswith("zjg-1,") and f"'{title}" in row and f",{title}" not in row
+
+
+@pytest.mark.parametrize("cell", ["-", "+", "－", "＋"])
+def test_a_lone_sign_is_a_placeholder_not_a_formula(cell: str) -> None:
+    assert neutralise(cell) == cell

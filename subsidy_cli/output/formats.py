@@ -308,7 +308,10 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 
 def neutralise(cell: str) -> str:
     """``cell`` as a spreadsheet shows it and never runs it: a leading ``'`` where it would read as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    return "'" + cell if cell.startswith(FORMULA_STARTS) and cell not in _HARMLESS else cell
+
+
+_HARMLESS = frozenset({"-", "+", "－", "＋"})  # a lone sign: a placeholder as typed, never a formula
 
 
 def catalog_csv(catalog: Catalog, lang: str) -> str:
