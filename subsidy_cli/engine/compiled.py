@@ -49,38 +49,40 @@ def remember(memo: dict[Any, Any], key: Any, value: Any, limit: int = _MEMORY) -
     return value
 
 
-class Recent:
-    """A bounded memory that keeps what is used often: entries go into a young generation; when it holds
-    ``limit`` entries it becomes the old one (the previous old one is dropped), and an entry found among the
-    old is brought back among the young. At most ``2 * limit`` entries, whatever the number of lookups; an
-    entry used again within ``limit`` new entries is never lost. ``get`` gives None for a key not held (so
-    values are never None)."""
+class Recent(dict[Any, Any]):
+    """A bounded memory that keeps what is used often: entries go into a young generation (the dict itself);
+    when it holds ``limit`` entries it becomes the old one (the previous old one is dropped), and an entry found
+    among the old is brought back among the young. At most ``2 * limit`` entries, whatever the number of
+    lookups; an entry used again within ``limit`` new entries is never lost.
 
-    __slots__ = ("limit", "old", "young")
+    Look up with ``memo[key]``: the value, or None for a key not held (values are never None); a young entry
+    is found at the speed of a dict. Keep with ``memo.put(key, value)``."""
+
+    __slots__ = ("limit", "old")
 
     def __init__(self, limit: int) -> None:
+        super().__init__()
         self.limit = limit
-        self.young: dict[Any, Any] = {}
         self.old: dict[Any, Any] = {}
 
-    def get(self, key: Any) -> Any:
-        found = self.young.get(key)
-        if found is None:
-            found = self.old.get(key)
-            if found is not None:
-                self.put(key, found)
+    def __missing__(self, key: Any) -> Any:
+        found = self.old.get(key)
+        if found is not None:
+            self.put(key, found)
         return found
 
     def put(self, key: Any, value: Any) -> Any:
         """Keep ``value`` under ``key``; returns ``value``."""
-        if len(self.young) >= self.limit:
-            self.old = self.young
-            self.young = {}
-        self.young[key] = value
+        if len(self) >= self.limit:
+            self.old = dict(self)
+            self.clear()
+        self[key] = value
         return value
 
-    def __len__(self) -> int:
-        return len(self.young) + len(self.old)
+    @property
+    def size(self) -> int:
+        """The entries held, young and old."""
+        return len(self) + len(self.old)
 
 
 def test_key(cond: Condition) -> str:
@@ -346,7 +348,7 @@ class Compiled:
                 outcomes += [test({key: value}) for test in tests]
                 continue
             known = tuple(value) if isinstance(value, list) else value
-            found = memo.get(known)
+            found = memo[known]
             if found is None:
                 found = memo.put(known, tuple([test({key: value}) for test in tests]))
             outcomes += found
@@ -386,7 +388,7 @@ class Compiled:
         voids: tuple[int, ...] = ()
         for (block, reads, memo), window in zip(self._blocks, windows, strict=True):
             key = (reads(outcomes) if reads is not None else None, window)
-            settled = memo.get(key)
+            settled = memo[key]
             if settled is None:
                 judged = [self.settle_line(line, outcomes, as_of) for line in block]
                 settled = memo.put(
@@ -402,7 +404,7 @@ class Compiled:
         for figure, lines in self._reading.items():
             value = values.get(figure)
             known = self._amounts[figure]
-            found = known.get(value)
+            found = known[value]
             if found is None:
                 found = known.put(value, tuple(compute(line.benefit.amount, {figure: value}) for line in lines))
             for line, amount in zip(lines, found, strict=True):
