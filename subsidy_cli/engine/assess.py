@@ -102,18 +102,22 @@ class Explainer:
 
     def _findings(self, line: Line) -> tuple[Finding, ...]:
         """The line's conditions as applied: scope rules (with the policy's words), ``requires``, ``qualifies``."""
-        findings = []
-        scopes = len(line.scope_reasons)
-        for position, index in enumerate((*line.gate, *line.qualifies)):
-            found = self.outcome(index)
-            own = line.own[position]
-            if position < scopes:
-                reason = line.scope_reasons[position]
-                findings.append(Finding("scope", own, found.result, found.checks, reason))
-            else:
-                group: Literal["requires", "qualifies"] = "requires" if position < len(line.gate) else "qualifies"
-                findings.append(Finding(group, own, found.result, found.checks))
-        return tuple(findings)
+        return tuple(self.finding(line, position) for position in range(len(line.gate) + len(line.qualifies)))
+
+    def finding(self, line: Line, position: int) -> Finding:
+        """One of a line's conditions as applied: the one at ``position`` among its scope rules (with the
+        policy's words), ``requires`` and ``qualifies`` conditions."""
+        gates = len(line.gate)
+        found = self.outcome(line.gate[position] if position < gates else line.qualifies[position - gates])
+        own = line.own[position]
+        if position < len(line.scope_reasons):
+            return Finding("scope", own, found.result, found.checks, line.scope_reasons[position])
+        group: Literal["requires", "qualifies"] = "requires" if position < gates else "qualifies"
+        return Finding(group, own, found.result, found.checks)
+
+    def constraints(self, line: Line) -> tuple[Constraint, ...]:
+        """The rules across lines that concern a line (caps first, with this firm's figures; then exclusions)."""
+        return tuple(self._notes.get(line.benefit.id, ()))
 
 
 def assess(profile: Profile, catalog: Catalog, as_of: dt.date) -> Assessment:

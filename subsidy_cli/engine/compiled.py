@@ -25,14 +25,18 @@ from typing import Any, ClassVar
 
 from subsidy_cli.engine.evaluate import Amount, Test, compile_condition, compute
 from subsidy_cli.engine.status import Status, Tri, bounded_total, caps_for, combine, line_caps, settle
+from subsidy_cli.profile.keys import KEYS
 from subsidy_cli.rules.across import CrossCap, Exclusive
 from subsidy_cli.rules.catalog import Benefit, Catalog
 from subsidy_cli.rules.conditions import Condition
 from subsidy_cli.rules.layers import Rules
 
 NO_AMOUNT = Amount(None, None)  # a line whose figures cannot be paid on shows no amount
-_BLOCKS = 4  # the lines are settled in this many blocks
+_BLOCKS = 8  # the lines are settled in this many blocks
 _MEMORY = 8_192  # entries each memory of a compiled snapshot keeps before it forgets its older half
+_SETTLED = 2_048  # settled blocks of lines a compiled snapshot keeps (young and old: twice as many), per block
+_VALUES = 1_024  # outcomes a compiled snapshot keeps per key (young and old: twice as many)
+_FIGURES = 512  # amounts a compiled snapshot keeps per figure (young and old: twice as many)
 
 
 def remember(memo: dict[Any, Any], key: Any, value: Any, limit: int = _MEMORY) -> Any:
@@ -43,6 +47,42 @@ def remember(memo: dict[Any, Any], key: Any, value: Any, limit: int = _MEMORY) -
             del memo[old]
     memo[key] = value
     return value
+
+
+class Recent(dict[Any, Any]):
+    """A bounded memory that keeps what is used often: entries go into a young generation (the dict itself);
+    when it holds ``limit`` entries it becomes the old one (the previous old one is dropped), and an entry found
+    among the old is brought back among the young. At most ``2 * limit`` entries, whatever the number of
+    lookups; an entry used again within ``limit`` new entries is never lost.
+
+    Look up with ``memo[key]``: the value, or None for a key not held (values are never None); a young entry
+    is found at the speed of a dict. Keep with ``memo.put(key, value)``."""
+
+    __slots__ = ("limit", "old")
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.old: dict[Any, Any] = {}
+
+    def __missing__(self, key: Any) -> Any:
+        found = self.old.get(key)
+        if found is not None:
+            self.put(key, found)
+        return found
+
+    def put(self, key: Any, value: Any) -> Any:
+        """Keep ``value`` under ``key``; returns ``value``."""
+        if len(self) >= self.limit:
+            self.old = dict(self)
+            self.clear()
+        self[key] = value
+        return value
+
+    @property
+    def size(self) -> int:
+        """The entries held, young and old."""
+        return len(self) + len(self.old)
 
 
 def test_key(cond: Condition) -> str:
@@ -246,15 +286,16 @@ class Compiled:
             )
         self.lines: tuple[Line, ...] = tuple(lines)
         # Per key read by single-key conditions: the tests of those conditions, in order, with a memory of their
-        # outcomes per value; then the tests of the other conditions.
-        self._by_key: list[tuple[str, list[Test], dict[Any, tuple[Tri, ...]]]] = []
+        # outcomes per value (for a figure, only unknown: figures take too many values to remember, and their
+        # tests are a few comparisons); then the tests of the other conditions.
+        self._by_key: list[tuple[str, list[Test], Recent, bool]] = []
         for number, cond in enumerate(self.conditions):
             keys = sorted(cond.keys())
             if len(keys) != 1:
                 self._others = self.tests[number:]
                 break
             if not self._by_key or self._by_key[-1][0] != keys[0]:
-                self._by_key.append((keys[0], [], {}))
+                self._by_key.append((keys[0], [], Recent(_VALUES), KEYS[keys[0]].type in ("money", "count")))
             self._by_key[-1][1].append(self.tests[number])
         else:
             self._others = []
@@ -289,24 +330,27 @@ class Compiled:
         # The lines in a few blocks, each with the conditions its lines read: a block's statuses are settled once
         # per distinct set of those outcomes and window (a whole snapshot's outcomes vary too much to repeat).
         size = -(-len(self.lines) // _BLOCKS) or 1
-        self._blocks: list[tuple[tuple[Line, ...], Callable[[list[Tri]], Any] | None, dict[Any, _Settled]]] = []
+        self._blocks: list[tuple[tuple[Line, ...], Callable[[list[Tri]], Any] | None, Recent]] = []
         for start in range(0, len(self.lines), size):
             block = self.lines[start : start + size]
             used = sorted({i for line in block for i in line.reads})
-            self._blocks.append((block, operator.itemgetter(*used) if used else None, {}))
+            self._blocks.append((block, operator.itemgetter(*used) if used else None, Recent(_SETTLED)))
         self._windows: dict[dt.date, tuple[tuple[bool, ...], ...]] = {}
-        self._amounts: dict[str, dict[Any, tuple[Amount, ...]]] = {key: {} for key in self._reading}
+        self._amounts = {key: Recent(_FIGURES) for key in self._reading}  # per figure: its lines' amounts
 
     def outcomes(self, values: Mapping[str, Any]) -> list[Tri]:
         """Every distinct condition's outcome for a profile's values (key -> parsed value; None: unknown); the
         outcomes of the conditions on one key are remembered per value."""
         outcomes: list[Tri] = []
-        for key, tests, memo in self._by_key:
+        for key, tests, memo, figure in self._by_key:
             value = values.get(key)
+            if figure and value is not None:
+                outcomes += [test({key: value}) for test in tests]
+                continue
             known = tuple(value) if isinstance(value, list) else value
-            found = memo.get(known)
+            found = memo[known]
             if found is None:
-                found = remember(memo, known, tuple([test({key: value}) for test in tests]))
+                found = memo.put(known, tuple([test({key: value}) for test in tests]))
             outcomes += found
         if self._others:
             outcomes += [test(values) for test in self._others]
@@ -344,11 +388,10 @@ class Compiled:
         voids: tuple[int, ...] = ()
         for (block, reads, memo), window in zip(self._blocks, windows, strict=True):
             key = (reads(outcomes) if reads is not None else None, window)
-            settled = memo.get(key)
+            settled = memo[key]
             if settled is None:
                 judged = [self.settle_line(line, outcomes, as_of) for line in block]
-                settled = remember(
-                    memo,
+                settled = memo.put(
                     key,
                     (tuple(s for s, _, _ in judged), tuple(j for _, j, _ in judged), tuple(
                         line.index for line, (_, _, void) in zip(block, judged, strict=True) if void
@@ -361,9 +404,9 @@ class Compiled:
         for figure, lines in self._reading.items():
             value = values.get(figure)
             known = self._amounts[figure]
-            found = known.get(value)
+            found = known[value]
             if found is None:
-                found = remember(known, value, tuple(compute(line.benefit.amount, {figure: value}) for line in lines))
+                found = known.put(value, tuple(compute(line.benefit.amount, {figure: value}) for line in lines))
             for line, amount in zip(lines, found, strict=True):
                 amounts[line.index] = amount
         if self.caps:

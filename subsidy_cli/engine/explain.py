@@ -6,7 +6,7 @@ Plain strings in either language; used by the JSON document and by the Rich rend
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from subsidy_cli.engine.evaluate import Check
 from subsidy_cli.engine.results import Constraint, Finding, LineResult
@@ -110,14 +110,25 @@ def basis(benefit: Benefit, profile: Profile | None, lang: str) -> str:
     return tr(lang, "; ").join(part for part in (text, quota) if part)
 
 
-def finding_words(finding: Finding, lang: str) -> str:
-    """A condition and the profile values it was judged on."""
+class Words(Protocol):
+    """How leaf tests and conditions are put in words: ``describe_check`` and ``describe_condition``, or functions
+    that give the same words (such as ones that remember them)."""
+
+    def check(self, check: Check, lang: str) -> str: ...
+
+    def condition(self, cond: Condition, lang: str) -> str: ...
+
+
+def finding_words(finding: Finding, lang: str, words: Words | None = None) -> str:
+    """A condition and the profile values it was judged on (``words``: how tests are worded, by default
+    ``describe_check`` and ``describe_condition``)."""
+    check, condition = (words.check, words.condition) if words is not None else (describe_check, describe_condition)
     leaves = finding.checks
     if len(leaves) == 1 and leaves[0].condition is finding.condition:
-        text = describe_check(leaves[0], lang)
+        text = check(leaves[0], lang)
     else:
-        values = "; ".join(describe_check(leaf, lang) for leaf in leaves if leaf.condition.key)
-        text = describe_condition(finding.condition, lang) + (f" [{values}]" if values else "")
+        values = "; ".join(check(leaf, lang) for leaf in leaves if leaf.condition.key)
+        text = condition(finding.condition, lang) + (f" [{values}]" if values else "")
     if finding.scope_reason:
         return f"{pick(lang, *finding.scope_reason)}: {text}"
     return text
@@ -183,8 +194,16 @@ def worded(gate: bool, outcome: bool | None, status: str, soft: bool = False) ->
 
 def reasons(result: LineResult, lang: str) -> list[str]:
     """Why the line has its status, one sentence a reason."""
+    return [text for _, text in reason_parts(result, lang)]
+
+
+def reason_parts(result: LineResult, lang: str) -> list[tuple[tuple[str, int] | None, str]]:
+    """The sentences of ``reasons``, each with where it comes from: ``("finding", i)`` for the line's finding
+    ``i`` (its words depend on the values of that condition's keys), ``("constraint", j)`` for its rule across
+    lines ``j`` (a cap's words name the figure it is capped at), None for words that depend on neither (the
+    status, the window, the line's notes)."""
     benefit = result.benefit
-    out: list[str] = []
+    out: list[tuple[tuple[str, int] | None, str]] = []
     if result.status == "expired":
         start, end = result.window
         in_force = status_word(result.status_if_in_force, lang)
@@ -192,46 +211,53 @@ def reasons(result: LineResult, lang: str) -> list[str]:
             when = tr(lang, "not yet in force: it applies from {start}", start=start)
         else:
             when = tr(lang, "no longer in force: it applied until {end}", end=end)
-        out.append(tr(lang, "{when}; in force it would be {in_force}", when=when, in_force=in_force))
+        out.append((None, tr(lang, "{when}; in force it would be {in_force}", when=when, in_force=in_force)))
     status = result.status_if_in_force
     if benefit.open_to != "applicants":
-        out.append(pick(lang, benefit.note_zh or "", benefit.note_en or ""))
+        out.append((None, pick(lang, benefit.note_zh or "", benefit.note_en or "")))
         return out
-    for finding in result.findings:
-        soft = finding.condition.soft
-        if not worded(finding.group != "qualifies", finding.outcome, status, soft):
-            continue
-        if finding.outcome is False and soft:
-            prefix = tr(lang, "to confirm: ")
-        elif finding.outcome is False and status == "ineligible":
-            prefix = tr(lang, "not met: ")
-        elif finding.outcome is False:
-            prefix = tr(lang, "not yet: ")
-        elif finding.outcome is True:
-            prefix = tr(lang, "met: ")
-        else:
-            prefix = tr(lang, "unknown: ")
-        text = prefix + finding_words(finding, lang)
-        if finding.outcome is False and finding.condition.reading_zh:
-            reading = pick(lang, finding.condition.reading_zh, finding.condition.reading_en or "")
-            text += tr(lang, " (a reading: {reading})", reading=reading)
-        if finding.outcome is False and finding.condition.if_false == "no_amount":
-            text += tr(lang, "; the figures given cannot be paid on")
-        out.append(text)
+    for number, finding in enumerate(result.findings):
+        text = finding_reason(finding, status, lang)
+        if text is not None:
+            out.append((("finding", number), text))
     if status == "open" and benefit.open_to == "applicants":
-        out.append(
-            tr(
-                lang,
-                "any firm could enter in principle, but nothing in the profile ties this line to the firm"
-                " (it is for: {recipients})",
-                recipients=pick(lang, benefit.recipients_zh, benefit.recipients_en),
-            )
+        text = tr(
+            lang,
+            "any firm could enter in principle, but nothing in the profile ties this line to the firm"
+            " (it is for: {recipients})",
+            recipients=pick(lang, benefit.recipients_zh, benefit.recipients_en),
         )
-    out.extend(constraint_words(c, benefit.id, lang) for c in result.constraints)
+        out.append((None, text))
+    out.extend((("constraint", j), constraint_words(c, benefit.id, lang)) for j, c in enumerate(result.constraints))
     note = pick(lang, benefit.note_zh or "", benefit.note_en or "")
     if note:
-        out.append(note)
+        out.append((None, note))
     return out
+
+
+def finding_reason(finding: Finding, status: str, lang: str, words: Words | None = None) -> str | None:
+    """The sentence ``reasons`` gives a finding of a line whose status (if in force) is ``status``, or None where
+    the reasons do not word it (``worded``); ``words`` as for ``finding_words``."""
+    soft = finding.condition.soft
+    if not worded(finding.group != "qualifies", finding.outcome, status, soft):
+        return None
+    if finding.outcome is False and soft:
+        prefix = tr(lang, "to confirm: ")
+    elif finding.outcome is False and status == "ineligible":
+        prefix = tr(lang, "not met: ")
+    elif finding.outcome is False:
+        prefix = tr(lang, "not yet: ")
+    elif finding.outcome is True:
+        prefix = tr(lang, "met: ")
+    else:
+        prefix = tr(lang, "unknown: ")
+    text = prefix + finding_words(finding, lang, words)
+    if finding.outcome is False and finding.condition.reading_zh:
+        reading = pick(lang, finding.condition.reading_zh, finding.condition.reading_en or "")
+        text += tr(lang, " (a reading: {reading})", reading=reading)
+    if finding.outcome is False and finding.condition.if_false == "no_amount":
+        text += tr(lang, "; the figures given cannot be paid on")
+    return text
 
 
 def constraint_words(constraint: Constraint, line: str, lang: str, source: bool = True) -> str:
