@@ -400,7 +400,7 @@ class ReportFormat(StrEnum):
         "Examples:\n"
         "  subsidy report firm.toml -o report.html                        the client's report (A4)\n"
         "  subsidy report firm.toml -o report.md --lang en                in Markdown, in English\n"
-        "  subsidy report firm.toml --overlay samples/overlays/zhangjiagang-2022.toml -o r.html"
+        "  subsidy report firm.toml --overlay county.toml -o report.html"
     ),
 )
 def report(
@@ -561,8 +561,8 @@ def validate(
     epilog=N_(
         "\b\n"
         "Examples:\n"
-        "  subsidy diff firms.csv --against samples/overlays/zhangjiagang-2022.toml > changes.csv\n"
-        "  subsidy diff firm.toml --overlay suzhou-2022 --against-measures new-measures.toml"
+        "  subsidy diff firms.csv --against county.toml > changes.csv\n"
+        "  subsidy diff firm.toml --overlay suzhou-2022 --against-measures new.toml"
     ),
 )
 def diff(
@@ -645,7 +645,7 @@ def schema(
         "  subsidy batch samples/firms.csv -o results.csv                 score a county's list\n"
         "  subsidy batch firms.xlsx -o results.xlsx --lang zh             a workbook in, a workbook out\n"
         "  subsidy batch firms.csv --excel --lang zh -o out.csv --summary summary.csv   for Excel, with a summary\n"
-        "  subsidy batch firms.csv --overlay samples/overlays/zhangjiagang-2022.toml --jobs 2 -o out.csv"
+        "  subsidy batch firms.csv --overlay county.toml --jobs 2 -o out.csv"
     ),
 )
 def batch(

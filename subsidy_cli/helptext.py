@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from subsidy_cli import i18n
 from subsidy_cli.i18n import N_
-from subsidy_cli.words import choose_lang
+from subsidy_cli.words import cell_width, choose_lang, wrap
 
 # Typer's own messages (typer.core looks them up with gettext; the catalogue holds them because they are
 # listed here). The Click that Typer carries writes its messages in English only: usage errors are
@@ -84,6 +84,9 @@ def localise_click() -> None:
 
     TyperChoice.get_invalid_choice_message = _choice_message  # type: ignore[method-assign,assignment]
     UsageError.show = _show_usage_error  # type: ignore[method-assign,assignment]
+    formatting = sys.modules.get("typer._click.formatting")
+    if formatting is not None:
+        setattr(formatting, "wrap_text", _wrap_text)  # noqa: B010 (the help pages' line breaking, in cells)
 
 
 @contextlib.contextmanager
@@ -187,3 +190,43 @@ def unknown_command(name: str, commands: list[str]) -> str:
     if guesses:
         return i18n._("No such command {name!r}; did you mean {names}?", name=name, names=", ".join(map(repr, guesses)))
     return i18n._("No such command {name!r}.", name=name)
+
+
+def _wrap_text(
+    text: str,
+    width: int = 78,
+    initial_indent: str = "",
+    subsequent_indent: str = "",
+    preserve_paragraphs: bool = False,
+) -> str:
+    """Click's ``wrap_text``, measuring terminal cells (a Chinese character takes two) and breaking as
+    ``words.wrap`` does, never inside a number; a paragraph after a ``\\b`` line is kept as written."""
+    text = text.expandtabs()
+    if not preserve_paragraphs:
+        return "\n".join(wrap(" ".join(text.split()), width, initial_indent, subsequent_indent))
+    out = []
+    for paragraph in text.split("\n\n"):
+        lines = paragraph.splitlines()
+        if not lines:
+            continue
+        extra = " " * (len(lines[0]) - len(lines[0].lstrip()))
+        if lines[0].strip() == "\b":
+            out.append("\n".join(_example_lines([initial_indent + extra + line for line in lines[1:]], width)))
+        else:
+            joined = " ".join(" ".join(lines).split())
+            out.append("\n".join(wrap(joined, width, initial_indent + extra, subsequent_indent + extra)))
+    return "\n\n".join(out)
+
+
+def _example_lines(lines: list[str], width: int) -> list[str]:
+    """Lines kept as written (examples), but one wider than ``width`` whose note stands after two or more spaces
+    has its note moved under it; a command itself is never broken."""
+    out = []
+    for line in lines:
+        command, gap, note = line.rpartition("  ")
+        if cell_width(line) <= width or not gap or not command.strip():
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        out += [command.rstrip(), indent + "    " + note.strip()]
+    return out

@@ -37,8 +37,10 @@ def test_every_command_has_help_and_examples_in_chinese(command: str) -> None:
     assert code == 0
     assert page.startswith(f"用法：subsidy {command}")
     assert "示例：" in page and "Examples:" not in page
-    examples = page.split("示例：")[1].strip().splitlines()
-    assert len(examples) >= 2 and all(line.strip().startswith("subsidy ") for line in examples)
+    examples = page.split("示例：")[1].strip("\n").splitlines()
+    commands = [line for line in examples if line.strip().startswith("subsidy ")]
+    assert len(commands) >= 2 and all(line.startswith("    subsidy ") for line in commands)
+    assert all(line.startswith("        ") for line in examples if line not in commands)  # a note moved under
     helps = _option_help(page)
     assert helps and all(CJK.search(text) for text in helps), helps
     assert "显示本帮助后退出" in page
@@ -144,3 +146,14 @@ def test_help_into_a_closed_pipe_exits_141(args: list[str]) -> None:
     assert process.stdout is not None
     process.stdout.close()
     assert process.wait(timeout=60) == 141
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("command", ("", *COMMANDS))
+def test_help_pages_fit_80_columns(command: str, lang: str) -> None:
+    """Click counts characters; a Chinese character takes two cells: the help is broken by cells."""
+    from subsidy_cli.words import cell_width
+
+    code, page, _ = run(*([command] if command else []), "--help", lang=lang)
+    assert code == 0
+    assert max(cell_width(line) for line in page.splitlines()) <= 80
