@@ -24,7 +24,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from subsidy_cli import i18n
 from subsidy_cli.errors import EXIT_DATA, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_PIPE, EXIT_USAGE, SubsidyError
-from subsidy_cli.helptext import language_of, localise_click, translated
+from subsidy_cli.helptext import language_of, localise_click, translated, unknown_command
 from subsidy_cli.i18n import N_, _
 from subsidy_cli.version import __version__
 
@@ -64,7 +64,18 @@ class _Commands(_Localised, TyperGroup):
         help pages, usage errors and every message after them speak it."""
         i18n.use(language_of(args))
         localise_click()
-        return super().make_context(info_name, args, parent, **extra)
+        try:  # --help and --version are written while Click parses, before ``invoke``
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            _pipe_closed()
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """The command named first among ``args``; an unknown name is a usage error in the run's language, with
+        the commands it may have meant."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None and not ctx.resilient_parsing:
+            ctx.fail(unknown_command(name, list(self.commands)))
+        return super().resolve_command(ctx, args)
 
     def invoke(self, ctx: Any) -> Any:  # ctx: the Context of the Click that Typer bundles
         """Run the command; turn what it raises into messages on stderr and an exit code."""
@@ -525,6 +536,7 @@ def show(
 def validate(
     files: Annotated[list[Path], typer.Argument(metavar="FILE...", help=N_("Measures files and layer files."))],
     measures: MeasuresOption = None,
+    lang: LangOption = None,
 ) -> None:
     """Check measures and layer files without evaluating anything. Exit 1 if any has a problem.
 
@@ -532,6 +544,7 @@ def validate(
     the first measures file given (else --measures, else the shipped one)."""
     from subsidy_cli.batch import sources
 
+    _lang(lang)
     report = sources.check_rules_files(files, measures)
     for line in report.ok:
         sys.stdout.write(line + "\n")
@@ -570,6 +583,7 @@ def diff(
         str | None, typer.Option("--encoding", help=N_("The CSV's encoding (default: detect)."))
     ] = None,
     sheet: SheetOption = None,
+    lang: LangOption = None,
     measures: MeasuresOption = None,
     overlay: OverlayOption = None,
 ) -> None:
@@ -581,6 +595,7 @@ def diff(
     from subsidy_cli.batch.diff import FirmsDiff
 
     _lang(None)  # the messages' language: $SUBSIDY_LANG, else the locale
+    _lang(lang)
     date = sources.option_date(as_of)
     first = sources.rules(measures, overlay or [], EXIT_USAGE)
     second = sources.rules(against_measures, against or [], EXIT_USAGE)
@@ -609,6 +624,7 @@ def schema(
     rules: Annotated[
         bool, typer.Option("--rules", help=N_("The schema of rules files (a measures file or a layer file) instead."))
     ] = False,
+    lang: LangOption = None,  # accepted as by every command; the schema itself is the same in both languages
 ) -> None:
     """Print the JSON Schema of profile files, or with --rules of measures and layer files (for editors that check
     files as they are typed; the package ships them in subsidy_cli/schemas/)."""

@@ -177,3 +177,13 @@ def _show_usage_error(exc: Any, file: IO[Any] | None = None) -> None:
         out.write(ctx.get_usage() + "\n")
         out.write(i18n._("Try '{command} --help' for help.", command=ctx.command_path) + "\n\n")
     out.write(i18n._("error: {problem}", problem=usage_error_message(exc)) + "\n")
+
+
+def unknown_command(name: str, commands: list[str]) -> str:
+    """The usage error for a command ``name`` that is none of ``commands``, with those it may have meant."""
+    import difflib
+
+    guesses = difflib.get_close_matches(name, commands)
+    if guesses:
+        return i18n._("No such command {name!r}; did you mean {names}?", name=name, names=", ".join(map(repr, guesses)))
+    return i18n._("No such command {name!r}.", name=name)

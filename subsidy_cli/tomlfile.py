@@ -119,6 +119,12 @@ def loads(text: str, source: str) -> dict[str, Any]:
         return tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as exc:
         raise TomlProblems(_syntax_problems(text, source, exc)) from None
+    except RecursionError:  # arrays or tables nested thousands deep
+        message = _("is nested too deeply to be read (lists or tables inside each other thousands of times)")
+        raise TomlProblems([Problem(message, file=source)]) from None
+    except ValueError:  # an integer longer than Python reads (4,300 digits), the one ValueError tomllib lets out
+        message = _("holds a number too long to be read (thousands of digits)")
+        raise TomlProblems([Problem(message, file=source, hint=_("write numbers as people do"))]) from None
 
 
 def _syntax_problems(text: str, source: str, exc: tomllib.TOMLDecodeError) -> list[Problem]:

@@ -148,7 +148,7 @@ def _pieces(text: str, spaces_only: bool = False) -> list[tuple[str, bool]]:
             breakable = (
                 not spaces_only
                 and not glued[i]
-                and (_wide(before) or _wide(char))
+                and (_wide(before) or _wide(char) or before in ",;")  # after a comma that is no number's
                 and char not in _NO_LINE_START
                 and before not in _NO_LINE_END
             )

@@ -4,6 +4,9 @@ Chinese under ``--lang zh`` (before or after the command) or ``SUBSIDY_LANG=zh``
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -12,6 +15,7 @@ from subsidy_cli.cli import app
 
 COMMANDS = ("check", "report", "measures", "show", "validate", "diff", "schema", "batch", "template")
 CJK = re.compile(r"[\u4e00-\u9fff]")
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(*args: str, lang: str = "en", columns: int = 80) -> tuple[int, str, str]:
@@ -99,3 +103,44 @@ def test_errors_of_the_tool_start_with_the_word_for_error() -> None:
     assert code == 2 and err.startswith("错误：missing.toml")
     code, _, err = run("check", "missing.toml")
     assert code == 2 and err.startswith("error: missing.toml")
+
+
+def test_an_unknown_command_in_both_languages() -> None:
+    zh = "错误：没有 'chek' 这个命令；您是否想用 'check', 'schema'？"
+    assert run("chek", "x", lang="zh")[2].splitlines()[-1] == zh
+    assert run("chek", "x")[2].splitlines()[-1] == "error: No such command 'chek'; did you mean 'check', 'schema'?"
+
+
+@pytest.mark.parametrize("args", [("validate", "measures.toml"), ("schema",), ("diff", "samples/firms.csv")])
+def test_every_command_takes_lang(args: tuple[str, ...]) -> None:
+    full = [str(ROOT / a) if a.endswith((".toml", ".csv")) else a for a in args]
+    code, _, err = run(*full, "--lang", "zh")
+    assert code in (0, 1) and "没有这个选项" not in err
+
+
+def test_a_list_of_firms_given_to_check_points_to_batch() -> None:
+    path = str(ROOT / "samples" / "firms.csv")
+    code, _, err = run("check", path, lang="zh")
+    assert code == 2
+    assert err.strip() == (
+        f"错误：{path}: 是企业名单，请用 subsidy batch 评估；本命令只评估一家企业：.toml 或 .json 档案，"
+        "或用 --row 指定工作簿中的一行"
+    )
+
+
+def test_a_chinese_key_gets_a_did_you_mean_over_the_labels(tmp_path: Path) -> None:
+    path = tmp_path / "k.toml"
+    path.write_text('"企业名称" = "甲"\n"独立法人" = "是"\n"贷款额" = "1亿"\n', encoding="utf-8")
+    code, _, err = run("check", str(path), lang="zh")
+    assert code == 1
+    assert '独立法人: 无法识别的字段名；您是否想写 "independent_legal_person"（具有独立法人资格）？' in err
+    assert '贷款额: 无法识别的字段名；您是否想写 "retrofit_loan_cny"（智能化改造项目贷款额(元)）？' in err
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["check", "--help"]])
+def test_help_into_a_closed_pipe_exits_141(args: list[str]) -> None:
+    command = [sys.executable, "-m", "subsidy_cli", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None
+    process.stdout.close()
+    assert process.wait(timeout=60) == 141

@@ -23,13 +23,13 @@ from typing import BinaryIO, TextIO
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
 from subsidy_cli.i18n import N_, _
 from subsidy_cli.output.files import same_mode
+from subsidy_cli.output.formats import FORMULA_STARTS, neutralise
 from subsidy_cli.profile import controls
 from subsidy_cli.profile.keys import KEY_NAMES, KEYS, closest, key_for
 from subsidy_cli.profile.values import normalise_text
 
 SNIFF_BYTES = 1 << 20
 _BOM = codecs.BOM_UTF8
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 class InputError(SubsidyError):
@@ -765,11 +765,6 @@ def apply_units(rows: list[list[str]], header: Header) -> list[list[str]]:
                 if index < len(row) and _PLAIN_NUMBER.match(row[index].strip()):
                     row[index] = row[index].strip() + unit
     return rows
-
-
-def neutralise(cell: str) -> str:
-    """Keep a spreadsheet from reading a cell as a formula (OWASP CSV injection)."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 _STARTS = "".join(map(re.escape, FORMULA_STARTS))

@@ -40,6 +40,10 @@ def check_profile_argument(profile: str | None, interactive: bool, save: Path | 
         # a FIFO or a process substitution (<(...)) is read like a file
         what = _("is a folder") if Path(profile).is_dir() else _("does not exist")
         raise _usage(Problem(what, file=profile, hint=_("give a .toml or .json profile file, or '-' for stdin")))
+    if profile is not None and Path(profile).suffix.lower() in (".csv", ".tsv"):
+        message = _("is a list of firms; score it with subsidy batch")
+        hint = _("check takes one firm: a .toml or .json profile, or one row of a workbook with --row")
+        raise _usage(Problem(message, file=profile, hint=hint))
     if interactive and profile == "-":
         raise _usage(_("--interactive reads the answers from stdin; give the starting profile as a file"))
     if save is not None:

@@ -301,6 +301,19 @@ CATALOG_CSV_COLUMNS = (
 )
 
 
+# What makes a spreadsheet read a cell as a formula (OWASP CSV injection), Excel and WPS taking the full-width
+# forms of = + - @ as well; a tab or carriage return at the start lets one through.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+
+
+def neutralise(cell: str) -> str:
+    """``cell`` as a spreadsheet shows it and never runs it: a leading ``'`` where it would read as a formula."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) and cell not in _HARMLESS else cell
+
+
+_HARMLESS = frozenset({"-", "+", "－", "＋"})  # a lone sign: a placeholder as typed, never a formula
+
+
 def catalog_csv(catalog: Catalog, lang: str) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -311,5 +324,5 @@ def catalog_csv(catalog: Catalog, lang: str) -> str:
             "rules_sha256": catalog.rules_sha256,
             "tool_version": __version__,
         }
-        writer.writerow(["" if row[c] is None else row[c] for c in CATALOG_CSV_COLUMNS])
+        writer.writerow(["" if row[c] is None else neutralise(str(row[c])) for c in CATALOG_CSV_COLUMNS])
     return buffer.getvalue()

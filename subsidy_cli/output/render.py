@@ -383,9 +383,12 @@ def _refine(console: Console, assessment: Assessment, lang: str) -> None:
 
 
 def _explain(console: Console, result: LineResult, profile: Profile, lang: str) -> None:
+    """``check --explain`` for one line: every condition with its outcome and ground, the note, the amount rule
+    and the clause, each broken to the console's width with a hanging indent."""
     benefit = result.benefit
-    console.print()
-    console.print(_t(console, f"{benefit.id}  {benefit.title(lang)}  - ") + _status_text(console, result, lang))
+    emit(console, Text(""))
+    status = _status_text(console, result, lang)
+    _paragraph(console, f"{benefit.id}  {benefit.title(lang)}  - {status.plain}", "bold")
     styles = {True: "green", False: "red", None: "cyan"}
     groups = {
         "scope": tr(lang, "scope"),
@@ -394,17 +397,21 @@ def _explain(console: Console, result: LineResult, profile: Profile, lang: str) 
     }
     for finding in result.findings:
         style = "yellow" if finding.outcome is False and finding.condition.soft else styles[finding.outcome]
-        console.print(
-            _t(console, f"  [{explain.outcome_word(finding, lang)}] ", style)
-            + _t(console, f"{groups[finding.group]}: {explain.finding_words(finding, lang)}")
-        )
+        words = explain.finding_words(finding, lang)
+        line = f"[{explain.outcome_word(finding, lang)}] {groups[finding.group]}: {words}"
+        _lines(console, line, "  ", "      ", style)
         ground = explain.ground_words(finding.condition, lang)
         if ground:
-            console.print(_t(console, f"      {ground}", "dim"))
+            _lines(console, ground, "      ", "      ", "dim")
     for line in (pick(lang, benefit.note_zh or "", benefit.note_en or ""), explain.basis(benefit, profile, lang)):
         if line:
-            console.print(_t(console, f"  {line}", "italic"))
-    console.print(_t(console, tr(lang, "  Clause: {clause_text}", clause_text=benefit.clause_text), "dim"))
+            _lines(console, line, "  ", "  ", "italic")
+    _lines(console, tr(lang, "  Clause: {clause_text}", clause_text=benefit.clause_text).strip(), "  ", "  ", "dim")
+
+
+def _lines(console: Console, text: str, indent: str, hanging: str, style: str = "") -> None:
+    """``text`` broken to the console's width, the first line after ``indent``, the others after ``hanging``."""
+    emit(console, _t(console, "\n".join(wrap(text, console.width, indent, hanging)), style))
 
 
 def catalog_table(console: Console, catalog: Catalog, lang: str) -> None:
@@ -439,7 +446,7 @@ def benefit_detail(
         if index:
             console.print()
         start, end = catalog.window(benefit)
-        console.print(_t(console, f"{benefit.id}  {benefit.title_zh} / {benefit.title_en}", "bold"))
+        _paragraph(console, f"{benefit.id}  {benefit.title(lang)}", "bold")
         rows = [
             (trp(lang, "field", "Measure"), explain.measure_words(benefit, lang)),
             (tr(lang, "Kind"), explain.kind_word(benefit.kind, lang)),

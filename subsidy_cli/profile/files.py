@@ -132,6 +132,9 @@ def read_profile_data(source: str, notes: list[str] | None = None) -> tuple[dict
     except _Repeated as exc:
         problem = Problem(_("is given twice in one object; keep one"), file=name, where=str(exc)[:60])
         raise ProfileError(name, [problem]) from None
+    except RecursionError:  # JSON arrays or objects nested thousands deep
+        message = _("is nested too deeply to be read (lists or tables inside each other thousands of times)")
+        raise ProfileError(name, [Problem(message, file=name)]) from None
     if not isinstance(data, dict):
         problem = Problem(one_object(), file=name)
         raise ProfileError(name, [problem])

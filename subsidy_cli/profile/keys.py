@@ -244,11 +244,21 @@ def near(value: str, options: list[str]) -> str:
 def near_key(value: str) -> str:
     """``; did you mean 'district'?`` for the profile key closest to ``value`` (in Chinese with its label:
     ``；您是否想写 "district"（注册地）？``), or nothing."""
-    found = closest(value, list(KEYS))
+    found = closest(value, list(KEYS)) or _key_by_label(value)
     if found is None:
         return ""
     # TRANSLATORS: the call passes {label} too: the key's Chinese label
     return _("; did you mean {key}?", key=quote(found), label=KEYS[found].label_zh)
+
+
+def _key_by_label(value: str) -> str | None:
+    """The key whose Chinese label (or usual heading) ``value`` is close to or part of: 独立法人 for 具有独立法人资格,
+    贷款额 for 智能化改造项目贷款额(元); None for text that is not Chinese or matches nothing."""
+    if not any("\u4e00" <= char <= "\u9fff" for char in value):
+        return None
+    names = {name: key for name, key in KEY_NAMES.items() if any("\u4e00" <= c <= "\u9fff" for c in name)}
+    found = closest(value, sorted(names)) or next((n for n in sorted(names, key=len) if value in n), None)
+    return names[found] if found is not None else None
 
 
 def unknown_value(value: object, accepted: str, guess: str | None) -> str:

@@ -144,7 +144,11 @@ def _canonical(value: Any) -> Any:
         return value
     if isinstance(value, int | Decimal | float):
         number = Decimal(value) if not isinstance(value, float) else Decimal(repr(value))
-        return format(number.normalize(), "f") if number.is_finite() else str(number)
+        if not number.is_finite():
+            return str(number)
+        if abs(number.adjusted()) > 40:  # an absurd figure (validation refuses it): compact, never 10**8 digits
+            return str(number)
+        return format(number.normalize(), "f")
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     return value

@@ -141,6 +141,10 @@ def shown(value: Any) -> str:
     return _("{kind} {value}", kind=_(kind) if kind else type(value).__name__, value=written)
 
 
+_DIGITS = 15  # a figure of 10**15 (a thousand trillion yuan) or more is no rule's; told without arithmetic
+_PLACES = 10  # decimal places: a rate of 0.0000000001 is already far finer than a policy writes
+
+
 @dataclasses.dataclass(frozen=True)
 class Number:
     """A ``Decimal`` field written as a TOML number (integer or decimal, finite), with optional bounds.
@@ -164,6 +168,8 @@ class Number:
         number = Decimal(value)
         if not number.is_finite():
             raise fail(_("{value} is not a usable number", value=value))
+        if (number and number.adjusted() >= _DIGITS) or int(number.as_tuple().exponent) < -_PLACES:
+            raise fail(_("{value} is beyond any figure a rule states; write it plainly, e.g. 3000000", value=value))
         if self.gt is not None and not number > self.gt:
             raise fail(_("must be more than {bound}, got {value}", bound=self.gt, value=value))
         if self.ge is not None and not number >= self.ge:
