@@ -672,6 +672,17 @@ def batch(
             ),
         ),
     ] = False,
+    all_columns: Annotated[
+        bool,
+        typer.Option(
+            "--all-columns",
+            help=N_(
+                "After the usual columns, each line's status if in force and the totals if in force, the minimum "
+                "of open-ended lines, the facts still missing and the input's columns as given (--excel writes them "
+                "too)."
+            ),
+        ),
+    ] = False,
     encoding: Annotated[
         str | None, typer.Option("--encoding", help=N_("The input's encoding (default: detect)."))
     ] = None,
@@ -746,8 +757,8 @@ def batch(
             result = workbook.score_to_workbook(firms, rules, output, progress=render.batch_progress, **options)
         else:
             result = runner.score_firms(
-                firms, rules, output, output_format=chosen, long=long, excel=excel, progress=render.batch_progress,
-                **options,
+                firms, rules, output, output_format=chosen, long=long, excel=excel, all_columns=all_columns,
+                progress=render.batch_progress, **options,
             )  # fmt: skip
         notes = firms.header.notes  # rows of no value, counted as the input was read
         result.stats.skipped, result.stats.skipped_lines = notes.blank_rows, list(notes.blank_lines)

@@ -71,16 +71,11 @@ def test_sample_utf8() -> None:
     assert "50 rows read, 50 scored, 0 invalid" in err
 
 
-def without_input(rows: list[dict[str, str]]) -> list[dict[str, str]]:
-    """The rows of a batch output without the input columns it carries (they hold the input as given)."""
-    return [{column: cell for column, cell in row.items() if not column.startswith("(input) ")} for row in rows]
-
-
 def test_sample_gb18030_with_chinese_headers_gives_the_same_results() -> None:
     """The same results; the warnings name the columns as each file heads them (注册地 or district)."""
     code, out_gb, err = batch(str(FIRMS_GB))
     assert code == 0 and "as gb18030 (detected)" in err
-    gb, utf8 = without_input(rows_of(out_gb)), without_input(rows_of(batch(str(FIRMS))[1]))
+    gb, utf8 = rows_of(out_gb), rows_of(batch(str(FIRMS))[1])
     assert [{**row, "row_warnings": ""} for row in gb] == [{**row, "row_warnings": ""} for row in utf8]
     assert [bool(row["row_warnings"]) for row in gb] == [bool(row["row_warnings"]) for row in utf8]
     assert "统一社会信用代码: positions 3-8 of the code say it was issued in 姑苏区 (320503), but 注册地 is 昆山市" in (
@@ -90,13 +85,15 @@ def test_sample_gb18030_with_chinese_headers_gives_the_same_results() -> None:
 
 
 def test_wide_columns() -> None:
-    """The columns scripts read keep their names and places; the new ones come after them, the input last."""
+    """The columns scripts read, unchanged; with --all-columns, the new ones come after them, the input last."""
     header = next(csv.reader(io.StringIO(batch(str(FIRMS))[1])))
     assert header[:6] == ["line", "name", "credit_code", "row_status", "row_errors", "row_warnings"]
     assert header[6:10] == ["1a_status", "1a_max_cny", "1b_status", "1b_max_cny"]
-    old = 6 + 2 * 41 + 4
-    assert header[old - 4 : old] == ["eligible_cash_max_cny", "potential_cash_max_cny", "rules_sha256", "tool_version"]
-    more = header[old:]
+    assert header[-4:] == ["eligible_cash_max_cny", "potential_cash_max_cny", "rules_sha256", "tool_version"]
+    assert len(header) == 6 + 2 * 41 + 4
+    every = next(csv.reader(io.StringIO(batch(str(FIRMS), "--all-columns")[1])))
+    assert every[: len(header)] == header
+    more = every[len(header) :]
     assert more[:41] == [f"{line}_status_if_in_force" for line in IDS]
     assert more[41:] == [
         "eligible_cash_max_if_in_force_cny",
@@ -408,6 +405,10 @@ def test_excel_long_and_jsonl(tmp_path: Path) -> None:
         "min_award_cny",
         "rules_sha256",
         "tool_version",
+    ]
+    every = rows_of(batch(str(FIRMS), "--long", "--all-columns")[1])
+    assert list(every[0]) == [
+        *long_rows[0],
         "status_if_in_force",
         "missing",
         *(f"(input) {cell}" for cell in FIRMS.read_text(encoding="utf-8").splitlines()[0].split(",")),

@@ -33,6 +33,7 @@ TITLES = {lang: {r["benefit"]: r["title"] for r in subsidy_cli.evaluate({"name":
 FIXED = 6  # line, name, credit_code, row_status, row_errors, row_warnings
 LEGACY = FIXED + 2 * len(IDS) + 4  # the row, status and max of each line, totals, audit: never moved
 BOM = b"\xef\xbb\xbf"
+EVERY = ("--ignore-unknown-columns", "--all-columns")  # the columns after the audit trail, the input carried
 
 # A county's list as it comes: Chinese headings, a loan in 万元, columns the tool does not read (备注, 联系人), a
 # remark with a comma, a contact that reads as a formula, firms outside the policy's window (2024, and 2020
@@ -93,7 +94,7 @@ def word(status: str, lang: str) -> str:
 # --- --excel and the default ---------------------------------------------------------------------------------------
 
 
-def test_the_default_keeps_the_columns_scripts_read_whatever_the_language(tmp_path: Path) -> None:
+def test_the_default_is_unchanged_and_all_columns_only_add_after_it(tmp_path: Path) -> None:
     source = firms(tmp_path)
     code, zh, _ = run(source, "--ignore-unknown-columns", lang="zh")
     assert code == 0 and not zh.startswith(BOM)
@@ -103,17 +104,21 @@ def test_the_default_keeps_the_columns_scripts_read_whatever_the_language(tmp_pa
     assert header[:FIXED] == ["line", "name", "credit_code", "row_status", "row_errors", "row_warnings"]
     assert header[FIXED : FIXED + 4] == ["1a_status", "1a_max_cny", "1b_status", "1b_max_cny"]
     totals = ["eligible_cash_max_cny", "potential_cash_max_cny", "rules_sha256", "tool_version"]
-    assert header[LEGACY - 4 : LEGACY] == totals
+    assert header[LEGACY - 4 :] == totals and len(header) == LEGACY  # nothing more by default
     for row in rows[1:]:
         assert row[3] == "valid"
         assert {row[FIXED + 2 * i] for i in range(len(IDS))} <= set(STATUSES)
+    every = table(run(source, *EVERY, lang="zh")[1])
+    assert [row[:LEGACY] for row in every] == rows  # the same cells, and more after them
+    for row in every[1:]:
         assert {row[LEGACY + i] for i in range(len(IDS))} <= {*STATUSES, ""}
+    assert every == table(run(source, *EVERY, lang="en")[1])
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_excel_writes_headers_statuses_and_facts_in_words_with_a_bom(tmp_path: Path, lang: str) -> None:
     source = firms(tmp_path)
-    plain = table(run(source, "--ignore-unknown-columns", lang=lang)[1])
+    plain = table(run(source, *EVERY, lang=lang)[1])  # (--excel writes every column)
     code, data, _ = run(source, "--ignore-unknown-columns", "--excel", lang=lang)
     assert code == 0 and data.startswith(BOM)
     people = table(data)
@@ -159,7 +164,7 @@ def test_excel_says_not_yet_in_force_before_the_window(tmp_path: Path) -> None:
 def test_every_row_carries_its_input_columns_in_order_as_given(tmp_path: Path) -> None:
     bad = "坏数据有限公司,昆山市,也许,企业,也许,,,,,2022-06-30,赵六"  # 具有独立法人资格 = 也许: an invalid row
     source = firms(tmp_path, [*ROWS, bad])
-    code, data, _ = run(source, "--ignore-unknown-columns")
+    code, data, _ = run(source, *EVERY)
     assert code == 1
     rows = table(data)
     columns = HEADER.split(",")
@@ -172,21 +177,21 @@ def test_every_row_carries_its_input_columns_in_order_as_given(tmp_path: Path) -
     assert (remark, loan) == ("老客户,重点跟进", "5000")  # 5000 as typed, read as 5000万 (1a: 1% of it)
     assert rows[1][rows[0].index("1a_max_cny")] == "500000.00"
     assert rows[-1][3] == "invalid" and rows[-1][rows[0].index("(input) 联系人")] == "赵六"
-    long = table(run(source, "--ignore-unknown-columns", "--long")[1])
+    long = table(run(source, *EVERY, "--long")[1])
     assert long[0][-len(columns) :] == rows[0][-len(columns) :]
     assert {tuple(row[-len(columns) :]) for row in long[1 : len(IDS) + 1]} == {tuple(rows[1][-len(columns) :])}
-    jsonl = run(source, "--ignore-unknown-columns", "--format", "jsonl")[1]
+    jsonl = run(source, *EVERY, "--format", "jsonl")[1]
     documents = [json.loads(line) for line in jsonl.splitlines()]
     assert documents[0]["input"]["备注"] == "老客户,重点跟进" and documents[0]["input"]["联系人"].startswith("=")
 
 
 def test_jobs_write_the_carried_columns_byte_for_byte(tmp_path: Path) -> None:
     source = firms(tmp_path, ROWS * 20)
-    one = run(source, "--ignore-unknown-columns")[1]
+    one = run(source, *EVERY)[1]
     saved = csvblocks.BLOCK_BYTES
     csvblocks.BLOCK_BYTES = 256  # a few rows a block: blocks go to both workers
     try:
-        two = run(source, "--ignore-unknown-columns", "--jobs", "2")[1]
+        two = run(source, *EVERY, "--jobs", "2")[1]
     finally:
         csvblocks.BLOCK_BYTES = saved
     assert one == two
@@ -199,7 +204,7 @@ def expected_missing(profile: dict[str, Any], **options: Any) -> str:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_the_facts_still_missing_for_a_firm_needing_information(tmp_path: Path, lang: str) -> None:
-    rows = by_name(run(firms(tmp_path), "--ignore-unknown-columns", lang=lang)[1])
+    rows = by_name(run(firms(tmp_path), *EVERY, lang=lang)[1])
     for row, profile in zip(rows, PROFILES, strict=True):
         assert row["missing"] == expected_missing(profile), row["name"]
     sparse = rows[1]  # 园区某科技: only its name, district and date
@@ -212,7 +217,7 @@ def test_the_facts_still_missing_for_a_firm_needing_information(tmp_path: Path, 
 
 
 def test_the_minimum_of_an_open_ended_line(tmp_path: Path) -> None:
-    rows = by_name(run(firms(tmp_path), "--ignore-unknown-columns")[1])
+    rows = by_name(run(firms(tmp_path), *EVERY)[1])
     first = rows[0]  # a 5000万 platform loan: 1b pays at least 1% with no cap
     assert (first["1b_status"], first["1b_max_cny"], first["1b_min_cny"]) == ("eligible", "", "500000.00")
     assert rows[4]["1b_min_cny"] == "" and rows[4]["1b_status"] == "needs_info"  # no loan given
@@ -220,7 +225,7 @@ def test_the_minimum_of_an_open_ended_line(tmp_path: Path) -> None:
     assert (check["benefit"], check["min_award_cny"], check["open_ended"]) == ("1b", "500000.00", True)
     # in Zhangjiagang from 2022, city and county together at most the interest paid: the minimum too
     capped = "name,district,entity_type,independent_legal_person,roles,retrofit_loan_cny,retrofit_loan_via_platform,retrofit_loan_interest_paid_cny,application_date\n己公司,张家港市,企业,是,制造企业,5000万,是,30万,2022-06-30\n"  # noqa: E501
-    row = by_name(run("-", "--overlay", str(ZJG), stdin=capped)[1])[0]
+    row = by_name(run("-", "--overlay", str(ZJG), "--all-columns", stdin=capped)[1])[0]
     profile = dict(zip(capped.splitlines()[0].split(","), capped.splitlines()[1].split(","), strict=True))
     check = subsidy_cli.evaluate(profile, overlays=[str(ZJG)])["results"][1]
     assert row["1b_min_cny"] == check["min_award_cny"] == "300000.00"
@@ -231,7 +236,7 @@ def test_the_minimum_of_an_open_ended_line(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_firms_judged_outside_the_window_keep_their_status_if_in_force(tmp_path: Path, lang: str) -> None:
-    code, data, err = run(firms(tmp_path), "--ignore-unknown-columns", lang=lang)
+    code, data, err = run(firms(tmp_path), *EVERY, lang=lang)
     assert code == 0
     rows = by_name(data)
     for row, profile in zip(rows, PROFILES, strict=True):
@@ -258,7 +263,7 @@ def test_firms_judged_outside_the_window_keep_their_status_if_in_force(tmp_path:
 
 def test_a_list_without_dates_run_after_the_policy_expired(tmp_path: Path) -> None:
     source = firms(tmp_path, [",".join([*row.split(",")[:9], "", ""]) for row in ROWS[1:3]])  # no 申报日期
-    code, data, err = run(source, "--ignore-unknown-columns", "--as-of", "2025-03-01")
+    code, data, err = run(source, *EVERY, "--as-of", "2025-03-01")
     rows = by_name(data)
     assert code == 0 and {row["1a_status"] for row in rows} == {"expired"}
     assert rows[1]["1a_status_if_in_force"] == "eligible" and rows[1]["eligible_cash_max_if_in_force_cny"] != ""
@@ -271,7 +276,7 @@ def test_a_list_without_dates_run_after_the_policy_expired(tmp_path: Path) -> No
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_summary_compares_eligible_firms_with_quotas_and_breaks_down_districts(tmp_path: Path, lang: str) -> None:
     target = tmp_path / "summary.json"
-    code, data, err = run(str(SAMPLE), "--as-of", "2022-06-30", "--summary", str(target), lang=lang)
+    code, data, err = run(str(SAMPLE), "--as-of", "2022-06-30", "--all-columns", "--summary", str(target), lang=lang)
     assert code == 0
     rows = by_name(data)
     document = json.loads(target.read_text(encoding="utf-8"))

@@ -27,3 +27,4 @@ class Job:
     encoding: str = "utf-8"  # of the input blocks
     source: str = "<input>"  # the input's name, for messages
     excel: bool = False  # for people: headers, statuses and facts in words of ``lang`` (``batch --excel``)
+    more: bool = False  # the columns after the audit trail and the input carried (``--all-columns``, ``--excel``)

@@ -1177,7 +1177,12 @@ class RowScorer:
         problems = parsed.problems
         for row, failure in self.failures.items():
             problems[row] = [failure]
-        extras, missing = self.extras(parsed, stats) if not detail else (None, None)
+        extras: list[bytes | None] | None = None
+        missing = None
+        if self.job.more and not detail:
+            extras, missing = self.extras(parsed, stats)
+        elif not detail:  # no such columns: the statuses and totals if in force still count in the summary
+            extras = self.extras(parsed, stats, expired_only=True)[0]
         longs = None
         if self.job.long:
             longs = [
@@ -1198,15 +1203,25 @@ class RowScorer:
 
     # -- after the audit columns: statuses if in force, their totals, minima, the facts still missing ------------
 
-    def extras(self, parsed: Parsed, stats: Stats) -> tuple[list[bytes | None], list[bytes]]:
+    def extras(
+        self, parsed: Parsed, stats: Stats, expired_only: bool = False
+    ) -> tuple[list[bytes | None], list[bytes]]:
         """Per row (None for a row with problems) the cells written after the audit columns: each line's status if
         in force, the two totals if in force and the minimum of each open-ended line (each cell followed by a
         comma); and, apart, the facts still missing. The first are the group's where no amount depends on the
         row's own figures, else filled in from the row's totals and the memories of amounts per figure text;
         the missing facts are remembered per set of lines that can wait on facts and facts left unknown (the
-        bits of the waits field that can matter for those lines), which repeat far more than groups do."""
+        bits of the waits field that can matter for those lines), which repeat far more than groups do.
+        ``expired_only``: the first for the rows judged outside a line's window only (their totals if in force
+        count in the summary, and the caps across lines adjust them), and no missing facts."""
         groups = parsed.groups
         plan, dynamic = self._plan, self._dynamic_extra
+        if expired_only:
+            extras: list[bytes | None] = [None] * len(groups)
+            for row, group in enumerate(groups):
+                if group is not None and group.expired:
+                    extras[row] = (group.plan or plan(group)).static or dynamic(group, row, parsed, stats)
+            return extras, []
         extras = [
             None if group is None else ((group.plan or plan(group)).static or dynamic(group, row, parsed, stats))
             for row, group in enumerate(groups)

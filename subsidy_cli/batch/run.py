@@ -77,14 +77,17 @@ def carried(header: Header) -> list[int]:
     return [index for index, cell in enumerate(header.cells) if cell.strip()]
 
 
-def wide_columns(catalog: Catalog, header: Header | None = None) -> list[str]:
+def wide_columns(catalog: Catalog, header: Header | None = None, more: bool = False) -> list[str]:
     """The columns of the wide CSV output, as scripts read them: the row, each line's status and maximum, the
-    totals and the audit trail (these never move), then each line's status if in force and the totals if in force,
-    the minimum of each open-ended line, the facts still missing, and ``header``'s columns as given."""
+    totals and the audit trail (these never move); ``more`` (``--all-columns``): then each line's status if in
+    force and the totals if in force, the minimum of each open-ended line, the facts still missing, and
+    ``header``'s columns as given."""
     columns = list(FIXED_COLUMNS)
     for benefit in catalog.benefits:
         columns += [f"{benefit.id}_status", f"{benefit.id}_max_cny"]
     columns += [*TOTAL_COLUMNS, *AUDIT_COLUMNS]
+    if not more:
+        return columns
     columns += [f"{benefit.id}_status_if_in_force" for benefit in catalog.benefits]
     columns += IN_FORCE_TOTAL_COLUMNS
     columns += [f"{line_id}_min_cny" for line_id in open_ended(catalog)]
@@ -126,15 +129,21 @@ def people_columns(catalog: Catalog, long: bool, header: Header | None, lang: st
 
 
 def header_row(
-    catalog: Catalog, long: bool, header: Header | None = None, excel: bool = False, lang: str = "en"
+    catalog: Catalog,
+    long: bool,
+    header: Header | None = None,
+    excel: bool = False,
+    lang: str = "en",
+    more: bool = False,
 ) -> list[str]:
-    """The header of the CSV output (``long``: one row per firm and line), with the input columns of ``header``
-    carried at the end; ``excel``: in words of ``lang`` for people, else the stable names scripts read."""
+    """The header of the CSV output (``long``: one row per firm and line): the stable names scripts read, or with
+    ``excel`` the same columns in words of ``lang`` for people; ``more`` (``--all-columns``, which ``--excel``
+    implies): with the columns after the audit trail, and the input columns of ``header`` carried at the end."""
     if excel:
         return people_columns(catalog, long, header, lang)
     if long:
-        return [*LONG_COLUMNS, *LONG_MORE_COLUMNS, *_input_columns(header, "en")]
-    return wide_columns(catalog, header)
+        return [*LONG_COLUMNS, *LONG_MORE_COLUMNS, *_input_columns(header, "en")] if more else list(LONG_COLUMNS)
+    return wide_columns(catalog, header, more)
 
 
 class ChunkWriter:
@@ -282,6 +291,7 @@ class ChunkWriter:
         jsonl = self.job.output_format == "jsonl"
         audit = self.audit
         all_valid = len(whole) == len(rows) and not scored.problems
+        more = self.job.more
         if all_valid and not (jsonl or self.job.long) and rows:  # the common case, at speed
             names, codes = safe_cells(scored.names), scored.codes  # valid credit codes need no care
             valid = self.valid_word
@@ -298,8 +308,12 @@ class ChunkWriter:
                 trios = zip(lines, names, codes, strict=True)
                 heads = [f"{line},{name},{code},{valid},,," for line, name, code in trios]
             data = _encoded(heads)
-            tail = f",{audit},".encode()
             bodies = cast("list[bytes]", scored.bodies)  # every row is valid here: each has its cells
+            if not more:
+                tail = f",{audit}\r\n".encode()
+                out.write(b"".join(itertools.chain.from_iterable(zip(data, bodies, itertools.repeat(tail)))))
+                return stats
+            tail = f",{audit},".encode()
             extras, missing = cast("list[bytes]", scored.extras), cast("list[bytes]", scored.missing)
             inputs = self._inputs(rows, originals, check_bytes, controls)
             comma = itertools.repeat(b",")
@@ -318,7 +332,7 @@ class ChunkWriter:
             shown = visible_row(row) if check_bytes else row  # bytes the encoding could not read: \ufffd[xx]
             name, code = (shown[i].strip() if i is not None and i < len(shown) else "" for i in identity)
             notices = taken.get(at, [])
-            given = self._given(shown, at, originals)
+            given = self._given(shown, at, originals) if more else []
             if len(row) != width or isinstance(row, BadRow):
                 problem = row.error if isinstance(row, BadRow) else self.scorer.ragged(shown)
                 self._invalid(line, name, code, [problem], notices, shown, given, buffer, stats)
@@ -332,18 +346,26 @@ class ChunkWriter:
             head = f"{line},{safe_cell(name)},{safe_cell(code)},{self.valid_word},,{self._warning_cell(notices)}"
             as_given = ",".join(map(safe_cell, given))
             if jsonl:
-                self._jsonl(line, self.scorer.values(row), notices, buffer, stats, given)
+                self._jsonl(line, self.scorer.values(row), notices, buffer, stats, given if more else None)
             elif scored.longs is not None:
                 cells = scored.longs[position]
-                assert cells is not None and scored.missing is not None  # a valid row
-                lacking = scored.missing[position].decode()
+                assert cells is not None  # a valid row
+                if not more:
+                    for benefit_id, (status, high, low, _) in zip(self.ids, cells, strict=True):
+                        write(f"{head},{benefit_id},{status},{high},{low},{audit}\r\n")
+                    continue
+                lacking = cast("list[bytes]", scored.missing)[position].decode()
                 for benefit_id, (status, high, low, judged) in zip(self.ids, cells, strict=True):
                     write(f"{head},{benefit_id},{status},{high},{low},{audit},{judged},{lacking},{as_given}\r\n")
+            elif not more:
+                body = scored.bodies[position]
+                assert body is not None  # a valid row
+                write(f"{head},{body.decode()},{audit}\r\n")
             else:
-                body, more = scored.bodies[position], cast("list[bytes]", scored.extras)[position]
+                body, after = scored.bodies[position], cast("list[bytes]", scored.extras)[position]
                 lacking = cast("list[bytes]", scored.missing)[position].decode()
                 assert body is not None  # a valid row
-                write(f"{head},{body.decode()},{audit},{more.decode()}{lacking},{as_given}\r\n")
+                write(f"{head},{body.decode()},{audit},{after.decode()}{lacking},{as_given}\r\n")
         out.write(buffer.getvalue().encode())
         return stats
 
@@ -422,11 +444,11 @@ class ChunkWriter:
             return
         head = [str(line), neutralise(name), neutralise(code), self.invalid_word, neutralise("; ".join(errors))]
         head.append(neutralise(_words(notices)))
-        if self.job.long:
-            written = [*head, "", "", "", "", *self.audit.split(","), "", ""]
-        else:
-            written = [*head, *[""] * (2 * len(self.benefits) + 2), *self.audit.split(","), *[""] * self.more]
-        csv.writer(buffer, lineterminator="\r\n").writerow(written + list(map(neutralise, given)))
+        written = [*head, *[""] * (4 if self.job.long else 2 * len(self.benefits) + 2), *self.audit.split(",")]
+        if self.job.more:  # the columns after the audit trail, empty, and the input columns
+            written += [""] * (len(LONG_MORE_COLUMNS) if self.job.long else self.more)
+            written += map(neutralise, given)
+        csv.writer(buffer, lineterminator="\r\n").writerow(written)
 
     def _warning_cell(self, notices: list[Notice]) -> str:
         """A row's warnings as their CSV cell (``_words``, made safe), remembered: rows share them."""

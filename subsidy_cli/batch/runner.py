@@ -153,6 +153,7 @@ def score_firms(
     output_format: OutputFormat = "csv",
     long: bool = False,
     excel: bool = False,
+    all_columns: bool = False,
     jobs: int = 1,
     as_of: dt.date | None = None,
     overrides: dict[str, Any] | None = None,
@@ -161,8 +162,10 @@ def score_firms(
 ) -> BatchResult:
     """Score every row of ``firms`` into ``output`` (a path, written under a temporary name and renamed at the
     end; None or ``-``: stdout): one output row per input row, in order, as CSV (``long``: one row per firm
-    and line; ``excel``: for people in Excel, with a BOM, headers, statuses and missing facts in words of ``lang``)
-    or JSONL. ``jobs`` processes score; ``as_of`` fixes the date (else each
+    and line; ``excel``: for people in Excel, with a BOM, headers, statuses and missing facts in words of ``lang``,
+    and every column) or JSONL; ``all_columns``: after the usual columns, each line's status if in force and the
+    totals if in force, the minimum of open-ended lines, the facts still missing and the input as given (in JSONL,
+    the input). ``jobs`` processes score; ``as_of`` fixes the date (else each
     row's application_date, else today); ``overrides`` are parsed ``--set`` values for every row.
     ``progress``, given the input's size, makes the callback told the rows scored and bytes read.
 
@@ -186,6 +189,7 @@ def score_firms(
         encoding=firms.encoding,
         source=firms.name,
         excel=excel and output_format == "csv",
+        more=all_columns or (excel and output_format == "csv"),
     )
     stats = Stats()
     shown = progress(firms.size) if progress else contextlib.nullcontext(_no_progress)
@@ -199,7 +203,7 @@ def score_firms(
                 hold(out)  # marks the .partial file as in use, until this process ends
         report = stack.enter_context(shown)
         if output_format == "csv":
-            columns = header_row(catalog, long, firms.header, job.excel, lang)
+            columns = header_row(catalog, long, firms.header if job.more else None, job.excel, lang, job.more)
             csv.writer(out, lineterminator="\r\n").writerow(columns)
         out.flush()
         for chunk_stats in score_stream(job, firms._rows, jobs, out.buffer):
@@ -264,6 +268,7 @@ def run_batch(
     output_format: OutputFormat = "csv",
     long: bool = False,
     excel: bool = False,
+    all_columns: bool = False,
     jobs: int = 1,
     lang: str = "en",
 ) -> BatchResult:
@@ -284,6 +289,7 @@ def run_batch(
             output_format=output_format,
             long=long,
             excel=excel,
+            all_columns=all_columns,
             jobs=jobs,
             as_of=date,
             overrides=fixed,

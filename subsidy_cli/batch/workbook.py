@@ -509,6 +509,7 @@ def score_to_workbook(
     catalog = rules.first()
     fixed = overrides or {}
     job = Job(rules, firms.header, fixed, as_of, dt.date.today(), "csv", False, lang, firms.encoding, firms.name)
+    job.more = True  # the workbook shows what the CSV writes after its audit columns too
     sheet = firms.sheet if isinstance(firms, WorkbookFirms) else None
     facts = RunFacts(
         source=firms.name,

@@ -606,9 +606,9 @@ def batch_summary(console: Console, catalog: Catalog, stats: BatchStats, seconds
         note = tr(
             lang,
             "{firms:,} of {scored:,} firms were judged on a date outside the policy's window ({start} to "
-            "{end}): their lines read expired (or not yet in force). The columns of statuses and totals if in "
-            "force show what they would have received had the policy been in force; --as-of {end} judges "
-            "every firm on its last day in force.",
+            "{end}): their lines read expired (or not yet in force). What they would have received had the policy "
+            "been in force is counted below and, with --all-columns or --excel, in the columns of statuses and "
+            "totals if in force; --as-of {end} judges every firm on its last day in force.",
             firms=outside,
             scored=scored,
             start=policy.valid_from.isoformat(),

@@ -19,6 +19,7 @@ from subsidy_cli.engine.explain import STATUS_WORDS, quota_words
 from subsidy_cli.engine.status import STATUSES
 from subsidy_cli.errors import EXIT_USAGE, Problem, SubsidyError
 from subsidy_cli.i18n import N_, _, active, tr
+from subsidy_cli.output.formats import neutralise
 from subsidy_cli.profile.keys import KEYS, choice_label, parse_value
 from subsidy_cli.rules.catalog import Catalog
 from subsidy_cli.version import __version__
@@ -447,7 +448,7 @@ def write_summary(
     else:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerows([[_neutralise(cell) for cell in row] for row in summary_rows(document, excel, lang)])
+        writer.writerows([[neutralise(cell) for cell in row] for row in summary_rows(document, excel, lang)])
         text = ("\ufeff" if excel else "") + buffer.getvalue()
     with atomic_path(path) as temporary:
         try:
@@ -456,11 +457,6 @@ def write_summary(
             raise SubsidyError(
                 Problem(_("cannot write: {reason}", reason=exc.strerror or exc), file=path), EXIT_USAGE
             ) from None
-
-
-def _neutralise(cell: str) -> str:
-    """A cell a spreadsheet must not read as a formula (a district typed ``=...`` stays text)."""
-    return "'" + cell if cell.startswith(("=", "+", "-", "@", "\t", "\r")) else cell
 
 
 def _same(one: str, other: str) -> bool:
