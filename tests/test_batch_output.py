@@ -368,3 +368,17 @@ def test_summary_file_must_be_json_or_csv_and_not_an_input(tmp_path: Path) -> No
 )
 def test_large_sums_read_in_wan_and_yi(amount: str, zh: str, en: str) -> None:
     assert (money_sum(Decimal(amount), "zh"), money_sum(Decimal(amount), "en")) == (zh, en)
+
+
+def test_a_quota_barely_used_is_not_shown_as_none_used_and_a_district_stays_whole(tmp_path: Path) -> None:
+    """Three firms of 600 workshops are "<1%", not "0%"; 苏州工业园区 is never split across lines."""
+    rows = ["name,district,entity_type,independent_legal_person,roles,recognitions"]
+    rows += [f"园区企业{i},苏州工业园区,企业,是,制造业,市级示范智能车间" for i in range(3)]
+    path = tmp_path / "firms.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    env = {"COLUMNS": "80", "NO_COLOR": "1", "SUBSIDY_LANG": "zh", "LANG": "C.UTF-8"}
+    args = ["batch", str(path), "--as-of", "2022-06-30", "-o", str(tmp_path / "o.csv")]
+    result = CliRunner().invoke(app, args, env=env)
+    row = [line for line in result.stderr.splitlines() if line.startswith("  5b ")][-1]  # the quota table's
+    assert row.rstrip().endswith("<1%"), row
+    assert any("苏州工业园区" in line for line in result.stderr.splitlines())

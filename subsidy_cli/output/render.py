@@ -674,7 +674,9 @@ def _batch_lines(console: Console, document: dict[str, Any], outside: bool, lang
         rows = []
         for line in quoted:
             quota = line["quota"]
-            share = f"{100 * quota['share']:.0f}%" + (" " + tr(lang, "over") if quota["over"] else "")
+            percent = 100 * quota["share"]
+            share = "<1%" if 0 < percent < 1 else f"{percent:.0f}%"  # a few firms of 600 are not 0%
+            share += " " + tr(lang, "over") if quota["over"] else ""
             rows.append([line["benefit"], line["title"], f"{quota['eligible_if_in_force']:,}", quota["text"], share])
         table = [[_t(console, cell) for cell in row] for row in rows]
         emit(console, _grid_table(console, columns, table, right={2, 4}, words={2, 4}))
@@ -707,6 +709,6 @@ def _batch_districts(console: Console, document: dict[str, Any], outside: bool, 
     ]
     numbers = {1, 2, 3, 4}
     table = [[_t(console, cell) for cell in row] for row in rows]
-    emit(console, _grid_table(console, columns, table, right=numbers, words=numbers))
+    emit(console, _grid_table(console, columns, table, right=numbers, words={0, *numbers}))  # a district whole
     if outside:
         _paragraph(console, tr(lang, "Statuses if in force."), "dim")
